@@ -1,0 +1,15 @@
+import pytest
+
+from tests.factories.members import StaffUserFactory, UserFactory
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return StaffUserFactory()

@@ -1,4 +1,4 @@
-"""`make test` calls this first: a clear sentence, not a stack trace, when PostgreSQL or Redis is down.
+"""`make test` calls this first: a clear sentence, not a stack trace, when a service is down.
 
 Usage: python -m config.checkservices DATABASE_URL REDIS_URL
 """

@@ -2,6 +2,8 @@ import pytest
 
 from tests.factories.members import StaffUserFactory, UserFactory
 
+pytest_plugins = ["tests.fixtures_worker"]
+
 PASSWORD = "correct-horse-battery"
 
 

@@ -42,3 +42,68 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", _("English")
+    SPANISH = "es", _("Spanish")
+    FRENCH = "fr", _("French")
+
+
+class Member(models.Model):
+    """A customer in the program. Every member has a User (enrolled at the till: no usable
+    password until they claim the account by resetting it)."""
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="member")
+    member_number = models.CharField(
+        _("member number"),
+        max_length=13,
+        unique=True,
+        editable=False,
+        help_text=_("Printed on the card: 13 digits, the last a check digit (EAN-13)."),
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True)
+    birth_day = models.PositiveSmallIntegerField(_("birth day"), null=True, blank=True)
+    birth_month = models.PositiveSmallIntegerField(_("birth month"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+    marketing_email_opt_in = models.BooleanField(_("marketing email"), default=False)
+    marketing_sms_opt_in = models.BooleanField(_("marketing SMS"), default=False)
+    referral_code = models.CharField(_("referral code"), max_length=16, unique=True, editable=False)
+    referred_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("referred by"),
+    )
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(birth_month__isnull=True)
+                | models.Q(birth_month__gte=1, birth_month__lte=12),
+                name="member_birth_month_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(birth_day__isnull=True)
+                | models.Q(birth_day__gte=1, birth_day__lte=31),
+                name="member_birth_day_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(referred_by=models.F("pk")), name="member_no_self_referral"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_number} {self.user.email}"
+
+    @property
+    def email(self) -> str:
+        return self.user.email

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import transaction
 
 from config.celery import app
+from tests.fixtures_worker import wait_for
 
 attempts: list[str] = []
 
@@ -72,3 +73,18 @@ def test_other_errors_fail_at_once_without_retry():
     with pytest.raises(ValueError, match="a bug"):
         flaky.apply(args=["bug"], throw=True)
     assert attempts == ["bug"]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_runs_a_queued_task_end_to_end(celery_worker, client):
+    from config.health.models import Heartbeat
+    from config.health.tasks import beat_tick
+
+    beat_tick.delay()
+
+    tick = wait_for(lambda: Heartbeat.objects.filter(name="beat").first())
+    response = client.get("/health/")
+    assert response.status_code == 200, response.json()
+    assert response.json()["beat"]["ok"] is True
+    assert tick.at is not None

@@ -5,3 +5,7 @@ class ApiConfig(AppConfig):
     name = "config.api"
     label = "api"
     verbose_name = "API"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI security scheme of ApiKeyAuthentication with drf-spectacular.
+        from config.api import schema  # noqa: F401

@@ -1,15 +1,127 @@
-from django.http import JsonResponse
+"""One error shape for the whole API: ``{"code", "detail"}``, plus ``errors`` for validation.
+
+Domain errors subclass :class:`ApiError` (or are mapped to it once, next to the domain exception)::
+
+    class InsufficientPoints(ApiError):
+        status_code = 409
+        code = "insufficient_points"
+        detail = "The member does not have enough points for this reward."
+
+    raise InsufficientPoints()                       # the default detail
+    raise InsufficientPoints("Needs 200 more points.")  # a specific one
+
+Everything else that can go wrong in an API view ends up here too: DRF's exceptions keep their
+codes (``not_authenticated``, ``permission_denied``, ``method_not_allowed``, ``throttled``...),
+Django's ``Http404``/``PermissionDenied`` become ``not_found``/``permission_denied``, and anything
+unhandled is logged and answered with a bare 500 ``server_error``, never a stack trace.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger("config.api")
+
+VALIDATION_CODE = "invalid"
+NON_FIELD_ERRORS = "non_field_errors"
 
 
-def api_not_found(request, exception=None):
-    return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+class ApiError(exceptions.APIException):
+    """Base for domain errors the API reports with their own code.
+
+    Subclasses set ``status_code``, ``code`` and ``detail``; the detail may be overridden per raise.
+    """
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "error"
+    detail = "The request could not be completed."
+
+    def __init__(self, detail: str | None = None):
+        super().__init__(detail=detail or self.__class__.detail, code=self.code)
 
 
-def api_server_error(request):
-    return JsonResponse({"code": "server_error", "detail": "Server error."}, status=500)
+def error_body(code: str, detail, **extra) -> dict:
+    return {"code": code, "detail": str(detail), **extra}
 
 
 def exception_handler(exc, context):
-    from rest_framework.views import exception_handler as drf_handler
+    """DRF's EXCEPTION_HANDLER (see settings.REST_FRAMEWORK)."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
 
-    return drf_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        # Not an APIException: a bug. Log it with the request, answer without details.
+        request = context.get("request")
+        logger.error(
+            "Unhandled exception in API view %s",
+            context.get("view").__class__.__name__,
+            exc_info=exc,
+            extra={"request": getattr(request, "_request", request), "status_code": 500},
+        )
+        set_rollback()
+        return Response(
+            error_body("server_error", _("Server error.")),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail
+        if not isinstance(errors, dict):
+            errors = {NON_FIELD_ERRORS: errors if isinstance(errors, list) else [errors]}
+        response.data = error_body(VALIDATION_CODE, _("Invalid input."), errors=errors)
+    else:
+        response.data = error_body(_code_of(exc), _detail_of(exc))
+    return response
+
+
+def _code_of(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else exc.default_code
+
+
+def _detail_of(exc: exceptions.APIException) -> str:
+    detail = exc.detail
+    if isinstance(detail, str):
+        return detail
+    return str(exc.default_detail)
+
+
+# Plain Django views for what never reaches a DRF view (config/urls.py routes /api/ to them).
+
+
+def api_not_found(request, exception=None):
+    detail = _("Not found.")
+    path = request.path_info
+    if not path.endswith("/") and _resolves_to_api_view(path + "/"):
+        # No redirect as for pages: it would silently turn a POST into a GET.
+        detail = _("Not found. Did you mean %(path)s?") % {"path": request.path + "/"}
+    return JsonResponse(error_body("not_found", detail), status=status.HTTP_404_NOT_FOUND)
+
+
+def api_server_error(request):
+    return JsonResponse(
+        error_body("server_error", _("Server error.")),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def _resolves_to_api_view(path: str) -> bool:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.func is not api_not_found

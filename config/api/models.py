@@ -1,0 +1,75 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Scope(models.TextChoices):
+    """What an API key may do. Views name the scopes they need (see permissions.py)."""
+
+    MEMBERS_READ = "members:read", _("Read members")
+    MEMBERS_WRITE = "members:write", _("Enrol and update members")
+    PURCHASES_WRITE = "purchases:write", _("Record purchases and refunds")
+    REWARDS_REDEEM = "rewards:redeem", _("Redeem rewards")
+    VOUCHERS_CONSUME = "vouchers:consume", _("Validate and consume vouchers")
+    PROGRAM_READ = "program:read", _("Read the program")
+
+
+def validate_scopes(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(scope, str) for scope in value):
+        raise ValidationError(_("Scopes must be a list of scope names."), code="invalid")
+    unknown = sorted(set(value) - set(Scope.values))
+    if unknown:
+        raise ValidationError(
+            _("Unknown scope(s): %(unknown)s. Valid scopes: %(valid)s."),
+            code="invalid_scope",
+            params={"unknown": ", ".join(unknown), "valid": ", ".join(Scope.values)},
+        )
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKey(models.Model):
+    """A credential for one integration (a till, a web shop, an app).
+
+    Only the SHA-256 of the key is stored (see keys.py); the key itself is shown once, when it is
+    created. A key is never deleted, only revoked, so what it did stays attributable.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    # A JSON list rather than an ArrayField: SQLite is supported too. Kept in Scope order.
+    scopes = models.JSONField(_("scopes"), default=list, validators=[validate_scopes])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes

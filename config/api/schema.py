@@ -1,0 +1,85 @@
+"""How the API contract appears in the OpenAPI schema (/api/schema/).
+
+Every operation of an API view gets the Bearer security scheme, its required scopes in its
+description, and the standard error answers (401, 403, 404, 400, 429) with the one error shape,
+so later views document them without repeating them.
+"""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+
+from config.api.authentication import ApiKeyAuthentication
+from config.api.permissions import HasApiKeyScopes, required_scopes_for
+from config.api.throttling import ApiKeyRateThrottle
+
+SECURITY_SCHEME = "ApiKeyAuth"
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "config.api.authentication.ApiKeyAuthentication"
+    name = SECURITY_SCHEME
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "tsk_<prefix>_<secret>",
+            "description": (
+                "An API key created by staff in the admin or with "
+                "`manage.py create_api_key`, sent as `Authorization: Bearer <key>`."
+            ),
+        }
+
+
+class ErrorResponse(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `not_found`.")
+    detail = serializers.CharField(help_text="Human-readable explanation.")
+
+
+class ValidationErrorResponse(ErrorResponse):
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per field; `non_field_errors` for the request as a whole.",
+    )
+
+
+class ApiAutoSchema(AutoSchema):
+    def _api_view(self) -> bool:
+        return any(isinstance(a, ApiKeyAuthentication) for a in self.view.get_authenticators())
+
+    def _scopes(self) -> tuple[str, ...]:
+        if not any(isinstance(p, HasApiKeyScopes) for p in self.view.get_permissions()):
+            return ()
+        return required_scopes_for(self.view, self.method)
+
+    def get_description(self):
+        description = super().get_description() or ""
+        if not self._api_view():
+            return description
+        scopes = self._scopes()
+        needs = (
+            "Needs an API key with scope " + ", ".join(f"`{s}`" for s in scopes) + "."
+            if scopes
+            else "Needs any valid API key."
+        )
+        return f"{description}\n\n{needs}".strip()
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response" or not self._api_view():
+            return responses
+        errors = {"401": (ErrorResponse, "No API key, an unknown key or a revoked key.")}
+        if self._scopes():
+            errors["403"] = (ErrorResponse, "The API key lacks a required scope.")
+        if self.method in ("POST", "PUT", "PATCH"):
+            errors["400"] = (ValidationErrorResponse, "Invalid input.")
+        if "{" in self.path or self._is_list_view():
+            errors["404"] = (ErrorResponse, "Not found (or a page past the end).")
+        if any(isinstance(t, ApiKeyRateThrottle) for t in self.view.get_throttles()):
+            errors["429"] = (ErrorResponse, "Too many requests; see the Retry-After header.")
+        for code, (serializer, description) in errors.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(serializer, code)
+                responses[code]["description"] = description
+        return responses

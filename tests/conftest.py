@@ -2,9 +2,15 @@ import pytest
 
 from tests.factories.members import StaffUserFactory, UserFactory
 
-pytest_plugins = ["tests.fixtures_worker"]
+pytest_plugins = ["tests.fixtures_worker", "tests.fixtures_mail", "tests.fixtures_static"]
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s a login; the suite proves behaviour, not PBKDF2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

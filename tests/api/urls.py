@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from config.api.exceptions import ApiError
+from config.api.idempotency import idempotent
 from config.api.views import ApiGenericView, ApiView
 from config.urls import handler404, handler500
 from config.urls import urlpatterns as project_urlpatterns
@@ -76,7 +77,22 @@ class Numbers(ApiGenericView):
         return self.get_paginated_response(page)
 
 
+class Signup(ApiView):
+    """Creates a user: a side effect a replay must not repeat."""
+
+    @idempotent
+    def post(self, request):
+        from members.models import User
+
+        email = request.data.get("email", "")
+        if "@" not in email:
+            raise ApiError("Give an email.")
+        user = User.objects.create_user(email=email)
+        return Response({"id": user.pk, "email": user.email}, status=201)
+
+
 urlpatterns = [
+    path("api/v1/test/signup/", Signup.as_view()),
     path("api/v1/test/boom/", Boom.as_view()),
     path("api/v1/test/missing/", NotThere.as_view()),
     path("api/v1/test/forbidden/", Forbidden.as_view()),

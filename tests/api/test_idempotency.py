@@ -1,0 +1,110 @@
+import threading
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from config.api.models import IdempotencyRecord
+from members.models import User
+from tests.factories.api import ApiKeyFactory
+
+pytestmark = pytest.mark.urls("tests.api.urls")
+URL = "/api/v1/test/signup/"
+
+
+def post(client, body, key=None):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
+    return client.post(URL, body, format="json", **headers)
+
+
+@pytest.mark.django_db
+def test_same_key_and_body_returns_the_first_answer_and_changes_nothing(api_client):
+    first = post(api_client, {"email": "ana@example.com"}, key="k-1")
+    again = post(api_client, {"email": "ana@example.com"}, key="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert User.objects.filter(email="ana@example.com").count() == 1
+
+
+@pytest.mark.django_db
+def test_same_key_with_another_body_is_a_conflict_and_changes_nothing(api_client):
+    post(api_client, {"email": "ana@example.com"}, key="k-1")
+    response = post(api_client, {"email": "bob@example.com"}, key="k-1")
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_conflict"
+    assert not User.objects.filter(email="bob@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_key_order_in_the_body_does_not_make_another_request(api_client):
+    post(api_client, {"email": "ana@example.com", "x": 1}, key="k-1")
+    response = api_client.post(
+        URL, '{"x": 1,  "email": "ana@example.com"}', content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )  # fmt: skip
+    assert response.status_code == 201
+    assert response["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.django_db
+def test_keys_are_scoped_to_the_api_key(api_client, client_for):
+    other = client_for(ApiKeyFactory())
+    post(api_client, {"email": "ana@example.com"}, key="shared")
+    response = post(other, {"email": "bob@example.com"}, key="shared")
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
+
+
+@pytest.mark.django_db
+def test_a_failed_request_is_not_stored_so_a_corrected_retry_runs(api_client):
+    failed = post(api_client, {"email": "nope"}, key="k-1")
+    assert failed.status_code == 400
+    assert IdempotencyRecord.objects.count() == 0
+    retried = post(api_client, {"email": "ana@example.com"}, key="k-1")
+    assert retried.status_code == 201
+
+
+@pytest.mark.django_db
+def test_without_the_header_every_request_runs(api_client):
+    post(api_client, {"email": "ana@example.com"})
+    post(api_client, {"email": "bob@example.com"})
+    assert User.objects.count() == 2
+    assert IdempotencyRecord.objects.count() == 0
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256])
+@pytest.mark.django_db
+def test_malformed_key_is_refused(api_client, key):
+    response = post(api_client, {"email": "ana@example.com"}, key=key)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_idempotency_key"
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_one_key_do_the_work_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locking is proven on PostgreSQL (make test)")
+    api_key = ApiKeyFactory()
+    answers = []
+    barrier = threading.Barrier(10)
+
+    def send():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key.raw_key}")
+        barrier.wait()
+        try:
+            answers.append(post(client, {"email": "race@example.com"}, key="race"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [a.status_code for a in answers] == [201] * 10
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert User.objects.filter(email="race@example.com").count() == 1

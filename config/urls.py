@@ -11,6 +11,7 @@ from members import views as member_views
 
 api_v1 = [
     path("", include("config.api.urls")),
+    path("", include("loyalty.api_urls")),
 ]
 
 urlpatterns = [

@@ -13,6 +13,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_program_snapshots():
+    # Parsed program snapshots are cached per version id, and ids are reused across tests.
+    from loyalty.models.program import _definition_cache
+
+    _definition_cache.clear()
+    yield
+    _definition_cache.clear()
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

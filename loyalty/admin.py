@@ -1,0 +1,320 @@
+"""Admin for the program: the same validation as the program file, and every save publishes a
+version. The forms validate the whole would-be program (`program_change_check`) and show each
+error at its field; saving and deleting go through the program services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from loyalty import program_file as pf
+from loyalty.models import EarningRule, Program, ProgramVersion, Tier
+from loyalty.program_file import ProgramError, ProgramInvalid
+from loyalty.selectors.program import ChangeCheck, program_change_check, program_get
+from loyalty.services.program import (
+    earning_rule_delete,
+    earning_rule_save,
+    program_settings_save,
+    tier_delete,
+    tier_save,
+)
+
+# --- Forms -----------------------------------------------------------------------------------
+
+
+class _ProgramCheckedForm(forms.ModelForm):
+    """Runs the program validator over the would-be program once the instance holds the
+    submitted values (hence _post_clean, after construct_instance)."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.errors:
+            return  # field-level problems first; the whole-program check needs typed values
+        check = self.program_check()
+        for error in check.errors:
+            field = self.field_for(error, check)
+            if field is not None and field in self.fields:
+                self.add_error(field, error.message)
+            else:
+                self.add_error(None, str(error))
+
+    def program_check(self) -> ChangeCheck:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def field_for(self, error: ProgramError, check: ChangeCheck) -> str | None:
+        prefix = check.path
+        if prefix is None or tuple(error.path[: len(prefix)]) != tuple(prefix):
+            return None
+        rest = error.path[len(prefix) :]
+        return self.field_for_rest(rest) if rest else None
+
+    def field_for_rest(self, rest: tuple) -> str | None:
+        return rest[0] if isinstance(rest[0], str) else None
+
+
+class ProgramForm(_ProgramCheckedForm):
+    class Meta:
+        model = Program
+        fields = (
+            "name",
+            "currency",
+            "timezone",
+            "point_value",
+            "pending_days",
+            "rounding",
+            "expiry_policy",
+            "expiry_months",
+            "expiry_warn_days",
+            "qualification_metric",
+            "qualification_window_months",
+        )
+
+    def program_check(self) -> ChangeCheck:
+        return program_change_check(program=self.instance)
+
+    def field_for(self, error: ProgramError, check: ChangeCheck) -> str | None:
+        if tuple(error.path[:2]) == ("tiers", "qualification") and len(error.path) > 2:
+            return f"qualification_{error.path[2]}"
+        return super().field_for(error, check)
+
+    def field_for_rest(self, rest: tuple) -> str | None:
+        if rest[0] == "expiry":
+            return f"expiry_{rest[1]}" if len(rest) > 1 else "expiry_policy"
+        return super().field_for_rest(rest)
+
+
+class CommaListField(forms.CharField):
+    """A list of short codes typed as `a, b, c`."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class TierForm(_ProgramCheckedForm):
+    benefits = CommaListField(
+        label=_("benefits"), required=False, help_text=_("Codes, separated by commas.")
+    )
+
+    class Meta:
+        model = Tier
+        fields = (
+            "code",
+            "name_en",
+            "name_es",
+            "name_fr",
+            "threshold",
+            "multiplier",
+            "discount_percent",
+            "benefits",
+            "position",
+            "is_active",
+        )
+
+    def program_check(self) -> ChangeCheck:
+        return program_change_check(tier=self.instance)
+
+    def field_for_rest(self, rest: tuple) -> str | None:
+        if rest[0] == "name":
+            language = rest[1] if len(rest) > 1 else pf.DEFAULT_NAME_LANGUAGE
+            return f"name_{language}"
+        return super().field_for_rest(rest)
+
+
+class EarningRuleForm(_ProgramCheckedForm):
+    weekdays = forms.MultipleChoiceField(
+        label=_("weekdays"),
+        choices=[(day, day) for day in pf.WEEKDAYS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: every day."),
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("channels"),
+        choices=[(channel, channel) for channel in pf.CHANNELS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: every channel."),
+    )
+
+    class Meta:
+        model = EarningRule
+        fields = (
+            "code",
+            "kind",
+            "points",
+            "per",
+            "category",
+            "sku",
+            "multiplier",
+            "min_amount",
+            "starts",
+            "ends",
+            "weekdays",
+            "channels",
+            "event",
+            "referee_points",
+            "monthly_cap",
+            "position",
+            "is_active",
+        )
+
+    def program_check(self) -> ChangeCheck:
+        return program_change_check(rule=self.instance)
+
+
+# --- Admins ----------------------------------------------------------------------------------
+
+
+class _PublishingAdmin(admin.ModelAdmin):
+    """Saves and deletes through the services so each publishes a program version; bulk delete
+    is off because it would bypass them."""
+
+    save_service = None
+    delete_service = None
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if request.method == "POST" and obj is not None:
+            check = self.delete_check(obj)
+            if check.errors:
+                for error in check.errors:
+                    self.message_user(request, str(error), messages.ERROR)
+                opts = self.model._meta
+                return HttpResponseRedirect(
+                    reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+                )
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_check(self, obj) -> ChangeCheck:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    form = ProgramForm
+    list_display = ("name", "currency", "timezone", "rounding", "expiry_policy")
+    fieldsets = (
+        (None, {"fields": ("name", "currency", "timezone", "point_value", "pending_days")}),
+        (_("Scoring"), {"fields": ("rounding",)}),
+        (_("Expiry"), {"fields": ("expiry_policy", "expiry_months", "expiry_warn_days")}),
+        (
+            _("Tier qualification"),
+            {"fields": ("qualification_metric", "qualification_window_months")},
+        ),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and program_get() is None
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # the program is never deleted; its history hangs off its versions
+
+    def save_model(self, request, obj, form, change) -> None:
+        program_settings_save(actor=request.user, program=obj)
+
+
+@admin.register(Tier)
+class TierAdmin(_PublishingAdmin):
+    form = TierForm
+    list_display = ("code", "name_en", "threshold", "multiplier", "discount_percent", "position")
+    list_filter = ("is_active",)
+    ordering = ("position", "threshold")
+
+    def save_model(self, request, obj, form, change) -> None:
+        tier_save(actor=request.user, tier=obj)
+
+    def delete_model(self, request, obj) -> None:
+        tier_delete(actor=request.user, tier=obj)
+
+    def delete_check(self, obj) -> ChangeCheck:
+        return program_change_check(tier=obj, is_delete=True)
+
+
+@admin.register(EarningRule)
+class EarningRuleAdmin(_PublishingAdmin):
+    form = EarningRuleForm
+    list_display = ("code", "kind", "points", "multiplier", "starts", "ends", "position")
+    list_filter = ("kind", "is_active")
+    ordering = ("position", "pk")
+    fieldsets = (
+        (None, {"fields": ("code", "kind", "position", "is_active")}),
+        (
+            _("Values"),
+            {
+                "fields": (
+                    "points",
+                    "per",
+                    "multiplier",
+                    "min_amount",
+                    "category",
+                    "sku",
+                    "event",
+                    "referee_points",
+                    "monthly_cap",
+                ),
+                "description": _(
+                    "Fill the fields the kind uses (PROGRAM.md): per_currency_unit: points, per; "
+                    "per_item: points, category or sku; category_multiplier: multiplier, "
+                    "category or sku; spend_threshold_bonus: min_amount, points; "
+                    "promo_multiplier: multiplier; event_bonus: event, points "
+                    "(referral: referee_points), monthly_cap."
+                ),
+            },
+        ),
+        (_("When"), {"fields": ("starts", "ends", "weekdays", "channels")}),
+    )
+
+    def save_model(self, request, obj, form, change) -> None:
+        earning_rule_save(actor=request.user, rule=obj)
+
+    def delete_model(self, request, obj) -> None:
+        earning_rule_delete(actor=request.user, rule=obj)
+
+    def delete_check(self, obj) -> ChangeCheck:
+        return program_change_check(rule=obj, is_delete=True)
+
+
+@admin.register(ProgramVersion)
+class ProgramVersionAdmin(admin.ModelAdmin):
+    list_display = ("number", "created_at", "created_by", "note")
+    ordering = ("-number",)
+    fields = ("number", "created_at", "created_by", "note", "change_list", "program_file")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("changes"))
+    def change_list(self, obj: ProgramVersion) -> str:
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((c,) for c in obj.changes))
+        )
+
+    @admin.display(description=_("snapshot (program file)"))
+    def program_file(self, obj: ProgramVersion) -> str:
+        try:
+            text = pf.program_to_text(obj.definition)
+        except ProgramInvalid as invalid:  # pragma: no cover - snapshots are validated on write
+            text = str(invalid)
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)

@@ -1,0 +1,3 @@
+from loyalty.models.program import EarningRule, Program, ProgramVersion, Tier
+
+__all__ = ["EarningRule", "Program", "ProgramVersion", "Tier"]

@@ -1,0 +1,47 @@
+"""Currencies: which ISO 4217 codes a program may use, and how many decimals each one has.
+
+Amounts are `Decimal`, quantized to the currency's minor unit; a float never holds money.
+"""
+
+from decimal import Decimal
+
+# Active ISO 4217 currencies with their minor units (ISO 4217 amendment list, 2024). Precious
+# metals, fund and testing codes (XAU, XDR, XTS, XXX...) are left out: a loyalty program is priced
+# in money a customer pays with. Codes withdrawn from circulation (HRK, CUC, SLL, ZWL) are refused.
+_ZERO_DECIMALS = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+_THREE_DECIMALS = "BHD IQD JOD KWD LYD OMR TND"
+_FOUR_DECIMALS = "CLF UYW"
+_TWO_DECIMALS = (
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP "
+    "BYN BZD CAD CDF CHE CHF CHW CNY COP COU CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD "
+    "FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD "
+    "KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD "
+    "NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP "
+    "SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS VED "
+    "VES WST XCD XCG YER ZAR ZMW ZWG"
+)
+
+CURRENCY_DECIMALS: dict[str, int] = {
+    **dict.fromkeys(_TWO_DECIMALS.split(), 2),
+    **dict.fromkeys(_ZERO_DECIMALS.split(), 0),
+    **dict.fromkeys(_THREE_DECIMALS.split(), 3),
+    **dict.fromkeys(_FOUR_DECIMALS.split(), 4),
+}
+
+
+def is_currency(code: str) -> bool:
+    return code in CURRENCY_DECIMALS
+
+
+def currency_decimals(code: str) -> int:
+    """Digits after the decimal point for `code` (KeyError for an unknown currency)."""
+    return CURRENCY_DECIMALS[code]
+
+
+def currency_quantum(code: str) -> Decimal:
+    """The smallest amount of `code`: Decimal("0.01") for EUR, Decimal("1") for JPY."""
+    return Decimal(1).scaleb(-currency_decimals(code))
+
+
+def money_quantize(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(currency_quantum(currency))

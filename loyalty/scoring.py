@@ -1,0 +1,246 @@
+"""Scoring a purchase, exactly per PROGRAM.md, as a pure function of a program definition.
+
+    B = amount / per * points                  for each per_currency_unit rule
+    C = share * (multiplier - 1) / per * points for each category_multiplier rule
+    I = Σ quantity * points over matching items for each per_item rule
+    M = Π matching promo multipliers * the tier multiplier
+    T = points of each spend_threshold_bonus rule with amount ≥ min_amount
+    total = rounding((B + C + I) * M + T)
+
+Choices the formula leaves open, made here:
+
+- C is priced with the `per` and `points` of the *first* per_currency_unit rule (in program order)
+  that applies to the purchase. With none applying, C is 0: a category multiplier multiplies the
+  base earning, and there is none.
+- A category_multiplier rule with a `sku` instead of a `category` takes the share of that SKU.
+- A per_item rule matches items of its category and/or SKU; with neither, every item.
+- `starts`/`ends` (inclusive), `weekdays` and `channels` restrict every kind that has them, and are
+  read in the program's timezone: 23:30 UTC on 30 November is already 1 December in Madrid.
+- `round` rounds half up (204.5 -> 205); `floor` and `ceil` round down and up.
+- A total never goes below 0 (a category multiplier below 1 can subtract from the base).
+
+All arithmetic is `Decimal`, with enough precision that nothing is rounded before the end.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
+from typing import Any
+
+from loyalty.program_file import (
+    CATEGORY_MULTIPLIER,
+    EVENT_BONUS,
+    PER_CURRENCY_UNIT,
+    PER_ITEM,
+    PROMO_MULTIPLIER,
+    SPEND_THRESHOLD_BONUS,
+    ProgramDefinition,
+    RuleDefinition,
+)
+
+_ROUNDING = {"floor": ROUND_FLOOR, "round": ROUND_HALF_UP, "ceil": ROUND_CEILING}
+# 28 significant digits (the default) could round a long amount / per division before the
+# final rounding; 50 keeps every intermediate exact for any amount the models can store.
+_CONTEXT = Context(prec=50)
+
+
+@dataclass(frozen=True)
+class Item:
+    sku: str
+    quantity: Decimal
+    unit_price: Decimal
+    category: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("quantity", "unit_price"):
+            value = getattr(self, name)
+            if isinstance(value, float | bool) or not isinstance(value, Decimal | int):
+                raise TypeError(f"Item.{name} must be a Decimal or an int, not {type(value)}")
+            if value < 0:
+                raise ValueError(f"Item.{name} must not be negative")
+        object.__setattr__(self, "quantity", Decimal(self.quantity))
+
+    @property
+    def total(self) -> Decimal:
+        return self.quantity * self.unit_price
+
+
+@dataclass(frozen=True)
+class Score:
+    """`points` and the arithmetic behind them. Each breakdown entry is JSON-serializable:
+    `part` (B, C, I, M, T or total), `code`, `kind`, the `inputs` used and the `value`, decimals
+    as strings."""
+
+    points: int
+    breakdown: list[dict[str, Any]] = field(default_factory=list)
+    subtotal: Decimal = Decimal(0)  # B + C + I
+    multiplier: Decimal = Decimal(1)  # M
+    bonus: Decimal = Decimal(0)  # T
+
+
+def score_purchase(
+    *,
+    program: ProgramDefinition,
+    tier_code: str | None,
+    amount: Decimal,
+    items: list[Item] | tuple[Item, ...] = (),
+    purchased_at: datetime.datetime,
+    channel: str,
+) -> Score:
+    """Points for one purchase (amount net of refunds) by a member at `tier_code` (their tier as
+    of `purchased_at`; None for no tier multiplier)."""
+    if isinstance(amount, float | bool) or not isinstance(amount, Decimal):
+        raise TypeError("amount must be a Decimal")
+    if amount < 0:
+        raise ValueError("amount must not be negative")
+    if purchased_at.tzinfo is None or purchased_at.utcoffset() is None:
+        raise ValueError("purchased_at must be an aware datetime")
+    day = purchased_at.astimezone(program.zone).date()
+    applicable = [
+        rule
+        for rule in program.rules
+        if rule.kind != EVENT_BONUS and rule.applies_on(day=day, channel=channel)
+    ]
+    breakdown: list[dict[str, Any]] = []
+    with localcontext(_CONTEXT):
+        subtotal = Decimal(0)
+        base_rule = next((rule for rule in applicable if rule.kind == PER_CURRENCY_UNIT), None)
+        for rule in applicable:
+            if rule.kind == PER_CURRENCY_UNIT:
+                value = amount / rule.per * rule.points
+                inputs = {"amount": str(amount), "per": str(rule.per), "points": rule.points}
+                breakdown.append(_entry("B", rule, inputs, value))
+                subtotal += value
+        for rule in applicable:
+            if rule.kind == CATEGORY_MULTIPLIER:
+                share = sum((item.total for item in items if _matches(rule, item)), Decimal(0))
+                value = Decimal(0)
+                inputs = {
+                    _match_key(rule): rule.category or rule.sku,
+                    "share": str(share),
+                    "multiplier": str(rule.multiplier),
+                }
+                if base_rule is not None:
+                    value = share * (rule.multiplier - 1) / base_rule.per * base_rule.points
+                    inputs |= {
+                        "base_rule": base_rule.code,
+                        "per": str(base_rule.per),
+                        "points": base_rule.points,
+                    }
+                breakdown.append(_entry("C", rule, inputs, value))
+                subtotal += value
+        for rule in applicable:
+            if rule.kind == PER_ITEM:
+                quantity = sum(
+                    (item.quantity for item in items if _matches(rule, item)), Decimal(0)
+                )
+                value = quantity * rule.points
+                inputs = {"quantity": _text(quantity), "points": rule.points}
+                if rule.category or rule.sku:
+                    inputs[_match_key(rule)] = rule.category or rule.sku
+                breakdown.append(_entry("I", rule, inputs, value))
+                subtotal += value
+        multiplier = Decimal(1)
+        for rule in applicable:
+            if rule.kind == PROMO_MULTIPLIER:
+                breakdown.append(
+                    _entry("M", rule, {"multiplier": str(rule.multiplier)}, rule.multiplier)
+                )
+                multiplier *= rule.multiplier
+        if tier_code is not None:
+            tier = program.tier(tier_code)
+            # A tier dropped from a later program can still be a member's tier as of an old
+            # purchase scored with a newer version; it then earns no multiplier, visibly.
+            tier_multiplier = tier.multiplier if tier is not None else Decimal(1)
+            breakdown.append(
+                {
+                    "part": "M",
+                    "code": tier_code,
+                    "kind": "tier",
+                    "inputs": {
+                        "multiplier": _text(tier_multiplier),
+                        "in_program": tier is not None,
+                    },
+                    "value": _text(tier_multiplier),
+                }
+            )
+            multiplier *= tier_multiplier
+        bonus = Decimal(0)
+        for rule in applicable:
+            if rule.kind == SPEND_THRESHOLD_BONUS:
+                # Listed even when not reached, so the breakdown shows how close the purchase was.
+                is_reached = amount >= rule.min_amount
+                value = Decimal(rule.points if is_reached else 0)
+                inputs = {
+                    "amount": str(amount),
+                    "min_amount": str(rule.min_amount),
+                    "points": rule.points,
+                    "reached": is_reached,
+                }
+                breakdown.append(_entry("T", rule, inputs, value))
+                bonus += value
+        unrounded = subtotal * multiplier + bonus
+        points = max(int(unrounded.quantize(Decimal(1), rounding=_ROUNDING[program.rounding])), 0)
+    breakdown.append(
+        {
+            "part": "total",
+            "code": None,
+            "kind": "total",
+            "inputs": {
+                "subtotal": _text(subtotal),
+                "multiplier": _text(multiplier),
+                "bonus": _text(bonus),
+                "unrounded": _text(unrounded),
+                "rounding": program.rounding,
+            },
+            "value": str(points),
+        }
+    )
+    return Score(
+        points=points, breakdown=breakdown, subtotal=subtotal, multiplier=multiplier, bonus=bonus
+    )
+
+
+def event_bonus_rule(
+    *, program: ProgramDefinition, event: str, at: datetime.datetime | None = None
+) -> RuleDefinition | None:
+    """The event_bonus rule for `event` (signup, birthday, referral...), or None when the
+    program gives nothing for it. With `at`, a rule whose window does not contain that day
+    (in the program's timezone) does not count. The first matching rule wins."""
+    day = at.astimezone(program.zone).date() if at is not None else None
+    for rule in program.rules:
+        if rule.kind != EVENT_BONUS or rule.event != event:
+            continue
+        if day is None or rule.applies_on(day=day):
+            return rule
+    return None
+
+
+def _matches(rule: RuleDefinition, item: Item) -> bool:
+    if rule.category is not None and item.category != rule.category:
+        return False
+    return rule.sku is None or item.sku == rule.sku
+
+
+def _match_key(rule: RuleDefinition) -> str:
+    return "category" if rule.category is not None else "sku"
+
+
+def _entry(part: str, rule: RuleDefinition, inputs: dict[str, Any], value: Decimal) -> dict:
+    return {
+        "part": part,
+        "code": rule.code,
+        "kind": rule.kind,
+        "inputs": inputs,
+        "value": _text(value),
+    }
+
+
+def _text(value: Decimal) -> str:
+    """Exact, without exponent or trailing zeros: Decimal("54.900") -> "54.9"."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")

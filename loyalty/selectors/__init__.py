@@ -1,0 +1,1 @@
+"""Reads of the loyalty domain, one module per concern (program, ...)."""

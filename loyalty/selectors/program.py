@@ -1,0 +1,275 @@
+"""Reads of the program: the editable state as a program definition, versions, export and diff.
+
+The program is not member data: every reader may see it, so these take no `who is asking`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from loyalty.models import EarningRule, Program, ProgramVersion, Tier
+from loyalty.models.program import PROGRAM_PK
+from loyalty.program_diff import program_changes
+from loyalty.program_file import (
+    NAME_LANGUAGES,
+    Path,
+    ProgramDefinition,
+    ProgramError,
+    ProgramInvalid,
+    RewardDefinition,
+    parse_program_data,
+    parse_program_text,
+    program_to_data,
+    program_to_text,
+)
+from loyalty.program_hooks import rewards_handler
+
+
+class ProgramNotConfigured(Exception):
+    """No program has been published yet (import one: `manage.py program import FILE`)."""
+
+
+# --- Versions --------------------------------------------------------------------------------
+
+
+def program_version_at(*, at: datetime.datetime) -> ProgramVersion:
+    """The version in force at `at`: the latest created at or before it. A time before the first
+    version gets the first one (purchases imported from before the program existed are scored
+    with the earliest rules we have)."""
+    if timezone.is_naive(at):
+        raise ValueError("program_version_at needs an aware datetime")
+    version = (
+        ProgramVersion.objects.filter(created_at__lte=at).order_by("-created_at", "-number").first()
+    )
+    if version is None:
+        version = ProgramVersion.objects.order_by("created_at", "number").first()
+    if version is None:
+        raise ProgramNotConfigured("no program version has been published")
+    return version
+
+
+def program_version_latest() -> ProgramVersion | None:
+    return ProgramVersion.objects.order_by("-number").first()
+
+
+def program_version_list() -> list[ProgramVersion]:
+    return list(ProgramVersion.objects.order_by("-number"))
+
+
+# --- The editable state ----------------------------------------------------------------------
+
+
+def program_get() -> Program | None:
+    return Program.objects.filter(pk=PROGRAM_PK).first()
+
+
+def program_definition_current() -> ProgramDefinition | None:
+    """The editable state as a definition (what `program export` writes), or None before any
+    program exists. It always validates: every write to it is validated first."""
+    program = program_get()
+    if program is None:
+        return None
+    return parse_program_data(_program_data(program, _tiers(), _rules()))
+
+
+def program_export_text() -> str:
+    definition = program_definition_current()
+    if definition is None:
+        raise ProgramNotConfigured("there is no program to export yet")
+    return program_to_text(definition)
+
+
+def program_diff_for_text(*, text: str) -> list[str]:
+    """What importing `text` would change, one readable line each (empty: nothing).
+    Raises `ProgramInvalid` when the file would be refused."""
+    new = program_definition_for_import(text=text)
+    return program_changes(old=program_definition_current(), new=new)
+
+
+def program_definition_for_import(*, text: str) -> ProgramDefinition:
+    """The program an import of `text` would produce: the file, with the current rewards it
+    leaves out kept (import never deletes a reward) and their stock kept (import sets stock only
+    on creation). Raises `ProgramInvalid`."""
+    definition = parse_program_text(text)
+    program = program_get()
+    if program is None:
+        return definition
+    current = _rewards_data(program)
+    data = program_to_data(definition)
+    data["rewards"] = rewards_merge(current=current, incoming=data["rewards"])
+    return parse_program_data(data)
+
+
+def rewards_merge(
+    *, current: list[dict[str, Any]], incoming: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Create or update by code, never delete, keep the existing stock (PROGRAM.md)."""
+    incoming_by_code = {reward["code"]: reward for reward in incoming}
+    merged = []
+    for reward in current:
+        update = incoming_by_code.pop(reward["code"], None)
+        if update is None:
+            merged.append(reward)
+            continue
+        update = {key: value for key, value in update.items() if key != "stock"}
+        if reward.get("stock") is not None:
+            update["stock"] = reward["stock"]
+        merged.append(update)
+    return merged + list(incoming_by_code.values())
+
+
+@dataclass(frozen=True)
+class ChangeCheck:
+    """The errors a would-be change has; `path` is where the changed object sits in the
+    would-be program, so a form can show each error at its field."""
+
+    errors: list[ProgramError]
+    path: Path | None
+
+
+def program_change_check(
+    *,
+    program: Program | None = None,
+    tier: Tier | None = None,
+    rule: EarningRule | None = None,
+    is_delete: bool = False,
+) -> ChangeCheck:
+    """Validate the program as it would be with one object saved (or deleted), unsaved
+    instances included, with exactly the file's rules."""
+    stored_program = program_get()
+    if program is None and stored_program is None:
+        return ChangeCheck([ProgramError("create the program settings first")], None)
+    tiers, tier_index = _with_change(_tiers(), tier, is_delete, _tier_order)
+    rules, rule_index = _with_change(_rules(), rule, is_delete, _rule_order)
+    program = program or stored_program
+    data = _program_data(program, tiers, rules)
+    path: Path | None = None
+    if tier is not None:
+        path = ("tiers", "levels", tier_index) if tier_index is not None else None
+    elif rule is not None:
+        path = ("rules", rule_index) if rule_index is not None else None
+    else:
+        path = ("program",)
+    try:
+        parse_program_data(data)
+    except ProgramInvalid as invalid:
+        return ChangeCheck(invalid.errors, path)
+    return ChangeCheck([], path)
+
+
+def program_rewards_current() -> tuple[RewardDefinition, ...]:
+    definition = program_definition_current()
+    return definition.rewards if definition else ()
+
+
+# --- Building the would-be program from rows -------------------------------------------------
+
+
+def _tiers() -> list[Tier]:
+    return list(Tier.objects.in_force())
+
+
+def _rules() -> list[EarningRule]:
+    return list(EarningRule.objects.in_force())
+
+
+def _tier_order(tier: Tier) -> tuple:
+    return (tier.position, tier.threshold, tier.pk or float("inf"))
+
+
+def _rule_order(rule: EarningRule) -> tuple:
+    return (rule.position, rule.pk or float("inf"))
+
+
+def _with_change(rows: list, changed, is_delete: bool, order) -> tuple[list, int | None]:
+    if changed is None:
+        return rows, None
+    rows = [row for row in rows if changed.pk is None or row.pk != changed.pk]
+    if is_delete or not changed.is_active:
+        return rows, None
+    rows = sorted([*rows, changed], key=order)
+    return rows, next(index for index, row in enumerate(rows) if row is changed)
+
+
+def _program_data(program: Program, tiers: list[Tier], rules: list[EarningRule]) -> dict:
+    expiry: dict[str, Any] = {"policy": program.expiry_policy}
+    if program.expiry_months is not None:
+        expiry["months"] = program.expiry_months
+    if program.expiry_warn_days is not None:
+        expiry["warn_days"] = program.expiry_warn_days
+    return {
+        "program": {
+            "name": program.name,
+            "currency": program.currency,
+            "timezone": program.timezone,
+            "point_value": program.point_value,
+            "pending_days": program.pending_days,
+            "rounding": program.rounding,
+            "expiry": expiry,
+        },
+        "tiers": {
+            "qualification": {
+                "metric": program.qualification_metric,
+                "window_months": program.qualification_window_months,
+            },
+            "levels": [_tier_data(tier) for tier in tiers],
+        },
+        "rules": [_rule_data(rule) for rule in rules],
+        "rewards": _rewards_data(program),
+    }
+
+
+def _tier_data(tier: Tier) -> dict[str, Any]:
+    data = {
+        "code": tier.code,
+        "name": {
+            language: getattr(tier, f"name_{language}")
+            for language in NAME_LANGUAGES
+            if getattr(tier, f"name_{language}")
+        },
+        "threshold": tier.threshold,
+        "multiplier": tier.multiplier,
+        "discount_percent": tier.discount_percent,
+    }
+    if tier.benefits:
+        data["benefits"] = tier.benefits
+    return data
+
+
+_RULE_COLUMNS = (
+    "event",
+    "points",
+    "per",
+    "category",
+    "sku",
+    "multiplier",
+    "min_amount",
+    "starts",
+    "ends",
+    "weekdays",
+    "channels",
+    "referee_points",
+    "monthly_cap",
+)
+
+
+def _rule_data(rule: EarningRule) -> dict[str, Any]:
+    # Every filled column is passed on, including ones the kind does not take, so the validator
+    # refuses them ("unknown key") instead of their being silently dropped.
+    data: dict[str, Any] = {"code": rule.code, "kind": rule.kind}
+    for column in _RULE_COLUMNS:
+        value = getattr(rule, column)
+        if value not in (None, "", []):
+            data[column] = value
+    return data
+
+
+def _rewards_data(program: Program) -> list[dict[str, Any]]:
+    handler = rewards_handler()
+    if handler is not None:
+        return list(handler.export_rewards())
+    return list(program.reward_catalog or [])

@@ -1,0 +1,1 @@
+"""Writes of the loyalty domain, one module per concern (program, ...)."""

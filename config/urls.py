@@ -12,6 +12,7 @@ from members import views as member_views
 api_v1 = [
     path("", include("config.api.urls")),
     path("", include("loyalty.api_urls")),
+    path("", include("members.api_urls")),
 ]
 
 urlpatterns = [

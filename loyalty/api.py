@@ -1,13 +1,30 @@
 """The loyalty endpoints of API.md: program, purchases, refunds, preview."""
 
+from decimal import Decimal
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from config.api.exceptions import ApiError
+from config.api.idempotency import idempotent
 from config.api.views import ApiView
-from loyalty.selectors.program import program_version_latest
+from loyalty.models.ledger import Channel
+from loyalty.selectors.ledger import purchase_get
+from loyalty.selectors.program import ProgramNotConfigured, program_version_latest
+from loyalty.services.ledger import LedgerError
+from loyalty.services.purchases import (
+    InvalidPurchase,
+    purchase_preview,
+    purchase_record,
+    purchase_status,
+    refund_record,
+)
+from members.api import MemberNotFoundError
+from members.selectors import member_get
 
 
 class ProgramNotConfiguredError(ApiError):
@@ -32,4 +49,242 @@ class ProgramView(ApiView):
                 "published_at": version.created_at,
                 **version.snapshot,
             }
+        )
+
+
+# --- Purchases and refunds ---------------------------------------------------------------------
+
+# Every domain error of the ledger, mapped once to its HTTP status; the code is the exception's.
+_LEDGER_STATUS = {
+    "duplicate_external_id": status.HTTP_409_CONFLICT,
+    "currency_mismatch": status.HTTP_400_BAD_REQUEST,
+    "purchased_at_in_future": status.HTTP_400_BAD_REQUEST,
+    "refund_exceeds_purchase": status.HTTP_400_BAD_REQUEST,
+    "insufficient_points": status.HTTP_409_CONFLICT,
+}
+
+
+class LedgerApiError(ApiError):
+    def __init__(self, exc: LedgerError):
+        self.status_code = _LEDGER_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST)
+        self.code = exc.code
+        super().__init__(str(exc))
+
+
+def ledger_api_error(exc: LedgerError) -> Exception:
+    if isinstance(exc, InvalidPurchase):
+        return serializers.ValidationError(exc.errors)
+    return LedgerApiError(exc)
+
+
+class ProgramMissingError(ApiError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "program_not_configured"
+    detail = "No program is in force at purchased_at."
+
+
+class ItemInput(serializers.Serializer):
+    sku = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset: a time without one is ambiguous for a shop in another zone."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and parse_datetime(value) and not _has_offset(value):
+            raise serializers.ValidationError(_("Give the time with its UTC offset."))
+        return super().to_internal_value(value)
+
+
+def _has_offset(value: str) -> bool:
+    parsed = parse_datetime(value)
+    return parsed is not None and parsed.tzinfo is not None
+
+
+class PurchaseInput(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100)
+    member_number = serializers.CharField(max_length=13)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
+    currency = serializers.CharField(min_length=3, max_length=3)
+    purchased_at = AwareDateTimeField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    items = ItemInput(many=True, required=False, default=list)
+
+
+class PreviewInput(PurchaseInput):
+    external_id = serializers.CharField(max_length=100, required=False, default="preview")
+
+
+class PurchaseOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    points = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["pending", "available"])
+    available_on = serializers.DateTimeField()
+    breakdown = serializers.JSONField()
+
+
+class PreviewOutput(serializers.Serializer):
+    points = serializers.IntegerField()
+    breakdown = serializers.JSONField()
+    available_on = serializers.DateTimeField()
+
+
+class RefundInput(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    items = ItemInput(many=True, required=False)
+
+
+class RefundOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    points_taken = serializers.IntegerField()
+    purchase = PurchaseOutput()
+
+
+def _items(validated: list[dict]) -> list[dict]:
+    return [dict(item) for item in validated]
+
+
+def _purchase_body(purchase) -> dict:
+    return {
+        "id": purchase.pk,
+        "external_id": purchase.external_id,
+        "points": purchase.points,
+        "breakdown": purchase.breakdown,
+        **purchase_status(purchase),
+    }
+
+
+def _member_or_404(member_number: str):
+    member = member_get(member_number=member_number)
+    if member is None:
+        raise MemberNotFoundError()
+    return member
+
+
+class PurchaseCreateView(ApiView):
+    required_scopes = ["purchases:write"]
+
+    @extend_schema(
+        operation_id="purchases_create",
+        request=PurchaseInput,
+        responses={201: PurchaseOutput, 200: PurchaseOutput},
+        description="Record a purchase and credit its points. The same external_id with the "
+        "same body answers 200 with the first answer; with another body, 409.",
+    )
+    @idempotent
+    def post(self, request):
+        data = PurchaseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        member = _member_or_404(fields["member_number"])
+        try:
+            purchase, created = purchase_record(
+                member=member,
+                external_id=fields["external_id"],
+                amount=fields["amount"],
+                currency=fields["currency"],
+                purchased_at=fields["purchased_at"],
+                channel=fields["channel"],
+                items=_items(fields["items"]),
+            )
+        except LedgerError as exc:
+            raise ledger_api_error(exc) from None
+        except ProgramNotConfigured:
+            raise ProgramMissingError() from None
+        return Response(
+            PurchaseOutput(_purchase_body(purchase)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class PurchasePreviewView(ApiView):
+    required_scopes = ["purchases:write"]
+
+    @extend_schema(
+        operation_id="purchases_preview",
+        request=PreviewInput,
+        responses=PreviewOutput,
+        description="The points and breakdown this purchase would earn now. Writes nothing.",
+    )
+    def post(self, request):
+        data = PreviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        member = _member_or_404(fields["member_number"])
+        try:
+            preview = purchase_preview(
+                member=member,
+                amount=fields["amount"],
+                currency=fields["currency"],
+                purchased_at=fields["purchased_at"],
+                channel=fields["channel"],
+                items=_items(fields["items"]),
+            )
+        except LedgerError as exc:
+            raise ledger_api_error(exc) from None
+        except ProgramNotConfigured:
+            raise ProgramMissingError() from None
+        return Response(
+            PreviewOutput(
+                {
+                    "points": preview.points,
+                    "breakdown": preview.breakdown,
+                    "available_on": preview.available_at,
+                }
+            ).data
+        )
+
+
+class PurchaseNotFoundError(ApiError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "purchase_not_found"
+    detail = "No purchase has this external_id."
+
+
+class RefundCreateView(ApiView):
+    required_scopes = ["purchases:write"]
+
+    @extend_schema(
+        operation_id="purchases_refund",
+        request=RefundInput,
+        responses={201: RefundOutput, 200: RefundOutput},
+        description="Refund part or all of a purchase; the purchase is rescored on what is left "
+        "and the difference taken back. The same refund external_id again takes nothing twice.",
+    )
+    @idempotent
+    def post(self, request, external_id: str):
+        purchase = purchase_get(external_id=external_id)
+        if purchase is None:
+            raise PurchaseNotFoundError()
+        data = RefundInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        is_replay = purchase.refunds.filter(external_id=fields["external_id"]).exists()
+        try:
+            refund = refund_record(
+                purchase=purchase,
+                external_id=fields["external_id"],
+                amount=fields["amount"],
+                items=_items(fields["items"]) if "items" in fields else None,
+            )
+        except LedgerError as exc:
+            raise ledger_api_error(exc) from None
+        refund.purchase.refresh_from_db()
+        body = {
+            "id": refund.pk,
+            "external_id": refund.external_id,
+            "amount": refund.amount,
+            "points_taken": refund.points_taken,
+            "purchase": _purchase_body(refund.purchase),
+        }
+        return Response(
+            RefundOutput(body).data,
+            status=status.HTTP_200_OK if is_replay else status.HTTP_201_CREATED,
         )

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from loyalty.services.ledger import event_bonus_award
 from members.models import Member
 from members.numbers import member_number_generate, referral_code_generate
 
@@ -84,7 +85,7 @@ def member_enrol(
         user = User.objects.create_user(email=email, first_name=first_name, last_name=last_name)
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    return _member_create_with_unique_codes(
+    member = _member_create_with_unique_codes(
         user=user,
         phone=phone,
         birth_day=birthday.day if birthday else None,
@@ -96,3 +97,6 @@ def member_enrol(
         referred_by=referrer,
         joined_at=joined_at or timezone.now(),
     )
+    # The program's sign-up bonus, if the program in force when they joined has one.
+    event_bonus_award(member=member, event="signup", at=member.joined_at, reason="welcome bonus")
+    return member

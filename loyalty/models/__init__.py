@@ -1,3 +1,26 @@
+from loyalty.models.ledger import (
+    EntryKind,
+    LedgerEntry,
+    LotAllocation,
+    LoyaltyAccount,
+    PointsLot,
+    Purchase,
+    Refund,
+    TierChange,
+)
 from loyalty.models.program import EarningRule, Program, ProgramVersion, Tier
 
-__all__ = ["EarningRule", "Program", "ProgramVersion", "Tier"]
+__all__ = [
+    "EarningRule",
+    "EntryKind",
+    "LedgerEntry",
+    "LotAllocation",
+    "LoyaltyAccount",
+    "PointsLot",
+    "Program",
+    "ProgramVersion",
+    "Purchase",
+    "Refund",
+    "Tier",
+    "TierChange",
+]

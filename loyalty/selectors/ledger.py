@@ -1,0 +1,111 @@
+"""Reads of a member's points: balances, transactions, next tier and the expiry forecast. Each takes
+the member whose data it reads; callers decide who may ask for which member."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
+from loyalty.program_file import ProgramDefinition
+from loyalty.selectors.program import ProgramNotConfigured, program_version_at
+
+
+def _program(at: datetime.datetime) -> ProgramDefinition | None:
+    try:
+        return program_version_at(at=at).definition
+    except ProgramNotConfigured:
+        return None
+
+
+def account_for_member(*, member) -> LoyaltyAccount:
+    """The member's balances; an unsaved zero account before their first ledger write."""
+    account = LoyaltyAccount.objects.filter(member=member).first()
+    if account is not None:
+        return account
+    program = _program(timezone.now())
+    return LoyaltyAccount(
+        member=member,
+        tier_code=program.tiers[0].code if program and program.tiers else "",
+        tier_since=member.joined_at,
+    )
+
+
+def transactions_for_member(*, member) -> QuerySet[LedgerEntry]:
+    """The member's ledger, newest first."""
+    return (
+        LedgerEntry.objects.filter(member=member)
+        .select_related("purchase", "refund")
+        .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class NextTier:
+    code: str
+    name: dict[str, str]
+    remaining: Decimal  # spend (money) or points still needed, per the program's metric
+    metric: str
+
+    def localized_name(self, language: str) -> str:
+        return self.name.get(language) or self.name.get("en") or self.code
+
+
+def next_tier_for(*, member, at: datetime.datetime | None = None) -> NextTier | None:
+    """The tier above the member's, and how much more spend (or points) in the qualification
+    window reaches it; None at the top tier or without a program."""
+    from loyalty.services.tiers import qualifying_total, tier_rank
+
+    at = at or timezone.now()
+    program = _program(at)
+    if program is None or not program.tiers:
+        return None
+    account = account_for_member(member=member)
+    rank = tier_rank(program, account.tier_code)
+    if rank + 1 >= len(program.tiers):
+        return None
+    tier = program.tiers[rank + 1]
+    total = qualifying_total(member=member, program=program, at=at)
+    remaining = max(tier.threshold - total, Decimal(0))
+    if program.qualification_metric == "spend":
+        remaining = remaining.quantize(Decimal("0.01"))
+    return NextTier(
+        code=tier.code, name=tier.name, remaining=remaining, metric=program.qualification_metric
+    )
+
+
+def expiring_soon(
+    *, member, within_days: int | None = None, at: datetime.datetime | None = None
+) -> list[dict]:
+    """Points that will expire within `within_days` (default: the program's warn_days), grouped
+    by day in the program's timezone: [{"points": 200, "on": date}, ...], soonest first."""
+    at = at or timezone.now()
+    program = _program(at)
+    if program is None or program.expiry.policy == "none":
+        return []
+    days = within_days if within_days is not None else (program.expiry.warn_days or 30)
+    horizon = at + datetime.timedelta(days=days)
+    lots = PointsLot.objects.filter(member=member, remaining__gt=0)
+    by_day: dict[datetime.date, int] = defaultdict(int)
+    if program.expiry.policy == "inactivity" and program.expiry.months:
+        from loyalty.services.ledger import last_activity_at, months_after
+
+        deadline = months_after(last_activity_at(member), program.expiry.months, zone=program.zone)
+        if deadline <= horizon:
+            total = sum(lot.remaining for lot in lots)
+            if total:
+                by_day[deadline.astimezone(program.zone).date()] += total
+    for lot in lots.filter(expires_at__isnull=False, expires_at__lte=horizon):
+        by_day[lot.expires_at.astimezone(program.zone).date()] += lot.remaining
+    return [{"points": points, "on": day} for day, points in sorted(by_day.items())]
+
+
+def purchase_get(*, external_id: str):
+    from loyalty.models import Purchase
+
+    return Purchase.objects.select_related("member").filter(external_id=external_id).first()

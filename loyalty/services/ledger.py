@@ -1,0 +1,522 @@
+"""Writes on the points ledger: credits, FIFO debits, debt, maturation, expiry, bonuses and staff
+adjustments. Purchases and refunds (loyalty.services.purchases) and redemptions build on these.
+
+Every write runs in one transaction that first locks the member's `LoyaltyAccount` row
+(`account_lock`). Lock order, everywhere: account, then purchase, then lots. Holding the account
+lock serializes every ledger write for a member, so balances are computed from the locked row and
+saved once; the entries, lots and allocations written alongside keep the invariants listed in
+loyalty.models.ledger, which `account_recompute` checks.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max, Q, Sum
+from django.utils import timezone
+
+from loyalty.models import (
+    EntryKind,
+    LedgerEntry,
+    LotAllocation,
+    LoyaltyAccount,
+    PointsLot,
+    ProgramVersion,
+    Purchase,
+)
+from loyalty.models.ledger import LIFETIME_KINDS
+from loyalty.program_file import ProgramDefinition
+from loyalty.scoring import event_bonus_rule
+from loyalty.selectors.program import ProgramNotConfigured, program_version_at
+
+REASON_MAX_LENGTH = 500
+
+
+# --- Errors ----------------------------------------------------------------------------------
+
+
+class LedgerError(Exception):
+    code = "ledger_error"
+
+
+class InsufficientPoints(LedgerError):
+    code = "insufficient_points"
+
+    def __init__(self, *, requested: int, available: int):
+        self.requested = requested
+        self.available = available
+        super().__init__(f"{requested} points requested, {available} available.")
+
+
+class ReasonRequired(LedgerError):
+    code = "reason_required"
+
+    def __init__(self):
+        super().__init__("A reason is required.")
+
+
+class InvalidPoints(LedgerError):
+    code = "invalid_points"
+
+
+# --- Time helpers ----------------------------------------------------------------------------
+
+
+def months_after(moment: datetime.datetime, months: int, *, zone) -> datetime.datetime:
+    """`moment` plus whole calendar months, read on the program's wall clock (31 Jan + 1 month is
+    the last day of February)."""
+    local = moment.astimezone(zone)
+    month_index = local.month - 1 + months
+    year, month = local.year + month_index // 12, month_index % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    naive = local.replace(tzinfo=None).replace(year=year, month=month, day=day)
+    return timezone.make_aware(naive, zone)
+
+
+def lot_expires_at(*, program: ProgramDefinition, earned_at: datetime.datetime):
+    """Rolling expiry: N months after the points were earned. Other policies date no lot."""
+    if program.expiry.policy != "rolling" or not program.expiry.months:
+        return None
+    return months_after(earned_at, program.expiry.months, zone=program.zone)
+
+
+# --- The account lock --------------------------------------------------------------------------
+
+
+def _lowest_tier_code(program: ProgramDefinition | None) -> str:
+    return program.tiers[0].code if program is not None and program.tiers else ""
+
+
+def account_lock(*, member) -> LoyaltyAccount:
+    """The member's account, locked until the transaction ends (created on first use). Must run
+    inside `transaction.atomic()`: it is the first lock every ledger write takes."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("account_lock must run inside transaction.atomic()")
+    account = LoyaltyAccount.objects.select_for_update().filter(member=member).first()
+    if account is not None:
+        return account
+    try:
+        program = program_version_at(at=timezone.now()).definition
+    except ProgramNotConfigured:
+        program = None
+    # Two first writes may race to create it: the O2O's unique index decides, in a savepoint.
+    try:
+        with transaction.atomic():
+            LoyaltyAccount.objects.create(
+                member=member, tier_code=_lowest_tier_code(program), tier_since=member.joined_at
+            )
+    except IntegrityError:
+        pass
+    return LoyaltyAccount.objects.select_for_update().get(member=member)
+
+
+def _account_save(account: LoyaltyAccount) -> None:
+    account.save(update_fields=["available", "pending", "lifetime", "debt", "updated_at"])
+
+
+# --- Credits -----------------------------------------------------------------------------------
+
+
+def _pay_debt(account: LoyaltyAccount, lot: PointsLot) -> None:
+    """Points becoming available pay the member's debt first."""
+    paid = min(account.debt, lot.remaining)
+    if paid:
+        lot.remaining -= paid
+        lot.debt_paid += paid
+        account.debt -= paid
+
+
+def credit_write(
+    *,
+    account: LoyaltyAccount,
+    kind: str,
+    points: int,
+    reason: str,
+    earned_at: datetime.datetime,
+    available_at: datetime.datetime | None = None,
+    expires_at: datetime.datetime | None = None,
+    breakdown: list | None = None,
+    purchase: Purchase | None = None,
+    program_version: ProgramVersion | None = None,
+    bonus_key: str = "",
+    actor=None,
+    source_type: str = "",
+    source_id: str = "",
+    now: datetime.datetime | None = None,
+) -> LedgerEntry:
+    """Write a credit for the locked `account`: one entry and, for positive points, one lot,
+    pending until `available_at` (None: available at once). Saves the account."""
+    now = now or timezone.now()
+    entry = LedgerEntry.objects.create(
+        member_id=account.member_id,
+        kind=kind,
+        points=points,
+        reason=reason[:REASON_MAX_LENGTH],
+        breakdown=breakdown or [],
+        purchase=purchase,
+        program_version=program_version,
+        bonus_key=bonus_key,
+        actor=actor,
+        source_type=source_type,
+        source_id=source_id,
+        created_at=now,
+    )
+    if points > 0:
+        is_matured = available_at is None or available_at <= now
+        lot = PointsLot(
+            member_id=account.member_id,
+            entry=entry,
+            purchase=purchase,
+            points=points,
+            remaining=points,
+            available_at=available_at or now,
+            is_matured=is_matured,
+            expires_at=expires_at,
+            earned_at=earned_at,
+        )
+        if is_matured:
+            _pay_debt(account, lot)
+            account.available += lot.remaining
+        else:
+            account.pending += lot.remaining
+        lot.save()
+    if kind in LIFETIME_KINDS:
+        account.lifetime += points
+    _account_save(account)
+    return entry
+
+
+# --- Debits ------------------------------------------------------------------------------------
+
+
+def _spendable_lots(member_id: int):
+    """Matured lots with points left, in spending order: soonest expiry first (never-expiring
+    last), then first earned. Locked after the account (lock order: account, purchase, lots)."""
+    return (
+        PointsLot.objects.select_for_update()
+        .filter(member_id=member_id, is_matured=True, remaining__gt=0)
+        .order_by(F("expires_at").asc(nulls_last=True), "earned_at", "pk")
+    )
+
+
+def debit_write(
+    *,
+    account: LoyaltyAccount,
+    kind: str,
+    points: int,
+    reason: str,
+    lots: Iterable[PointsLot] | None = None,
+    allow_debt: bool = False,
+    breakdown: list | None = None,
+    purchase: Purchase | None = None,
+    refund=None,
+    program_version: ProgramVersion | None = None,
+    actor=None,
+    source_type: str = "",
+    source_id: str = "",
+    now: datetime.datetime | None = None,
+) -> LedgerEntry:
+    """Take `points` (> 0) from the locked `account`: from `lots` in the given order, then from
+    its available lots first-in-first-out. Only refunds may take more than there is
+    (`allow_debt`): the shortfall becomes debt. Writes one entry (points negative), one allocation
+    per lot touched, and saves the account."""
+    if points <= 0:
+        raise InvalidPoints("a debit takes a positive number of points")
+    if not allow_debt and lots is None and points > account.available:
+        raise InsufficientPoints(requested=points, available=account.available)
+    now = now or timezone.now()
+    taken: list[tuple[PointsLot, int]] = []
+    left = points
+    seen: set[int] = set()
+    for lot in [*(lots or ()), *_spendable_lots(account.member_id)]:
+        if left == 0:
+            break
+        if lot.pk in seen or lot.remaining == 0:
+            continue
+        seen.add(lot.pk)
+        take = min(lot.remaining, left)
+        taken.append((lot, take))
+        left -= take
+    if left and not allow_debt:
+        raise InsufficientPoints(requested=points, available=points - left)
+    entry = LedgerEntry.objects.create(
+        member_id=account.member_id,
+        kind=kind,
+        points=-points,
+        reason=reason[:REASON_MAX_LENGTH],
+        breakdown=breakdown or [],
+        purchase=purchase,
+        refund=refund,
+        program_version=program_version,
+        actor=actor,
+        source_type=source_type,
+        source_id=source_id,
+        created_at=now,
+    )
+    for lot, take in taken:
+        lot.remaining -= take
+        lot.save(update_fields=["remaining"])
+        if lot.is_matured:
+            account.available -= take
+        else:
+            account.pending -= take
+    LotAllocation.objects.bulk_create(
+        LotAllocation(entry=entry, lot=lot, points=take) for lot, take in taken
+    )
+    account.debt += left  # 0 unless allow_debt
+    if kind in LIFETIME_KINDS:
+        account.lifetime -= points
+    _account_save(account)
+    return entry
+
+
+def points_debit(
+    *,
+    member,
+    points: int,
+    kind: str,
+    reason: str,
+    actor=None,
+    source_type: str = "",
+    source_id: str = "",
+) -> LedgerEntry:
+    """Spend `points` of the member's available points, first-in-first-out (redemptions).
+    Raises InsufficientPoints, changing nothing, when there are not enough."""
+    if kind not in {EntryKind.REDEEM, EntryKind.ADJUST, EntryKind.EXPIRE}:
+        raise InvalidPoints(f"{kind} is not a debit kind")
+    with transaction.atomic():
+        account = account_lock(member=member)
+        return debit_write(
+            account=account,
+            kind=kind,
+            points=points,
+            reason=reason,
+            actor=actor,
+            source_type=source_type,
+            source_id=source_id,
+        )
+
+
+# --- Staff adjustments and bonuses -------------------------------------------------------------
+
+
+def points_adjust(*, member, points: int, reason: str, actor) -> LedgerEntry:
+    """A staff correction with a mandatory reason. Positive: available at once (and expiring like
+    any other points); negative: taken first-in-first-out, never below zero (InsufficientPoints).
+    Adjustments do not count as points earned (lifetime)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    if not isinstance(points, int) or isinstance(points, bool) or points == 0:
+        raise InvalidPoints("an adjustment is a non-zero whole number of points")
+    now = timezone.now()
+    with transaction.atomic():
+        account = account_lock(member=member)
+        if points < 0:
+            return debit_write(
+                account=account, kind=EntryKind.ADJUST, points=-points, reason=reason, actor=actor
+            )
+        version = _version_or_none(now)
+        return credit_write(
+            account=account,
+            kind=EntryKind.ADJUST,
+            points=points,
+            reason=reason,
+            earned_at=now,
+            expires_at=lot_expires_at(program=version.definition, earned_at=now)
+            if version
+            else None,
+            program_version=version,
+            actor=actor,
+            now=now,
+        )
+
+
+def _version_or_none(at: datetime.datetime) -> ProgramVersion | None:
+    try:
+        return program_version_at(at=at)
+    except ProgramNotConfigured:
+        return None
+
+
+def event_bonus_award(
+    *,
+    member,
+    event: str,
+    at: datetime.datetime | None = None,
+    reason: str = "",
+    source_key: str = "once",
+    points: int | None = None,
+    source_type: str = "",
+    source_id: str = "",
+) -> LedgerEntry | None:
+    """Award the program's bonus for `event` (signup, birthday, referral...) once per member and
+    `source_key` ("once" for signup, the year for a birthday, the referee for a referral).
+    `points` overrides the rule's points (a referee's `referee_points`). Returns the entry, or None
+    when the program gives nothing for the event or it was already awarded. Bonus points are
+    available at once."""
+    at = at or timezone.now()
+    version = _version_or_none(at)
+    if version is None:
+        return None
+    program = version.definition
+    rule = event_bonus_rule(program=program, event=event, at=at)
+    if rule is None:
+        return None
+    amount = rule.points if points is None else points
+    if not amount or amount <= 0:
+        return None
+    with transaction.atomic():
+        account = account_lock(member=member)
+        # "Once per member and key" is the unique (member, bonus_key) index, not a lookup first.
+        try:
+            with transaction.atomic():
+                return credit_write(
+                    account=account,
+                    kind=EntryKind.BONUS,
+                    points=amount,
+                    reason=reason or f"{event} bonus",
+                    earned_at=at,
+                    expires_at=lot_expires_at(program=program, earned_at=at),
+                    breakdown=[
+                        {"part": "event", "code": rule.code, "event": event, "points": amount}
+                    ],
+                    program_version=version,
+                    bonus_key=f"{event}:{source_key}",
+                    source_type=source_type or "event",
+                    source_id=source_id or event,
+                )
+        except IntegrityError:
+            account.refresh_from_db()
+            return None
+
+
+# --- Time: maturation and expiry ---------------------------------------------------------------
+
+
+def lots_mature(*, member, at: datetime.datetime | None = None) -> int:
+    """Make the member's pending lots whose return window is over available (paying debt first).
+    Returns the points that became available; 0 when run again."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        account = account_lock(member=member)
+        lots = list(
+            PointsLot.objects.select_for_update()
+            .filter(member=member, is_matured=False, available_at__lte=at)
+            .order_by("available_at", "pk")
+        )
+        total = 0
+        for lot in lots:
+            account.pending -= lot.remaining
+            _pay_debt(account, lot)
+            account.available += lot.remaining
+            total += lot.remaining
+            lot.is_matured = True
+            lot.save(update_fields=["is_matured", "remaining", "debt_paid"])
+        if lots:
+            _account_save(account)
+        return total
+
+
+def last_activity_at(member) -> datetime.datetime:
+    """The latest purchase or redemption, or when the member joined."""
+    last_purchase = Purchase.objects.filter(member=member).aggregate(at=Max("purchased_at"))["at"]
+    last_redeem = LedgerEntry.objects.filter(member=member, kind=EntryKind.REDEEM).aggregate(
+        at=Max("created_at")
+    )["at"]
+    return max(t for t in (last_purchase, last_redeem, member.joined_at) if t is not None)
+
+
+def points_expire(*, member, at: datetime.datetime | None = None) -> LedgerEntry | None:
+    """Expire what the policy in force says is due: rolling, every lot past its `expires_at`;
+    inactivity, everything once the member has had no purchase or redemption for N months. One
+    `expire` entry for the sum; None when nothing is due (so a second run changes nothing)."""
+    at = at or timezone.now()
+    version = _version_or_none(at)
+    if version is None:
+        return None
+    program = version.definition
+    with transaction.atomic():
+        account = account_lock(member=member)
+        lots = PointsLot.objects.select_for_update().filter(member=member, remaining__gt=0)
+        if program.expiry.policy == "inactivity" and program.expiry.months:
+            deadline = months_after(
+                last_activity_at(member), program.expiry.months, zone=program.zone
+            )
+            if deadline > at:
+                lots = lots.none()
+            reason = f"expired after {program.expiry.months} months without activity"
+        else:
+            # Lots keep the expiry they were given when earned, whatever the policy is now.
+            lots = lots.filter(expires_at__lte=at)
+            reason = "points expired"
+        lots = list(lots.order_by("expires_at", "earned_at", "pk"))
+        total = sum(lot.remaining for lot in lots)
+        if total == 0:
+            return None
+        return debit_write(
+            account=account,
+            kind=EntryKind.EXPIRE,
+            points=total,
+            reason=reason,
+            lots=lots,
+            allow_debt=False,
+            program_version=version,
+        )
+
+
+# --- Checks ------------------------------------------------------------------------------------
+
+
+def account_recompute(*, member) -> dict[str, Any]:
+    """Derive the balances from entries and lots and compare them with the stored account.
+    `consistent` is False if any invariant is broken; `problems` says which."""
+    entries = LedgerEntry.objects.filter(member=member)
+    entries_sum = entries.aggregate(total=Sum("points"))["total"] or 0
+    lifetime = (
+        entries.filter(
+            Q(kind__in=LIFETIME_KINDS)
+            | Q(kind=EntryKind.REVERSAL, reverses__kind__in=LIFETIME_KINDS)
+        ).aggregate(total=Sum("points"))["total"]
+        or 0
+    )
+    lots = PointsLot.objects.filter(member=member)
+    available = lots.filter(is_matured=True).aggregate(total=Sum("remaining"))["total"] or 0
+    pending = lots.filter(is_matured=False).aggregate(total=Sum("remaining"))["total"] or 0
+    derived = {
+        "available": available,
+        "pending": pending,
+        "lifetime": lifetime,
+        "debt": available + pending - entries_sum,
+    }
+    account = LoyaltyAccount.objects.filter(member=member).first()
+    stored = (
+        {name: getattr(account, name) for name in derived} if account else dict.fromkeys(derived, 0)
+    )
+    problems = [
+        f"{name}: stored {stored[name]}, derived {derived[name]}"
+        for name in derived
+        if stored[name] != derived[name]
+    ]
+    if derived["debt"] < 0:
+        problems.append(f"derived debt is negative ({derived['debt']})")
+    allocated = dict(
+        LotAllocation.objects.filter(lot__member=member)
+        .values_list("lot_id")
+        .annotate(total=Sum("points"))
+    )
+    for lot in lots:
+        expected = lot.points - allocated.get(lot.pk, 0) - lot.debt_paid
+        if lot.remaining != expected:
+            problems.append(f"lot {lot.pk}: remaining {lot.remaining}, derived {expected}")
+    return {
+        "stored": stored,
+        "derived": derived,
+        "entries_sum": entries_sum,
+        "consistent": not problems,
+        "problems": problems,
+    }

@@ -1,0 +1,461 @@
+"""Purchases and refunds: scoring, the earn entry and its lot, idempotent replay, rescoring refunds.
+
+A purchase is scored with the program version in force at `purchased_at` and the member's tier at
+that time (the tier history); a refund rescores what is left with the same version and tier and
+takes the difference back.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from loyalty.models import EntryKind, PointsLot, ProgramVersion, Purchase, Refund
+from loyalty.models.ledger import Channel
+from loyalty.money import money_quantize
+from loyalty.program_file import ProgramDefinition
+from loyalty.scoring import Item, Score, score_purchase
+from loyalty.selectors.program import program_version_at
+from loyalty.services.ledger import (
+    LedgerError,
+    account_lock,
+    credit_write,
+    debit_write,
+    lot_expires_at,
+)
+from loyalty.services.tiers import tier_at, tier_upgrade_check
+
+FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
+
+
+# --- Errors ----------------------------------------------------------------------------------
+
+
+class DuplicateExternalId(LedgerError):
+    code = "duplicate_external_id"
+
+    def __init__(self, external_id: str):
+        super().__init__(f"{external_id} was already posted with another body.")
+
+
+class CurrencyMismatch(LedgerError):
+    code = "currency_mismatch"
+
+    def __init__(self, *, currency: str, expected: str):
+        super().__init__(f"The program counts in {expected}, not {currency}.")
+
+
+class PurchasedAtInFuture(LedgerError):
+    code = "purchased_at_in_future"
+
+    def __init__(self):
+        super().__init__("purchased_at is more than five minutes in the future.")
+
+
+class InvalidPurchase(LedgerError):
+    """A value the API validates too (negative amount, bad item, unknown channel)."""
+
+    code = "invalid"
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.errors = {field: [message]}
+        super().__init__(f"{field}: {message}")
+
+
+class RefundExceedsPurchase(LedgerError):
+    code = "refund_exceeds_purchase"
+
+    def __init__(self, message: str = "The refund is more than what is left of the purchase."):
+        super().__init__(message)
+
+
+# --- Normalizing the request -------------------------------------------------------------------
+
+
+def _decimal(value: Any, field: str) -> Decimal:
+    if isinstance(value, float | bool):
+        raise InvalidPurchase(field, "must be a decimal string, not a float")
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidPurchase(field, "is not a number") from None
+    if not number.is_finite():
+        raise InvalidPurchase(field, "is not a number")
+    return number
+
+
+def _text(value: Decimal) -> str:
+    value = value.normalize()
+    return format(value, "f") if value != value.to_integral_value() else str(int(value))
+
+
+def items_normalize(items: list[dict] | None, *, currency: str) -> list[dict[str, Any]]:
+    """Items as stored and fingerprinted: sku, category (None when absent), quantity and
+    unit_price as canonical decimal strings, in the order given."""
+    normalized = []
+    for index, item in enumerate(items or ()):
+        field = f"items[{index}]"
+        if not isinstance(item, dict):
+            raise InvalidPurchase(field, "must be an object")
+        quantity = _decimal(item.get("quantity", 1), f"{field}.quantity")
+        unit_price = _decimal(item.get("unit_price", 0), f"{field}.unit_price")
+        if quantity < 0 or unit_price < 0:
+            raise InvalidPurchase(field, "quantity and unit_price must not be negative")
+        normalized.append(
+            {
+                "sku": str(item.get("sku") or ""),
+                "category": str(item["category"]) if item.get("category") else None,
+                "quantity": _text(quantity),
+                "unit_price": str(money_quantize(unit_price, currency)),
+            }
+        )
+    return normalized
+
+
+def _scoring_items(items: list[dict[str, Any]]) -> list[Item]:
+    return [
+        Item(
+            sku=item["sku"],
+            category=item["category"],
+            quantity=Decimal(item["quantity"]),
+            unit_price=Decimal(item["unit_price"]),
+        )
+        for item in items
+    ]
+
+
+@dataclass(frozen=True)
+class PurchaseInput:
+    member: Any
+    external_id: str
+    amount: Decimal
+    currency: str
+    purchased_at: datetime.datetime
+    channel: str
+    items: list[dict[str, Any]]
+    version: ProgramVersion
+
+    @property
+    def program(self) -> ProgramDefinition:
+        return self.version.definition
+
+    def fingerprint(self) -> str:
+        body = {
+            "member": self.member.pk,
+            "amount": str(self.amount),
+            "currency": self.currency,
+            "purchased_at": self.purchased_at.astimezone(datetime.UTC).isoformat(),
+            "channel": self.channel,
+            "items": self.items,
+        }
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _purchase_input(
+    *, member, external_id, amount, currency, purchased_at, channel, items
+) -> PurchaseInput:
+    """Validate everything before anything is written."""
+    if not external_id or not str(external_id).strip():
+        raise InvalidPurchase("external_id", "is required")
+    if timezone.is_naive(purchased_at):
+        raise InvalidPurchase("purchased_at", "needs a time zone offset")
+    if purchased_at > timezone.now() + FUTURE_TOLERANCE:
+        raise PurchasedAtInFuture()
+    if channel not in Channel.values:
+        raise InvalidPurchase("channel", f"must be one of {', '.join(Channel.values)}")
+    version = program_version_at(at=purchased_at)
+    program = version.definition
+    if currency != program.currency:
+        raise CurrencyMismatch(currency=currency, expected=program.currency)
+    amount = _decimal(amount, "amount")
+    if amount < 0:
+        raise InvalidPurchase("amount", "must not be negative")
+    if money_quantize(amount, currency) != amount:
+        raise InvalidPurchase("amount", f"has more decimals than {currency} allows")
+    return PurchaseInput(
+        member=member,
+        external_id=str(external_id),
+        amount=money_quantize(amount, currency),
+        currency=currency,
+        purchased_at=purchased_at,
+        channel=channel,
+        items=items_normalize(items, currency=currency),
+        version=version,
+    )
+
+
+def _score(data: PurchaseInput, *, tier_code: str | None) -> Score:
+    return score_purchase(
+        program=data.program,
+        tier_code=tier_code,
+        amount=data.amount,
+        items=_scoring_items(data.items),
+        purchased_at=data.purchased_at,
+        channel=data.channel,
+    )
+
+
+# --- Purchases ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    points: int
+    breakdown: list[dict[str, Any]]
+    tier_code: str | None
+    available_at: datetime.datetime
+
+
+def purchase_preview(
+    *, member, amount, currency, purchased_at, channel, items=None, external_id="preview"
+) -> Preview:
+    """What `purchase_record` would credit for this body now; writes nothing."""
+    data = _purchase_input(
+        member=member,
+        external_id=external_id,
+        amount=amount,
+        currency=currency,
+        purchased_at=purchased_at,
+        channel=channel,
+        items=items,
+    )
+    tier_code = tier_at(member=member, at=purchased_at, program=data.program)
+    score = _score(data, tier_code=tier_code)
+    return Preview(
+        points=score.points,
+        breakdown=score.breakdown,
+        tier_code=tier_code,
+        available_at=purchased_at + datetime.timedelta(days=data.program.pending_days),
+    )
+
+
+def _replay(data: PurchaseInput, existing: Purchase) -> tuple[Purchase, bool]:
+    if existing.fingerprint != data.fingerprint():
+        raise DuplicateExternalId(data.external_id)
+    return existing, False
+
+
+def purchase_record(
+    *,
+    member,
+    external_id: str,
+    amount,
+    currency: str,
+    purchased_at: datetime.datetime,
+    channel: str,
+    items: list[dict] | None = None,
+    actor=None,
+) -> tuple[Purchase, bool]:
+    """Record a purchase and credit its points: one `earn` entry with the breakdown and one lot,
+    pending for the program's `pending_days` from `purchased_at`, expiring (rolling policy) N
+    months after it. Returns (purchase, created). The same external_id with the same body returns
+    the first purchase and credits nothing (created False); with another body, raises
+    DuplicateExternalId. Then upgrades the tier at once if the purchase crossed a threshold (the
+    purchase itself is scored at the tier before it)."""
+    data = _purchase_input(
+        member=member,
+        external_id=external_id,
+        amount=amount,
+        currency=currency,
+        purchased_at=purchased_at,
+        channel=channel,
+        items=items,
+    )
+    existing = Purchase.objects.filter(external_id=data.external_id).first()
+    if existing is not None:
+        return _replay(data, existing)
+    now = timezone.now()
+    with transaction.atomic():
+        account = account_lock(member=member)  # lock order: account, then purchase, then lots
+        tier_code = tier_at(member=member, at=purchased_at, program=data.program)
+        score = _score(data, tier_code=tier_code)
+        # The unique index on external_id decides between simultaneous posts of one purchase:
+        # the loser's insert waits for the winner's commit, fails, and replays the winner's.
+        try:
+            with transaction.atomic():
+                purchase = Purchase.objects.create(
+                    external_id=data.external_id,
+                    member=member,
+                    amount=data.amount,
+                    currency=data.currency,
+                    purchased_at=purchased_at,
+                    channel=channel,
+                    items=data.items,
+                    program_version=data.version,
+                    tier_code=tier_code or "",
+                    points=score.points,
+                    earned_points=score.points,
+                    breakdown=score.breakdown,
+                    fingerprint=data.fingerprint(),
+                    created_at=now,
+                )
+        except IntegrityError:
+            winner = Purchase.objects.filter(external_id=data.external_id).first()
+            if winner is None:  # pragma: no cover - another constraint failed
+                raise
+            return _replay(data, winner)
+        pending_days = data.program.pending_days
+        credit_write(
+            account=account,
+            kind=EntryKind.EARN,
+            points=score.points,
+            reason=f"purchase {data.external_id}",
+            earned_at=purchased_at,
+            available_at=purchased_at + datetime.timedelta(days=pending_days)
+            if pending_days
+            else None,
+            expires_at=lot_expires_at(program=data.program, earned_at=purchased_at),
+            breakdown=score.breakdown,
+            purchase=purchase,
+            program_version=data.version,
+            actor=actor,
+            now=now,
+        )
+        # As of the purchase: imported history upgrades when it would have; a purchase a few
+        # minutes ahead of our clock still counts.
+        tier_upgrade_check(account=account, at=purchased_at)
+    return purchase, True
+
+
+def purchase_status(purchase: Purchase) -> dict[str, Any]:
+    """`status` (pending or available) and `available_on` for the API's answer."""
+    lot = purchase.lots.order_by("pk").first()
+    if lot is None:
+        return {"status": "available", "available_on": purchase.created_at}
+    return {
+        "status": "available" if lot.is_matured else "pending",
+        "available_on": lot.available_at,
+    }
+
+
+# --- Refunds -----------------------------------------------------------------------------------
+
+
+def _items_left(purchase: Purchase, refunded: list[list[dict]]) -> list[dict[str, Any]]:
+    """The purchase's items less every refunded item (matched on sku and category)."""
+    taken: Counter = Counter()
+    for items in refunded:
+        for item in items:
+            taken[(item["sku"], item["category"])] += Decimal(item["quantity"])
+    left = []
+    for item in purchase.items:
+        key = (item["sku"], item["category"])
+        quantity = Decimal(item["quantity"])
+        used = min(quantity, taken[key])
+        taken[key] -= used
+        if quantity - used > 0:
+            left.append({**item, "quantity": _text(quantity - used)})
+    if any(quantity > 0 for quantity in taken.values()):
+        raise RefundExceedsPurchase("The refund returns items the purchase does not have left.")
+    return left
+
+
+def refund_record(
+    *, purchase: Purchase, external_id: str, amount, items: list[dict] | None = None, actor=None
+) -> Refund:
+    """Refund part or all of a purchase: rescore what is left with the purchase's program version
+    and tier and take the difference back (threshold bonuses no longer met go too; a full refund
+    leaves 0). Points come from the purchase's own lot first (pending or not), then the member's
+    available points first-in-first-out, and what is missing becomes debt. The same refund
+    external_id again returns the first refund and takes nothing. Raises RefundExceedsPurchase
+    when the refund is more than what is left. Without `items`, a partial refund leaves the items
+    as they were (rules that count items keep counting them)."""
+    external_id = str(external_id or "").strip()
+    if not external_id:
+        raise InvalidPurchase("external_id", "is required")
+    amount = _decimal(amount, "amount")
+    if amount <= 0:
+        raise InvalidPurchase("amount", "must be positive")
+    if money_quantize(amount, purchase.currency) != amount:
+        raise InvalidPurchase("amount", f"has more decimals than {purchase.currency} allows")
+    refund_items = items_normalize(items, currency=purchase.currency)
+    existing = Refund.objects.filter(purchase=purchase, external_id=external_id).first()
+    if existing is not None:
+        return _refund_replay(existing, amount)
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock order: account, then purchase, then lots (the same as purchase_record's).
+        account = account_lock(member=purchase.member)
+        purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
+        existing = Refund.objects.filter(purchase=purchase, external_id=external_id).first()
+        if existing is not None:
+            return _refund_replay(existing, amount)
+        amount_left = purchase.amount - purchase.refunded_amount - amount
+        if amount_left < 0:
+            raise RefundExceedsPurchase()
+        refunded_items = [
+            *purchase.refunds.order_by("pk").values_list("items", flat=True),
+            refund_items,
+        ]
+        items_left = _items_left(purchase, refunded_items) if amount_left > 0 else []
+        version = purchase.program_version
+        rescored = score_purchase(
+            program=version.definition,
+            tier_code=purchase.tier_code or None,
+            amount=amount_left,
+            items=_scoring_items(items_left),
+            purchased_at=purchase.purchased_at,
+            channel=purchase.channel,
+        )
+        new_points = min(rescored.points if amount_left > 0 else 0, purchase.points)
+        taken = purchase.points - new_points
+        refund = Refund.objects.create(
+            purchase=purchase,
+            external_id=external_id,
+            amount=amount,
+            items=refund_items,
+            points_taken=taken,
+            actor=actor,
+            created_at=now,
+        )
+        if taken:
+            own_lots = (
+                PointsLot.objects.select_for_update()
+                .filter(purchase=purchase, remaining__gt=0)
+                .order_by("is_matured", "pk")
+            )
+            debit_write(
+                account=account,
+                kind=EntryKind.REFUND,
+                points=taken,
+                reason=f"refund {external_id} of purchase {purchase.external_id}",
+                lots=list(own_lots),
+                allow_debt=True,
+                breakdown=[
+                    *rescored.breakdown,
+                    {
+                        "part": "refund",
+                        "amount_left": str(amount_left),
+                        "points_before": purchase.points,
+                        "points_after": new_points,
+                    },
+                ],
+                purchase=purchase,
+                refund=refund,
+                program_version=version,
+                actor=actor,
+                now=now,
+            )
+        purchase.points = new_points
+        purchase.refunded_amount += amount
+        purchase.breakdown = rescored.breakdown
+        purchase.save(update_fields=["points", "refunded_amount", "breakdown"])
+        # Qualifying totals drop, but a downgrade waits for the review date (services.tiers).
+        tier_upgrade_check(account=account, at=now)
+    return refund
+
+
+def _refund_replay(existing: Refund, amount: Decimal) -> Refund:
+    if existing.amount != amount:
+        raise DuplicateExternalId(existing.external_id)
+    return existing

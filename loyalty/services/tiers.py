@@ -1,0 +1,190 @@
+"""Tiers: qualification, upgrade at once, downgrade only at the review date, the history, and the
+upgrade notice.
+
+- Qualifying total at time t: with metric `spend`, the amounts net of refunds of the member's
+  purchases made in the `window_months` ending at t; with metric `points`, the points those
+  purchases earned net of refunds (event bonuses and adjustments excluded).
+- The member qualifies for the highest tier whose threshold the total reaches.
+- Upgrade: checked after every purchase (as of its `purchased_at`, so history imported in order
+  upgrades when it would have); the change starts a new review period.
+- Review date: one year (program timezone) after the member reached the tier or was last
+  reviewed. At review the tier becomes whatever the total qualifies for then: down, or kept (and
+  reviewed again a year later). The lowest tier has no review date.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from loyalty.models import LoyaltyAccount, Purchase, TierChange
+from loyalty.models.ledger import TierChangeReason
+from loyalty.program_file import ProgramDefinition, TierDefinition
+from loyalty.selectors.program import ProgramNotConfigured, program_version_at
+from loyalty.services.ledger import account_lock, months_after
+
+REVIEW_MONTHS = 12
+
+
+def tier_rank(program: ProgramDefinition, code: str | None) -> int:
+    """Position of a tier from the lowest (0); -1 for no tier or one the program no longer has."""
+    for index, tier in enumerate(program.tiers):
+        if tier.code == code:
+            return index
+    return -1
+
+
+def tier_at(*, member, at: datetime.datetime, program: ProgramDefinition) -> str | None:
+    """The member's tier at `at` from the history; the program's lowest tier before any change,
+    None for a program without tiers."""
+    change = TierChange.objects.filter(member=member, at__lte=at).order_by("-at", "-pk").first()
+    if change is not None:
+        return change.to_code
+    return program.tiers[0].code if program.tiers else None
+
+
+def qualifying_total(*, member, program: ProgramDefinition, at: datetime.datetime) -> Decimal:
+    start = months_after(at, -program.qualification_window_months, zone=program.zone)
+    purchases = Purchase.objects.filter(member=member, purchased_at__gt=start, purchased_at__lte=at)
+    if program.qualification_metric == "points":
+        total = purchases.aggregate(total=Sum("points"))["total"] or 0
+    else:
+        total = purchases.aggregate(total=Sum(F("amount") - F("refunded_amount")))["total"] or 0
+    return Decimal(total)
+
+
+def tier_for_total(program: ProgramDefinition, total: Decimal) -> TierDefinition | None:
+    qualified = [tier for tier in program.tiers if total >= tier.threshold]
+    return qualified[-1] if qualified else (program.tiers[0] if program.tiers else None)
+
+
+def _review_date(program: ProgramDefinition, at: datetime.datetime) -> datetime.date:
+    return months_after(at, REVIEW_MONTHS, zone=program.zone).date()
+
+
+def _change_write(
+    *,
+    account: LoyaltyAccount,
+    program: ProgramDefinition,
+    to: TierDefinition,
+    reason: str,
+    total: Decimal,
+    at: datetime.datetime,
+) -> TierChange:
+    change = TierChange.objects.create(
+        member_id=account.member_id,
+        from_code=account.tier_code,
+        to_code=to.code,
+        reason=reason,
+        qualifying_total=total,
+        at=at,
+    )
+    account.tier_code = to.code
+    account.tier_since = at
+    account.tier_review_on = _review_date(program, at) if tier_rank(program, to.code) > 0 else None
+    account.save(update_fields=["tier_code", "tier_since", "tier_review_on", "updated_at"])
+    return change
+
+
+def tier_upgrade_check(*, account: LoyaltyAccount, at: datetime.datetime) -> TierChange | None:
+    """Upgrade the locked `account` at once if its qualifying total at `at` reaches a higher tier;
+    never downgrades. The upgrade notice is queued to run after commit."""
+    try:
+        program = program_version_at(at=at).definition
+    except ProgramNotConfigured:
+        return None
+    if not program.tiers:
+        return None
+    total = qualifying_total(member=account.member, program=program, at=at)
+    target = tier_for_total(program, total)
+    if target is None or tier_rank(program, target.code) <= tier_rank(program, account.tier_code):
+        return None
+    change = _change_write(
+        account=account,
+        program=program,
+        to=target,
+        reason=TierChangeReason.UPGRADE,
+        total=total,
+        at=at,
+    )
+    from loyalty.tasks import tier_notice_send
+
+    tier_notice_send.delay(change.pk)  # deferred to on_commit by TesseraTask
+    return change
+
+
+def tier_review(*, member, at: datetime.datetime | None = None) -> TierChange | None:
+    """Review a member whose review date has come: move to the tier the qualifying total earns
+    now (a downgrade, or an upgrade), or keep the tier for another year. Idempotent: the review
+    date moves forward, so a second run the same day does nothing."""
+    at = at or timezone.now()
+    try:
+        program = program_version_at(at=at).definition
+    except ProgramNotConfigured:
+        return None
+    with transaction.atomic():
+        account = account_lock(member=member)
+        today = at.astimezone(program.zone).date()
+        if account.tier_review_on is None or account.tier_review_on > today:
+            return None
+        total = qualifying_total(member=member, program=program, at=at)
+        target = tier_for_total(program, total)
+        if target is None:
+            return None
+        if target.code != account.tier_code:
+            reason = (
+                TierChangeReason.UPGRADE
+                if tier_rank(program, target.code) > tier_rank(program, account.tier_code)
+                else TierChangeReason.REVIEW
+            )
+            change = _change_write(
+                account=account, program=program, to=target, reason=reason, total=total, at=at
+            )
+            if change.is_upgrade:
+                from loyalty.tasks import tier_notice_send
+
+                tier_notice_send.delay(change.pk)
+            return change
+        account.tier_review_on = (
+            _review_date(program, at) if tier_rank(program, target.code) > 0 else None
+        )
+        account.save(update_fields=["tier_review_on", "updated_at"])
+        return None
+
+
+def tier_notice_send(*, tier_change_id: int) -> bool:
+    """Mail the member about an upgrade, in their language, once per change. The change row is
+    locked while the mail is sent and marked in the same transaction: a concurrent duplicate
+    waits and then finds it done; a failed send rolls back and is retried. (A worker dying between
+    the SMTP answer and the commit is the only way to send twice.) Returns whether it sent."""
+    with transaction.atomic():
+        change = (
+            TierChange.objects.select_for_update()
+            .select_related("member__user")
+            .filter(pk=tier_change_id, notified_at__isnull=True, reason=TierChangeReason.UPGRADE)
+            .first()
+        )
+        if change is None:
+            return False
+        member = change.member
+        try:
+            program = program_version_at(at=change.at).definition
+            tier = program.tier(change.to_code)
+        except ProgramNotConfigured:
+            tier = None
+        with translation.override(member.language):
+            name = tier.localized_name(member.language) if tier else change.to_code
+            subject = _("You are now %(tier)s") % {"tier": name}
+            body = _(
+                "Hello %(name)s,\n\nYour purchases have taken you to the %(tier)s tier. "
+                "Enjoy its benefits from your next purchase.\n"
+            ) % {"name": member.user.first_name or member.user.email, "tier": name}
+        send_mail(subject, body, None, [member.user.email])
+        TierChange.objects.filter(pk=change.pk).update(notified_at=timezone.now())
+        return True

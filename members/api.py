@@ -1,0 +1,234 @@
+"""Members over the API (API.md, Members): enrol, look up, one member, their transactions."""
+
+import re
+from datetime import date
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from config.api.exceptions import ApiError
+from config.api.idempotency import idempotent
+from config.api.views import ApiGenericView
+from loyalty.selectors.ledger import (
+    account_for_member,
+    expiring_soon,
+    next_tier_for,
+    transactions_for_member,
+)
+from loyalty.selectors.program import program_definition_current
+from members import services
+from members.models import Language, Member
+from members.selectors import member_get, member_list
+
+
+class MemberExistsError(ApiError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "member_exists"
+    detail = _("A member with this email already exists.")
+
+
+class MemberNotFoundError(ApiError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "member_not_found"
+    detail = _("No member has this member number.")
+
+
+_BIRTH_DATE = re.compile(r"^(?:(?P<year>\d{4})|-)-(?P<month>\d{2})-(?P<day>\d{2})$")
+
+
+class BirthDateField(serializers.CharField):
+    """`YYYY-MM-DD`, or `--MM-DD` when the member keeps the year to themselves."""
+
+    def to_internal_value(self, data) -> services.Birthday:
+        text = super().to_internal_value(data)
+        match = _BIRTH_DATE.match(text)
+        if not match:
+            raise serializers.ValidationError(_("Use YYYY-MM-DD or --MM-DD."))
+        year = int(match["year"]) if match["year"] else None
+        month, day = int(match["month"]), int(match["day"])
+        try:
+            # 2000 is a leap year, so --02-29 is a real birthday.
+            date(year or 2000, month, day)
+        except ValueError:
+            raise serializers.ValidationError(_("This is not a date.")) from None
+        if year is not None and not 1900 <= year <= timezone.localdate().year:
+            raise serializers.ValidationError(_("The year is out of range."))
+        return services.Birthday(day=day, month=month, year=year)
+
+
+class MemberEnrolInput(serializers.Serializer):
+    email = serializers.EmailField()
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    birth_date = BirthDateField(required=False)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    marketing_opt_in = serializers.BooleanField(required=False, default=False)
+    referral_code = serializers.CharField(max_length=16, required=False, allow_blank=True)
+
+
+class TierOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class NextTierOutput(TierOutput):
+    remaining = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class ExpiringOutput(serializers.Serializer):
+    points = serializers.IntegerField()
+    on = serializers.DateField()
+
+
+class PointsOutput(serializers.Serializer):
+    available = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    lifetime = serializers.IntegerField()
+    expiring_soon = ExpiringOutput(many=True)
+
+
+class MemberOutput(serializers.Serializer):
+    member_number = serializers.CharField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    language = serializers.CharField()
+    joined_at = serializers.DateTimeField()
+    referral_code = serializers.CharField()
+    tier = TierOutput(allow_null=True)
+    next_tier = NextTierOutput(allow_null=True)
+    points = PointsOutput()
+
+    def to_representation(self, member: Member) -> dict:
+        account = account_for_member(member=member)
+        program = self.context.get("program")
+        levels = {level.code: level for level in program.tiers} if program else {}
+        level = levels.get(account.tier_code)
+        upcoming = next_tier_for(member=member)
+        return super().to_representation(
+            {
+                "member_number": member.member_number,
+                "email": member.user.email,
+                "first_name": member.user.first_name,
+                "last_name": member.user.last_name,
+                "language": member.language,
+                "joined_at": member.joined_at,
+                "referral_code": member.referral_code,
+                "tier": level
+                and {"code": level.code, "name": _localized(level.name, member.language)},
+                "next_tier": upcoming
+                and {
+                    "code": upcoming.code,
+                    "name": upcoming.localized_name(member.language),
+                    "remaining": upcoming.remaining,
+                },
+                "points": {
+                    "available": account.available,
+                    "pending": account.pending,
+                    "lifetime": account.lifetime,
+                    "expiring_soon": expiring_soon(member=member),
+                },
+            }
+        )
+
+
+def _localized(names: dict[str, str], language: str) -> str:
+    return names.get(language) or names.get("en") or next(iter(names.values()), "")
+
+
+class EntryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    points = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    breakdown = serializers.JSONField()
+    source = serializers.JSONField(allow_null=True)
+
+
+class MemberApiView(ApiGenericView):
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "program": program_definition_current()}
+
+    def member_or_404(self, member_number: str) -> Member:
+        member = member_get(member_number=member_number)
+        if member is None:
+            raise MemberNotFoundError()
+        return member
+
+
+class MemberListView(MemberApiView):
+    required_scopes = {"GET": ["members:read"], "POST": ["members:write"]}
+    serializer_class = MemberOutput
+
+    @extend_schema(
+        operation_id="members_list",
+        parameters=[
+            OpenApiParameter("email", str, description="Exact email, case-insensitive"),
+            OpenApiParameter("phone", str),
+            OpenApiParameter("member_number", str),
+        ],
+        responses=MemberOutput(many=True),
+    )
+    def get(self, request):
+        members = member_list(
+            email=request.query_params.get("email", ""),
+            phone=request.query_params.get("phone", ""),
+            member_number=request.query_params.get("member_number", ""),
+        )
+        page = self.paginate_queryset(members)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="members_enrol",
+        request=MemberEnrolInput,
+        responses={201: MemberOutput},
+    )
+    @idempotent
+    def post(self, request):
+        data = MemberEnrolInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        try:
+            member = services.member_enrol(
+                email=fields["email"],
+                first_name=fields.get("first_name", ""),
+                last_name=fields.get("last_name", ""),
+                phone=fields.get("phone", ""),
+                birthday=fields.get("birth_date"),
+                language=fields.get("language", "en"),
+                marketing_email_opt_in=fields["marketing_opt_in"],
+                referral_code=fields.get("referral_code", ""),
+            )
+        except services.MemberExists:
+            raise MemberExistsError() from None
+        except services.UnknownReferralCode:
+            raise serializers.ValidationError(
+                {"referral_code": [_("No member has this referral code.")]}
+            ) from None
+        return Response(self.get_serializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(MemberApiView):
+    required_scopes = ["members:read"]
+    serializer_class = MemberOutput
+
+    @extend_schema(operation_id="members_retrieve", responses=MemberOutput)
+    def get(self, request, member_number: str):
+        member = self.member_or_404(member_number)
+        return Response(self.get_serializer(member).data)
+
+
+class MemberTransactionsView(MemberApiView):
+    required_scopes = ["members:read"]
+    serializer_class = EntryOutput
+
+    @extend_schema(operation_id="members_transactions", responses=EntryOutput(many=True))
+    def get(self, request, member_number: str):
+        member = self.member_or_404(member_number)
+        page = self.paginate_queryset(transactions_for_member(member=member))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -1,0 +1,120 @@
+import pytest
+
+from loyalty.services.program import program_import
+from members.models import Member
+from members.numbers import member_number_is_valid
+from members.services import member_enrol
+from tests.factories.api import ApiKeyFactory
+from tests.factories.loyalty import example_program_text
+
+URL = "/api/v1/members/"
+
+
+@pytest.fixture
+def program(db):
+    return program_import(text=example_program_text(), note="example").version
+
+
+@pytest.mark.django_db
+def test_enrol_answers_the_member_with_the_signup_bonus(api_client, program):
+    response = api_client.post(
+        URL,
+        {
+            "email": "ana@example.com",
+            "first_name": "Ana",
+            "last_name": "Ruiz",
+            "birth_date": "--02-29",
+            "language": "es",
+            "marketing_opt_in": True,
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert member_number_is_valid(body["member_number"])
+    assert body["email"] == "ana@example.com"
+    assert body["tier"] == {"code": "bronze", "name": "Bronce"}
+    assert body["next_tier"] == {"code": "silver", "name": "Plata", "remaining": "500.00"}
+    # The example program's welcome rule: 100 points, available at once (an event bonus).
+    assert body["points"]["available"] + body["points"]["pending"] == 100
+    assert body["points"]["lifetime"] == 100
+    member = Member.objects.get(member_number=body["member_number"])
+    assert (member.birth_day, member.birth_month, member.birth_year) == (29, 2, None)
+    assert member.marketing_email_opt_in is True
+
+
+@pytest.mark.django_db
+def test_enrolling_a_known_email_is_409_and_changes_nothing(api_client, program):
+    member_enrol(email="ana@example.com")
+    response = api_client.post(URL, {"email": "ANA@example.com"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "member_exists"
+    assert Member.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "email"),
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "a@example.com", "birth_date": "1990-02-30"}, "birth_date"),
+        ({"email": "a@example.com", "birth_date": "02-14"}, "birth_date"),
+        ({"email": "a@example.com", "language": "de"}, "language"),
+        ({"email": "a@example.com", "referral_code": "NOPE-2345"}, "referral_code"),
+    ],
+)
+@pytest.mark.django_db
+def test_bad_enrolment_is_400_at_the_field_and_changes_nothing(api_client, program, body, field):
+    response = api_client.post(URL, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert field in response.json()["errors"]
+    assert Member.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_lookup_by_email_phone_or_number(api_client, program):
+    ana = member_enrol(email="ana@example.com", phone="+34600000001")
+    member_enrol(email="bob@example.com")
+
+    by_email = api_client.get(URL, {"email": "ANA@example.com"}).json()
+    by_phone = api_client.get(URL, {"phone": "+34600000001"}).json()
+    by_number = api_client.get(URL, {"member_number": ana.member_number}).json()
+    everyone = api_client.get(URL).json()
+
+    for found in (by_email, by_phone, by_number):
+        assert [m["member_number"] for m in found["results"]] == [ana.member_number]
+    assert everyone["count"] == 2
+
+
+@pytest.mark.django_db
+def test_one_member_and_unknown_number(api_client, program):
+    ana = member_enrol(email="ana@example.com", language="fr")
+    response = api_client.get(f"{URL}{ana.member_number}/")
+    assert response.status_code == 200
+    assert response.json()["tier"]["name"] == "Bronze"
+    missing = api_client.get(f"{URL}4000000000000/")
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "member_not_found"
+
+
+@pytest.mark.django_db
+def test_transactions_newest_first_with_reason_and_source(api_client, program):
+    ana = member_enrol(email="ana@example.com")
+    response = api_client.get(f"{URL}{ana.member_number}/transactions/")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [(e["kind"], e["points"]) for e in results] == [("bonus", 100)]
+    fields = {"id", "kind", "points", "created_at", "reason", "breakdown", "source"}
+    assert set(results[0]) == fields
+
+
+@pytest.mark.django_db
+def test_reading_needs_members_read_and_enrolling_members_write(client_for, program):
+    reader = client_for(ApiKeyFactory(scopes=["members:read"]))
+    writer = client_for(ApiKeyFactory(scopes=["members:write"]))
+    assert reader.post(URL, {"email": "a@example.com"}, format="json").status_code == 403
+    assert writer.get(URL).status_code == 403
+    assert writer.post(URL, {"email": "a@example.com"}, format="json").status_code == 201
+    assert Member.objects.count() == 1

@@ -213,6 +213,7 @@ class PurchasePreviewView(ApiView):
         responses=PreviewOutput,
         description="The points and breakdown this purchase would earn now. Writes nothing.",
     )
+    @idempotent
     def post(self, request):
         data = PreviewInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -2,7 +2,7 @@ import pytest
 
 from tests.factories.members import StaffUserFactory, UserFactory
 
-pytest_plugins = ["tests.fixtures_worker", "tests.fixtures_mail", "tests.fixtures_static"]
+pytest_plugins = ["tests.fixtures_mail", "tests.fixtures_worker", "tests.fixtures_static"]
 
 PASSWORD = "correct-horse-battery"
 

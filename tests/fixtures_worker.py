@@ -12,8 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
+
+from tests.fixtures_mail import SMTPSink, _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -29,7 +32,17 @@ def _database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
+def worker_smtp_sink():
+    """The SMTP server the worker process sends its mail to (tests read it; clear it first)."""
+    sink = SMTPSink(host="127.0.0.1", port=_free_port())
+    controller = Controller(sink, hostname=sink.host, port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, worker_smtp_sink):
     if not settings.REDIS_URL:
         pytest.skip("the worker tests need Redis (make test sets REDIS_URL)")
     from config.celery import app
@@ -37,7 +50,13 @@ def celery_worker(django_db_setup, django_db_blocker):
     app.control.purge()
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / "celery-worker.log").open("w")
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "EMAIL_HOST": worker_smtp_sink.host,
+        "EMAIL_PORT": str(worker_smtp_sink.port),
+    }
     worker = subprocess.Popen(  # noqa: S603 - fixed command
         [
             sys.executable, "-m", "celery", "-A", "config", "worker",

@@ -323,19 +323,19 @@ def purchase_record(
         )
         # As of the purchase: imported history upgrades when it would have; a purchase a few
         # minutes ahead of our clock still counts.
-        tier_upgrade_check(account=account, at=purchased_at)
+        tier_upgrade_check(account=account, at=purchased_at, program=data.program)
     return purchase, True
 
 
 def purchase_status(purchase: Purchase) -> dict[str, Any]:
     """`status` (pending or available) and `available_on` for the API's answer."""
-    lot = purchase.lots.order_by("pk").first()
-    if lot is None:
+    # No ORDER BY ... LIMIT here: PostgreSQL would walk the lots' primary key index instead of
+    # the purchase's (17 ms on 20,000 lots, measured in bench/earn.py). A purchase has one lot.
+    lots = sorted(purchase.lots.values_list("pk", "is_matured", "available_at"))
+    if not lots:
         return {"status": "available", "available_on": purchase.created_at}
-    return {
-        "status": "available" if lot.is_matured else "pending",
-        "available_on": lot.available_at,
-    }
+    _pk, is_matured, available_at = lots[0]
+    return {"status": "available" if is_matured else "pending", "available_on": available_at}
 
 
 # --- Refunds -----------------------------------------------------------------------------------

@@ -50,6 +50,8 @@ def tier_at(*, member, at: datetime.datetime, program: ProgramDefinition) -> str
 
 
 def qualifying_total(*, member, program: ProgramDefinition, at: datetime.datetime) -> Decimal:
+    """Spend (net of refunds) or purchase points in the qualification window ending at `at`.
+    `member` is a Member or its pk."""
     start = months_after(at, -program.qualification_window_months, zone=program.zone)
     purchases = Purchase.objects.filter(member=member, purchased_at__gt=start, purchased_at__lte=at)
     if program.qualification_metric == "points":
@@ -92,16 +94,20 @@ def _change_write(
     return change
 
 
-def tier_upgrade_check(*, account: LoyaltyAccount, at: datetime.datetime) -> TierChange | None:
+def tier_upgrade_check(
+    *, account: LoyaltyAccount, at: datetime.datetime, program: ProgramDefinition | None = None
+) -> TierChange | None:
     """Upgrade the locked `account` at once if its qualifying total at `at` reaches a higher tier;
-    never downgrades. The upgrade notice is queued to run after commit."""
-    try:
-        program = program_version_at(at=at).definition
-    except ProgramNotConfigured:
-        return None
-    if not program.tiers:
-        return None
-    total = qualifying_total(member=account.member, program=program, at=at)
+    never downgrades. `program` is the one in force at `at` when the caller has it already. The
+    upgrade notice is queued to run after commit."""
+    if program is None:
+        try:
+            program = program_version_at(at=at).definition
+        except ProgramNotConfigured:
+            return None
+    if not program.tiers or tier_rank(program, account.tier_code) == len(program.tiers) - 1:
+        return None  # no tiers, or already at the top: nothing to upgrade to
+    total = qualifying_total(member=account.member_id, program=program, at=at)
     target = tier_for_total(program, total)
     if target is None or tier_rank(program, target.code) <= tier_rank(program, account.tier_code):
         return None

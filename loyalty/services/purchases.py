@@ -18,7 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from loyalty.models import EntryKind, PointsLot, ProgramVersion, Purchase, Refund
+from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, ProgramVersion, Purchase, Refund
 from loyalty.models.ledger import Channel
 from loyalty.money import money_quantize
 from loyalty.program_file import ProgramDefinition
@@ -31,7 +31,7 @@ from loyalty.services.ledger import (
     debit_write,
     lot_expires_at,
 )
-from loyalty.services.tiers import tier_at, tier_upgrade_check
+from loyalty.services.tiers import tier_at, tier_rank, tier_upgrade_check
 
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
 
@@ -239,6 +239,16 @@ def purchase_preview(
     )
 
 
+def _tier_when_purchased(account: LoyaltyAccount, data: PurchaseInput) -> str | None:
+    """The member's tier at purchased_at. The locked account knows the tier since its last
+    change, which covers every purchase but a backdated one: only those read the history."""
+    since = account.tier_since
+    is_current = since is not None and since <= data.purchased_at
+    if is_current and tier_rank(data.program, account.tier_code) >= 0:
+        return account.tier_code
+    return tier_at(member=data.member, at=data.purchased_at, program=data.program)
+
+
 def _replay(data: PurchaseInput, existing: Purchase) -> tuple[Purchase, bool]:
     if existing.fingerprint != data.fingerprint():
         raise DuplicateExternalId(data.external_id)
@@ -277,7 +287,7 @@ def purchase_record(
     now = timezone.now()
     with transaction.atomic():
         account = account_lock(member=member)  # lock order: account, then purchase, then lots
-        tier_code = tier_at(member=member, at=purchased_at, program=data.program)
+        tier_code = _tier_when_purchased(account, data)
         score = _score(data, tier_code=tier_code)
         # The unique index on external_id decides between simultaneous posts of one purchase:
         # the loser's insert waits for the winner's commit, fails, and replays the winner's.

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("config.api.urls")),
     path("", include("loyalty.api_urls")),
     path("", include("members.api_urls")),
+    path("", include("rewards.api_urls")),
 ]
 
 urlpatterns = [

@@ -19,14 +19,17 @@ Choices the formula leaves open, made here:
 - `round` rounds half up (204.5 -> 205); `floor` and `ceil` round down and up.
 - A total never goes below 0 (a category multiplier below 1 can subtract from the base).
 
-All arithmetic is `Decimal`, with enough precision that nothing is rounded before the end.
+The breakdown shows `Decimal` values; the points are rounded from the exact fraction, because a
+division by a `per` such as 3.00 never ends in decimal and a floor must not see 36.99... for 37.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import Context, Decimal, localcontext
+from fractions import Fraction
 from typing import Any
 
 from loyalty.program_file import (
@@ -40,7 +43,6 @@ from loyalty.program_file import (
     RuleDefinition,
 )
 
-_ROUNDING = {"floor": ROUND_FLOOR, "round": ROUND_HALF_UP, "ceil": ROUND_CEILING}
 # 28 significant digits (the default) could round a long amount / per division before the
 # final rounding; 50 keeps every intermediate exact for any amount the models can store.
 _CONTEXT = Context(prec=50)
@@ -106,6 +108,10 @@ def score_purchase(
     breakdown: list[dict[str, Any]] = []
     with localcontext(_CONTEXT):
         subtotal = Decimal(0)
+        # The points come from exact fractions: a Decimal division by a `per` such as 3.00 is
+        # rounded at the 50th digit, which a floor would turn from 37 into 36. The Decimals are
+        # what the breakdown shows.
+        exact = Fraction(0)
         base_rule = next((rule for rule in applicable if rule.kind == PER_CURRENCY_UNIT), None)
         for rule in applicable:
             if rule.kind == PER_CURRENCY_UNIT:
@@ -113,6 +119,7 @@ def score_purchase(
                 inputs = {"amount": str(amount), "per": str(rule.per), "points": rule.points}
                 breakdown.append(_entry("B", rule, inputs, value))
                 subtotal += value
+                exact += Fraction(amount) / Fraction(rule.per) * rule.points
         for rule in applicable:
             if rule.kind == CATEGORY_MULTIPLIER:
                 share = sum((item.total for item in items if _matches(rule, item)), Decimal(0))
@@ -124,6 +131,12 @@ def score_purchase(
                 }
                 if base_rule is not None:
                     value = share * (rule.multiplier - 1) / base_rule.per * base_rule.points
+                    exact += (
+                        Fraction(share)
+                        * (Fraction(rule.multiplier) - 1)
+                        / Fraction(base_rule.per)
+                        * base_rule.points
+                    )
                     inputs |= {
                         "base_rule": base_rule.code,
                         "per": str(base_rule.per),
@@ -142,6 +155,7 @@ def score_purchase(
                     inputs[_match_key(rule)] = rule.category or rule.sku
                 breakdown.append(_entry("I", rule, inputs, value))
                 subtotal += value
+                exact += Fraction(value)
         multiplier = Decimal(1)
         for rule in applicable:
             if rule.kind == PROMO_MULTIPLIER:
@@ -149,6 +163,7 @@ def score_purchase(
                     _entry("M", rule, {"multiplier": str(rule.multiplier)}, rule.multiplier)
                 )
                 multiplier *= rule.multiplier
+                exact *= Fraction(rule.multiplier)
         if tier_code is not None:
             tier = program.tier(tier_code)
             # A tier dropped from a later program can still be a member's tier as of an old
@@ -167,6 +182,7 @@ def score_purchase(
                 }
             )
             multiplier *= tier_multiplier
+            exact *= Fraction(tier_multiplier)
         bonus = Decimal(0)
         for rule in applicable:
             if rule.kind == SPEND_THRESHOLD_BONUS:
@@ -182,7 +198,7 @@ def score_purchase(
                 breakdown.append(_entry("T", rule, inputs, value))
                 bonus += value
         unrounded = subtotal * multiplier + bonus
-        points = max(int(unrounded.quantize(Decimal(1), rounding=_ROUNDING[program.rounding])), 0)
+        points = max(_round(exact + Fraction(bonus), program.rounding), 0)
     breakdown.append(
         {
             "part": "total",
@@ -216,6 +232,14 @@ def event_bonus_rule(
         if day is None or rule.applies_on(day=day):
             return rule
     return None
+
+
+def _round(value: Fraction, rounding: str) -> int:
+    if rounding == "floor":
+        return math.floor(value)
+    if rounding == "ceil":
+        return math.ceil(value)
+    return math.floor(value + Fraction(1, 2))  # "round": half up, as ROUND_HALF_UP
 
 
 def _matches(rule: RuleDefinition, item: Item) -> bool:

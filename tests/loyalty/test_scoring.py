@@ -479,3 +479,9 @@ def test_points_equal_the_formula_in_exact_fractions(cents, wine_cents, bottles)
     bonus = 7 if cents >= 10_000 else 0
     expected = math.floor((base + extra + bottles) * Fraction(5, 4) * Fraction(3, 2) + bonus)
     assert result.points == expected
+
+
+def test_a_division_that_never_ends_in_decimal_still_floors_to_the_exact_integer():
+    # 4.00 / 3.00 x 2 x 1.25 x 1.5 is exactly 5; at 50 Decimal digits it was 4.999...98 -> 4.
+    result = score(EXACT, "4.00", tier="gold")
+    assert result.points == 5

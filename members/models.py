@@ -107,3 +107,36 @@ class Member(models.Model):
     @property
     def email(self) -> str:
         return self.user.email
+
+
+class ConsentKind(models.TextChoices):
+    MARKETING_EMAIL = "marketing_email", _("marketing email")
+    MARKETING_SMS = "marketing_sms", _("marketing SMS")
+
+
+class ConsentSource(models.TextChoices):
+    SIGNUP = "signup", _("sign-up")
+    PROFILE = "profile", _("profile page")
+    ERASURE = "erasure", _("account deleted")
+    STAFF = "staff", _("staff")
+    API = "api", _("API")
+
+
+class ConsentChange(models.Model):
+    """One grant or withdrawal of a marketing consent, kept as evidence of what the member
+    agreed to and when. Append-only; the member's current consent is on `Member`."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="consent_changes")
+    kind = models.CharField(_("consent"), max_length=32, choices=ConsentKind.choices)
+    granted = models.BooleanField(_("granted"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    source = models.CharField(_("source"), max_length=16, choices=ConsentSource.choices)
+
+    class Meta:
+        verbose_name = _("consent change")
+        verbose_name_plural = _("consent changes")
+        ordering = ("-at", "-pk")
+        indexes = [models.Index(fields=["member", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {'granted' if self.granted else 'withdrawn'} at {self.at:%Y-%m-%d}"

@@ -1,5 +1,6 @@
 """Writes on members. Each service is one transaction and validates before it writes."""
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -8,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from loyalty.services.ledger import event_bonus_award
-from members.models import Member
+from members.models import ConsentChange, ConsentKind, ConsentSource, Member
 from members.numbers import member_number_generate, referral_code_generate
 
 
@@ -100,3 +101,147 @@ def member_enrol(
     # The program's sign-up bonus, if the program in force when they joined has one.
     event_bonus_award(member=member, event="signup", at=member.joined_at, reason="welcome bonus")
     return member
+
+
+# --- The member portal: sign-up, profile, consents, erasure -----------------------------------
+
+
+def member_signup(
+    *,
+    user,
+    first_name: str,
+    birthday: Birthday | None = None,
+    language: str = "en",
+    marketing_email_opt_in: bool = False,
+    marketing_sms_opt_in: bool = False,
+    referral_code: str = "",
+) -> Member:
+    """Enrol someone who signed up in the portal (or an existing account joining the program),
+    recording the consent boxes as they were submitted: an unticked box is evidence too."""
+    with transaction.atomic():
+        if first_name and user.first_name != first_name:
+            user.first_name = first_name
+            user.save(update_fields=["first_name"])
+        member = member_enrol(
+            user=user,
+            email=user.email,
+            first_name=first_name,
+            birthday=birthday,
+            language=language,
+            marketing_email_opt_in=marketing_email_opt_in,
+            marketing_sms_opt_in=marketing_sms_opt_in,
+            referral_code=referral_code,
+        )
+        now = timezone.now()
+        ConsentChange.objects.bulk_create(
+            [
+                ConsentChange(
+                    member=member,
+                    kind=ConsentKind.MARKETING_EMAIL,
+                    granted=marketing_email_opt_in,
+                    at=now,
+                    source=ConsentSource.SIGNUP,
+                ),
+                ConsentChange(
+                    member=member,
+                    kind=ConsentKind.MARKETING_SMS,
+                    granted=marketing_sms_opt_in,
+                    at=now,
+                    source=ConsentSource.SIGNUP,
+                ),
+            ]
+        )
+        return member
+
+
+def member_profile_update(
+    *,
+    member: Member,
+    first_name: str,
+    last_name: str = "",
+    phone: str = "",
+    birthday: Birthday | None = None,
+    language: str,
+) -> Member:
+    with transaction.atomic():
+        user = member.user
+        user.first_name = first_name
+        user.last_name = last_name
+        user.save(update_fields=["first_name", "last_name"])
+        member.phone = phone
+        member.birth_day = birthday.day if birthday else None
+        member.birth_month = birthday.month if birthday else None
+        member.birth_year = birthday.year if birthday else None
+        member.language = language
+        member.save(update_fields=["phone", "birth_day", "birth_month", "birth_year", "language"])
+        return member
+
+
+_CONSENT_FIELDS = {
+    ConsentKind.MARKETING_EMAIL: "marketing_email_opt_in",
+    ConsentKind.MARKETING_SMS: "marketing_sms_opt_in",
+}
+
+
+def member_consents_set(
+    *,
+    member: Member,
+    marketing_email: bool,
+    marketing_sms: bool,
+    source: str = ConsentSource.PROFILE,
+    at: datetime | None = None,
+) -> list[ConsentChange]:
+    """Set the member's marketing consents; a change (and only a change) is recorded with its
+    time, so the history says exactly when each consent was given or withdrawn."""
+    at = at or timezone.now()
+    wanted = {
+        ConsentKind.MARKETING_EMAIL: marketing_email,
+        ConsentKind.MARKETING_SMS: marketing_sms,
+    }
+    with transaction.atomic():
+        # Locked so that two tabs saving at once cannot record the same change twice.
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        changes = []
+        for kind, granted in wanted.items():
+            field = _CONSENT_FIELDS[kind]
+            if getattr(locked, field) == granted:
+                continue
+            setattr(locked, field, granted)
+            setattr(member, field, granted)
+            changes.append(
+                ConsentChange(member=locked, kind=kind, granted=granted, at=at, source=source)
+            )
+        if changes:
+            locked.save(update_fields=[_CONSENT_FIELDS[change.kind] for change in changes])
+            ConsentChange.objects.bulk_create(changes)
+        return changes
+
+
+def member_erase(*, member: Member) -> None:
+    """Pseudonymise a member who deletes their account: the person is gone (email, names, phone,
+    birthday, sign-in), the member row and its ledger stay, so every figure the shop reports
+    (points issued, liability, purchases) is unchanged. Marketing consents are withdrawn and the
+    withdrawal recorded. The caller logs the member out."""
+    from allauth.account.models import EmailAddress
+
+    with transaction.atomic():
+        member_consents_set(
+            member=member, marketing_email=False, marketing_sms=False, source=ConsentSource.ERASURE
+        )
+        User = get_user_model()
+        user = User.objects.select_for_update().get(pk=member.user_id)
+        # A random placeholder keeps the email unique; .invalid is reserved (RFC 2606), so no
+        # mail can ever reach anyone through it.
+        user.email = f"erased-{secrets.token_hex(12)}@invalid"
+        user.first_name = ""
+        user.last_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(update_fields=["email", "first_name", "last_name", "is_active", "password"])
+        EmailAddress.objects.filter(user=user).delete()
+        member.phone = ""
+        member.birth_day = None
+        member.birth_month = None
+        member.birth_year = None
+        member.save(update_fields=["phone", "birth_day", "birth_month", "birth_year"])
+        member.user = user

@@ -37,7 +37,8 @@ def verified_member():
 def sign_up(client, email: str):
     return client.post(
         reverse("account_signup"),
-        {"email": email, "password1": PASSWORD, "password2": PASSWORD},
+        # The sign-up form also enrols the member, which needs a first name (members.forms).
+        {"email": email, "password1": PASSWORD, "password2": PASSWORD, "first_name": "Joan"},
     )
 
 

@@ -34,6 +34,7 @@ def test_visitor_switches_to_spanish_signs_up_verifies_by_mail_and_lands_signed_
     page.locator("#id_email").fill(EMAIL)
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
+    page.locator("#id_first_name").fill("Carmen")
     assert_fits_the_screen(page)
     screenshot("2-sign-up")
     page.locator("main form button[type=submit]").click()

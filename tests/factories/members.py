@@ -16,3 +16,27 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class StaffUserFactory(UserFactory):
     is_staff = True
+
+
+def portal_member_create(
+    *,
+    email: str,
+    first_name: str = "Ana",
+    language: str = "en",
+    password: str = "correct-horse-battery",  # noqa: S107 - the test suite's password
+):
+    """A member who signed up in the portal: a verified account that can log in, enrolled
+    through members.services.member_signup (so the sign-up bonus and consent rows apply)."""
+    from allauth.account.models import EmailAddress
+
+    from members.services import Birthday, member_signup
+
+    user = UserFactory(email=email, first_name=first_name, last_name="", password=password)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return member_signup(
+        user=user,
+        first_name=first_name,
+        birthday=Birthday(day=14, month=3),
+        language=language,
+        marketing_email_opt_in=True,
+    )

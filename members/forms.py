@@ -1,0 +1,237 @@
+"""Forms of the member portal. They validate input and hand it to members.services; the rules
+(enrolment, consent history, erasure) live in the services."""
+
+import calendar
+
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.db import transaction
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Language
+from members.selectors import referral_code_is_known
+from members.services import Birthday, member_signup
+
+MONTHS = [
+    (1, pgettext_lazy("month name", "January")),
+    (2, pgettext_lazy("month name", "February")),
+    (3, pgettext_lazy("month name", "March")),
+    (4, pgettext_lazy("month name", "April")),
+    (5, pgettext_lazy("month name", "May")),
+    (6, pgettext_lazy("month name", "June")),
+    (7, pgettext_lazy("month name", "July")),
+    (8, pgettext_lazy("month name", "August")),
+    (9, pgettext_lazy("month name", "September")),
+    (10, pgettext_lazy("month name", "October")),
+    (11, pgettext_lazy("month name", "November")),
+    (12, pgettext_lazy("month name", "December")),
+]
+
+
+def _active_language() -> str:
+    language = (get_language() or "en")[:2]
+    return language if language in Language.values else Language.ENGLISH
+
+
+class BirthdayMixin:
+    """Day and month (both or neither), year optional; 29 February is fine without a year."""
+
+    def clean(self):
+        cleaned = super().clean()
+        day, month, year = (
+            cleaned.get(name) for name in ("birth_day", "birth_month", "birth_year")
+        )
+        if (day is None) != (month is None):
+            self.add_error(
+                "birth_day" if day is None else "birth_month",
+                _("Give both the day and the month of your birthday, or neither."),
+            )
+        elif day is not None:
+            leap_year = 2000
+            _first, days = calendar.monthrange(year or leap_year, month)
+            if day > days:
+                self.add_error("birth_day", _("That month has no day %(day)s.") % {"day": day})
+        if year is not None and day is None:
+            self.add_error("birth_year", _("Give the day and month too, or leave the year empty."))
+        return cleaned
+
+    def birthday(self) -> Birthday | None:
+        data = self.cleaned_data
+        if data.get("birth_day") is None or data.get("birth_month") is None:
+            return None
+        return Birthday(
+            day=data["birth_day"], month=data["birth_month"], year=data.get("birth_year")
+        )
+
+
+def _birthday_fields() -> dict[str, forms.Field]:
+    return {
+        "birth_day": forms.TypedChoiceField(
+            label=_("Day"),
+            choices=[("", "—"), *[(day, str(day)) for day in range(1, 32)]],
+            coerce=int,
+            empty_value=None,
+            required=False,
+        ),
+        "birth_month": forms.TypedChoiceField(
+            label=_("Month"),
+            choices=[("", "—"), *MONTHS],
+            coerce=int,
+            empty_value=None,
+            required=False,
+        ),
+        "birth_year": forms.IntegerField(
+            label=_("Year (optional)"),
+            min_value=1900,
+            max_value=2100,
+            required=False,
+            widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "bday-year"}),
+        ),
+    }
+
+
+class MembershipFieldsMixin(BirthdayMixin):
+    """What joining the program asks, besides the account itself."""
+
+    def add_membership_fields(self) -> None:
+        self.fields["first_name"] = forms.CharField(
+            label=_("First name"),
+            max_length=150,
+            widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        )
+        self.fields.update(_birthday_fields())
+        # Not required: a form posted without it (an older client) gets the page's language.
+        self.fields["language"] = forms.ChoiceField(
+            label=_("Language for our messages"),
+            choices=Language.choices,
+            initial=_active_language(),
+            required=False,
+        )
+        self.fields["marketing_email_opt_in"] = forms.BooleanField(
+            label=_("Send me offers and news by email"), required=False, initial=False
+        )
+        self.fields["marketing_sms_opt_in"] = forms.BooleanField(
+            label=_("Send me offers and news by SMS"), required=False, initial=False
+        )
+        self.fields["referral_code"] = forms.CharField(
+            label=_("Referral code (optional)"),
+            help_text=_("Did a friend invite you? Their code gives you both a welcome gift."),
+            max_length=16,
+            required=False,
+            widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        )
+
+    def clean_referral_code(self) -> str:
+        code = (self.cleaned_data.get("referral_code") or "").strip().upper()
+        if code and not referral_code_is_known(code=code):
+            raise forms.ValidationError(
+                _(
+                    "We do not know this referral code. Check it with your friend, "
+                    "or leave it empty."
+                )
+            )
+        return code
+
+    def membership_values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"].strip(),
+            "birthday": self.birthday(),
+            "language": data["language"] or _active_language(),
+            "marketing_email_opt_in": data["marketing_email_opt_in"],
+            "marketing_sms_opt_in": data["marketing_sms_opt_in"],
+            "referral_code": data["referral_code"],
+        }
+
+
+class SignupForm(MembershipFieldsMixin, AllauthSignupForm):
+    """allauth's sign-up (email, password, verification mail) plus what the program needs; the
+    account and the membership are created together or not at all."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_membership_fields()
+        self.fields["email"].label = _("Email")
+
+    def save(self, request):
+        with transaction.atomic():
+            user = super().save(request)
+            member_signup(user=user, **self.membership_values())
+        return user
+
+
+class JoinForm(MembershipFieldsMixin, forms.Form):
+    """For a signed-in account without a membership (staff, or an account from before the
+    program): the same questions, without the account ones."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_membership_fields()
+        if user is not None and user.first_name:
+            self.fields["first_name"].initial = user.first_name
+
+
+class ProfileForm(BirthdayMixin, forms.Form):
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name (optional)"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    phone = forms.RegexField(
+        label=_("Mobile phone (optional)"),
+        regex=r"^\+?[0-9 ().-]{6,30}$",
+        required=False,
+        error_messages={"invalid": _("Enter a phone number, for example +34 600 123 456.")},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    language = forms.ChoiceField(label=_("Language for our messages"), choices=Language.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = _birthday_fields()
+        for name in ("birth_day", "birth_month", "birth_year"):
+            self.fields[name] = fields[name]
+
+    @classmethod
+    def initial_for(cls, member) -> dict:
+        return {
+            "first_name": member.user.first_name,
+            "last_name": member.user.last_name,
+            "phone": member.phone,
+            "language": member.language,
+            "birth_day": member.birth_day,
+            "birth_month": member.birth_month,
+            "birth_year": member.birth_year,
+        }
+
+    def profile_values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"].strip(),
+            "last_name": data["last_name"].strip(),
+            "phone": data["phone"].strip(),
+            "birthday": self.birthday(),
+            "language": data["language"],
+        }
+
+
+class ConsentForm(forms.Form):
+    marketing_email = forms.BooleanField(
+        label=_("Send me offers and news by email"), required=False
+    )
+    marketing_sms = forms.BooleanField(label=_("Send me offers and news by SMS"), required=False)
+
+
+class EraseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that my account is deleted for good and my points are lost."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm.")},
+    )

@@ -1,0 +1,22 @@
+"""The member portal, under /me/. Every page is the signed-in member's own; no URL carries a
+member id. The rewards app adds its pages (rewards, vouchers) under /me/ through its own URLconf."""
+
+from django.urls import path
+
+from members import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("", views.member_home, name="home"),
+    path("activity/", views.activity, name="activity"),
+    path("activity/<int:entry_id>/", views.entry_detail, name="entry"),
+    path("card/", views.card, name="card"),
+    path("invite/", views.invite, name="invite"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/consents/", views.consents, name="consents"),
+    path("profile/my-data.json", views.data_export, name="data_export"),
+    path("profile/delete/", views.erase, name="erase"),
+    path("join/", views.join, name="join"),
+    path("sw.js", views.service_worker, name="service_worker"),
+]

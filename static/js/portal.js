@@ -1,0 +1,69 @@
+/* The member portal's small enhancements; every page works without them.
+ * - the member card works offline (service worker, registered from /me/);
+ * - copy and share buttons on the invite page (navigator.clipboard, navigator.share);
+ * - signing out forgets the saved card. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+
+  if ("serviceWorker" in navigator && script && script.dataset.serviceWorker) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register(script.dataset.serviceWorker).catch(function () {});
+    });
+  }
+
+  var offlineNote = document.querySelector("[data-offline-note]");
+  if (offlineNote) {
+    var showOffline = function () { offlineNote.hidden = navigator.onLine; };
+    window.addEventListener("online", showOffline);
+    window.addEventListener("offline", showOffline);
+    showOffline();
+  }
+
+  // Signing out on this device removes the card saved for offline use.
+  document.querySelectorAll('form[action$="/accounts/logout/"]').forEach(function (form) {
+    form.addEventListener("submit", function () {
+      if ("caches" in window) {
+        caches.keys().then(function (keys) {
+          keys.filter(function (key) { return key.indexOf("tessera-card-") === 0; })
+            .forEach(function (key) { caches.delete(key); });
+        });
+      }
+    });
+  });
+
+  function announce(button, text) {
+    var status = document.getElementById(button.getAttribute("aria-describedby") || "");
+    if (status) {
+      status.textContent = text;
+    }
+  }
+
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    if (!navigator.clipboard) {
+      return; // the link stays selectable in its field
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var field = document.getElementById(button.dataset.copy);
+      navigator.clipboard.writeText(field.value).then(
+        function () { announce(button, button.dataset.copied); },
+        function () { field.select(); }
+      );
+    });
+  });
+
+  document.querySelectorAll("[data-share]").forEach(function (button) {
+    if (!navigator.share) {
+      return; // no share sheet in this browser: the copy button is there
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.share({
+        title: button.dataset.shareTitle,
+        text: button.dataset.shareText,
+        url: button.dataset.share,
+      }).catch(function () {});
+    });
+  });
+})();

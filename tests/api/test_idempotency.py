@@ -1,11 +1,10 @@
-import threading
-
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
 from config.api.models import IdempotencyRecord
 from members.models import User
+from tests.concurrency import run_together
 from tests.factories.api import ApiKeyFactory
 
 pytestmark = pytest.mark.urls("tests.api.urls")
@@ -87,23 +86,13 @@ def test_concurrent_requests_with_one_key_do_the_work_once():
     if connection.vendor != "postgresql":
         pytest.skip("row locking is proven on PostgreSQL (make test)")
     api_key = ApiKeyFactory()
-    answers = []
-    barrier = threading.Barrier(10)
 
-    def send():
+    def send(_index):
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key.raw_key}")
-        barrier.wait()
-        try:
-            answers.append(post(client, {"email": "race@example.com"}, key="race"))
-        finally:
-            connection.close()
+        return post(client, {"email": "race@example.com"}, key="race")
 
-    threads = [threading.Thread(target=send) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = run_together(10, send)
 
     assert [a.status_code for a in answers] == [201] * 10
     assert len({a.json()["id"] for a in answers}) == 1

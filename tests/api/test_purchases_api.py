@@ -1,4 +1,3 @@
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -9,6 +8,7 @@ from rest_framework.test import APIClient
 from loyalty.models import LedgerEntry, Purchase
 from loyalty.services.program import program_import
 from members.services import member_enrol
+from tests.concurrency import run_together
 from tests.factories.api import ApiKeyFactory
 from tests.factories.loyalty import example_program_text
 
@@ -161,23 +161,13 @@ def test_twenty_simultaneous_posts_of_one_purchase_credit_it_once():
         program_import(text=example_program_text(), note="example")
         ana = member_enrol(email="ana@example.com")
     key = ApiKeyFactory()
-    barrier = threading.Barrier(20)
-    statuses = []
 
-    def post():
+    def post(_index):
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {key.raw_key}")
-        barrier.wait()
-        try:
-            statuses.append(client.post(URL, body(ana), format="json").status_code)
-        finally:
-            connection.close()
+        return client.post(URL, body(ana), format="json").status_code
 
-    threads = [threading.Thread(target=post) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_together(20, post)
 
     assert sorted(statuses) == [200] * 19 + [201]
     assert Purchase.objects.count() == 1

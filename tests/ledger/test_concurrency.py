@@ -1,7 +1,6 @@
 """Proof under concurrency: real threads, each with its own PostgreSQL connection, started together
 at a barrier. Only meaningful on PostgreSQL (row locks and unique indexes across connections)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -11,6 +10,7 @@ from django.utils import timezone
 from loyalty.models import EntryKind, LedgerEntry, Purchase, Refund
 from loyalty.services.ledger import points_debit
 from loyalty.services.purchases import RefundExceedsPurchase, purchase_record, refund_record
+from tests.concurrency import run_together
 from tests.factories.ledger import MemberFactory, program_version_create
 from tests.ledger.conftest import assert_consistent, balances
 
@@ -22,29 +22,6 @@ pytestmark = [
 ]
 
 THREADS = 20
-
-
-def run_together(count: int, work) -> list:
-    """Run work(index) in `count` threads released at once; results or exceptions, in order."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = work(index)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()  # each thread had its own connection
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results
 
 
 @pytest.fixture

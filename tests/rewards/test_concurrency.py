@@ -1,8 +1,6 @@
 """Proof under concurrency: real threads, each with its own PostgreSQL connection, released
 together at a barrier. Only meaningful on PostgreSQL (row locks and unique indexes)."""
 
-import threading
-
 import pytest
 from django.db import connection
 
@@ -11,6 +9,7 @@ from loyalty.services.program import program_import
 from rewards.errors import InsufficientPointsForReward, LimitReached, OutOfStock, VoucherNotUsable
 from rewards.models import Redemption, Reward, Voucher, VoucherStatus
 from rewards.services import reward_redeem, voucher_consume
+from tests.concurrency import run_together
 from tests.factories.ledger import MemberFactory
 from tests.factories.loyalty import example_program_text
 from tests.factories.rewards import RewardFactory, points_give
@@ -22,29 +21,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="needs PostgreSQL's locks (make test)"
     ),
 ]
-
-
-def run_together(count: int, work) -> list:
-    """Run work(index) in `count` threads released at once; results or exceptions, in order."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = work(index)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()  # each thread had its own connection
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from loyalty.services.purchases import (
     refund_record,
 )
 from members.api import MemberNotFoundError
-from members.selectors import member_get
+from members.selectors import member_for_write
 
 
 class ProgramNotConfiguredError(ApiError):
@@ -162,7 +162,7 @@ def _purchase_body(purchase) -> dict:
 
 
 def _member_or_404(member_number: str):
-    member = member_get(member_number=member_number)
+    member = member_for_write(member_number=member_number)
     if member is None:
         raise MemberNotFoundError()
     return member

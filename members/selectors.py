@@ -27,6 +27,12 @@ def member_list(*, email: str = "", phone: str = "", member_number: str = "") ->
     return members
 
 
+def member_for_write(*, member_number: str) -> Member | None:
+    """The member alone (no user, no balances), for services that lock and load what they need:
+    the purchase endpoint's hot path."""
+    return Member.objects.filter(member_number=member_number.strip()).first()
+
+
 def member_get(*, member_number: str) -> Member | None:
     return member_list(member_number=member_number).first()
 

@@ -172,3 +172,13 @@ def test_twenty_simultaneous_posts_of_one_purchase_credit_it_once():
     assert sorted(statuses) == [200] * 19 + [201]
     assert Purchase.objects.count() == 1
     assert earned(ana) == 163
+
+
+@pytest.mark.django_db
+def test_backdated_purchase_past_its_window_answers_the_same_on_replay(api_client, member):
+    old = body(member, external_id="old-1", purchased_at="2026-11-01T10:00:00+00:00")
+    first = api_client.post(URL, old, format="json").json()
+    again = api_client.post(URL, old, format="json").json()
+    assert first["status"] == "available"
+    assert first["available_on"].startswith("2026-11-15")
+    assert again == first

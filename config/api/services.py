@@ -61,6 +61,8 @@ def api_key_mark_used(*, api_key: ApiKey, at: datetime | None = None) -> bool:
     row was written.
     """
     at = at or timezone.now()
+    if api_key.last_used_at is not None and api_key.last_used_at > at - LAST_USED_RESOLUTION:
+        return False  # just loaded with the key: recent enough, no query at all
     written = (
         ApiKey.objects.filter(pk=api_key.pk)
         .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=at - LAST_USED_RESOLUTION))

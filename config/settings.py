@@ -151,6 +151,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The largest adjustment (in points, either way) staff may make without the manager's
+# `adjust_points_any` permission; a bigger one is refused with a message.
+STAFF_CASHIER_MAX_ADJUSTMENT = env_int("STAFF_CASHIER_MAX_ADJUSTMENT", 100)
+if STAFF_CASHIER_MAX_ADJUSTMENT < 0:
+    raise ImproperlyConfigured("STAFF_CASHIER_MAX_ADJUSTMENT must not be negative")
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"

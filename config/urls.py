@@ -19,6 +19,7 @@ api_v1 = [
 urlpatterns = [
     path("", member_views.home, name="home"),
     path("me/", include("members.urls")),
+    path("staff/", include("members.staff.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -6,6 +6,27 @@ from django.contrib.auth import get_user_model
 DEMO_PASSWORD = "tessera-demo"  # noqa: S105 - printed on purpose: demo data for a local run
 
 SUPERUSER = {"email": "admin@tessera.test", "first_name": "Alex", "last_name": "Admin"}
+# One staff account per role (members.roles); the groups come from the migration.
+STAFF = [
+    {
+        "email": "cashier@tessera.test",
+        "first_name": "Carla",
+        "last_name": "Cashier",
+        "role": "cashier",
+    },
+    {
+        "email": "manager@tessera.test",
+        "first_name": "Marc",
+        "last_name": "Manager",
+        "role": "manager",
+    },
+    {
+        "email": "marketer@tessera.test",
+        "first_name": "Maya",
+        "last_name": "Marketer",
+        "role": "marketer",
+    },
+]
 MEMBERS = [
     {"email": "ana@tessera.test", "first_name": "Ana", "last_name": "Ruiz"},
     {"email": "louis@tessera.test", "first_name": "Louis", "last_name": "Martin"},
@@ -28,8 +49,22 @@ def _user(*, email: str, is_superuser: bool = False, **names):
     return user
 
 
+def _staff_user(*, role: str, **fields):
+    from django.contrib.auth.models import Group
+
+    user = _user(**fields)
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 def load() -> list[tuple[str, str, str]]:
     """Create what is missing; return (role, email, password) lines for the printout."""
     logins = [("superuser (admin)", _user(**SUPERUSER, is_superuser=True).email, DEMO_PASSWORD)]
+    logins += [
+        (f"staff ({staff['role']})", _staff_user(**staff).email, DEMO_PASSWORD) for staff in STAFF
+    ]
     logins += [("member", _user(**member).email, DEMO_PASSWORD) for member in MEMBERS]
     return logins

@@ -85,6 +85,21 @@ class Member(models.Model):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        # What shop staff may do, granted through the roles in members.roles. Declared here
+        # because every one of them acts on a member or on the program's members at large.
+        permissions = [
+            ("enrol_member", _("Can enrol a member at the till")),
+            ("record_purchase", _("Can record a purchase")),
+            ("refund_purchase", _("Can refund a purchase")),
+            ("adjust_points", _("Can adjust points, up to the cashier limit")),
+            ("adjust_points_any", _("Can adjust points by any amount")),
+            ("consume_voucher", _("Can validate and consume a voucher")),
+            ("import_data", _("Can import members and purchases")),
+            ("export_data", _("Can export members and the ledger")),
+            ("view_analytics", _("Can read the analytics")),
+            ("manage_segments", _("Can build segments")),
+            ("manage_campaigns", _("Can manage campaigns")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(birth_month__isnull=True)
@@ -140,3 +155,40 @@ class ConsentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {'granted' if self.granted else 'withdrawn'} at {self.at:%Y-%m-%d}"
+
+
+class StaffActionKind(models.TextChoices):
+    ENROL = "enrol", _("enrolled the member")
+    PURCHASE = "purchase", _("recorded a purchase")
+    REFUND = "refund", _("refunded a purchase")
+    ADJUST = "adjust", _("adjusted points")
+    VOUCHER_CONSUME = "voucher_consume", _("consumed a voucher")
+
+
+class StaffAction(models.Model):
+    """What someone did in the staff console, for whom, and why: the till's own record. The
+    ledger, refunds and vouchers also carry their actor; this row adds what they cannot hold
+    (a refund's reason) and one place to read a shift's actions. Append-only."""
+
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="staff_actions", verbose_name=_("by")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="staff_actions", verbose_name=_("member")
+    )
+    kind = models.CharField(_("action"), max_length=32, choices=StaffActionKind.choices)
+    # What the action made ("refund:42"): unique, so a double submit or a retry that the
+    # services replay is recorded once.
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("staff action")
+        verbose_name_plural = _("staff actions")
+        ordering = ("-at", "-pk")
+        indexes = [models.Index(fields=["member", "-at"]), models.Index(fields=["actor", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.kind} {self.member_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,14 +1,11 @@
 """Reads of members. The API and the staff console find members only through these."""
 
-import json
+import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Exists, OuterRef, QuerySet
-from django.forms.models import model_to_dict
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -152,23 +149,37 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
             for entry in transactions_for_member(member=member).iterator(chunk_size=500)
         ],
     }
-    vouchers = _vouchers_export(member)
-    if vouchers is not None:
-        data["vouchers"] = vouchers
+    data["vouchers"] = _vouchers_export(member)
     return data
 
 
-def _vouchers_export(member: Member) -> list[dict] | None:
-    # The rewards app is built separately; export its vouchers once it offers a member-scoped
-    # selector, and say nothing about vouchers before that.
-    if not apps.is_installed("rewards"):
-        return None
-    try:
-        from rewards.selectors import voucher_list_for_member  # type: ignore[import-not-found]
-    except ImportError:
-        return None
+def _vouchers_export(member: Member) -> list[dict]:
+    """The member's vouchers as they hold them: code, status, what each grants and when; not the
+    staff who served them at the till (their accounts are not the member's data)."""
+    from rewards.selectors import voucher_list_for_member
+
+    now = timezone.now()
     return [
-        json.loads(json.dumps(model_to_dict(voucher), cls=DjangoJSONEncoder))
+        {
+            "code": voucher.code,
+            "status": voucher.status_at(now),
+            "reward": voucher.redemption.reward_code,
+            "names": voucher.redemption.names,
+            "kind": voucher.redemption.kind,
+            "percent": voucher.redemption.percent,
+            "amount": str(voucher.redemption.amount)
+            if voucher.redemption.amount is not None
+            else None,
+            "currency": voucher.redemption.currency or None,
+            "sku": voucher.redemption.sku or None,
+            "points_spent": voucher.redemption.points_spent,
+            "redemption": str(voucher.redemption.public_id),
+            "issued_at": voucher.issued_at.isoformat(),
+            "expires_at": voucher.expires_at.isoformat(),
+            "consumed_at": voucher.consumed_at.isoformat() if voucher.consumed_at else None,
+            "order_ref": voucher.order_ref or None,
+            "cancelled_at": voucher.cancelled_at.isoformat() if voucher.cancelled_at else None,
+        }
         for voucher in voucher_list_for_member(member=member)
     ]
 
@@ -256,6 +267,100 @@ def member_overview(*, member: Member, language: str, latest_count: int = 5) -> 
         "progress": progress,
         "expiring": expiring_soon(member=member),
         "latest": list(transactions_for_member(member=member)[:latest_count]),
-        # Filled by the rewards app: the rewards the member can afford now.
-        "affordable_rewards": [],
+        "affordable_rewards": [
+            offer
+            for offer in reward_offers_for_member(
+                member=member, language=language, account=account, program=program
+            )
+            if offer.is_redeemable
+        ][-AFFORDABLE_ON_HOME:][::-1],
     }
+
+
+# --- Rewards and vouchers in the portal -------------------------------------------------------
+# Member-scoped reads the pages need beyond rewards.selectors (which answers "what may this member
+# redeem now"): the whole catalog the member may see, each reward with its standing.
+
+AFFORDABLE_ON_HOME = 3
+
+
+def reward_offers_for_member(
+    *, member: Member, language: str, account=None, program=None, at=None
+) -> list:
+    """The catalog `member` may see now: active rewards inside their window, in stock, whose
+    minimum tier the member has; each with whether they can afford it and whether their
+    per-member limit is reached. Cheapest first. One query when the caller passes the account and
+    program it already has."""
+    from loyalty.selectors.ledger import account_for_member
+    from members.offers import RewardOffer, grant_text
+    from rewards.models import Reward
+    from rewards.selectors import is_tier_enough
+
+    at = at or timezone.now()
+    if account is None:
+        account = account_for_member(member=member)
+    if program is None:
+        program = program_in_force(at=at)
+    zone = program.zone if program else datetime.UTC
+    currency = program.currency if program else "EUR"
+    # One query: the member's live redemptions of each reward are counted alongside it.
+    live = Count(
+        "redemptions",
+        filter=Q(redemptions__member=member, redemptions__cancelled_at__isnull=True),
+    )
+    rewards = [
+        reward
+        for reward in Reward.objects.available(on=at.astimezone(zone).date())
+        .annotate(live_redemptions=live)
+        .order_by("points_cost", "code")
+        if is_tier_enough(program, tier_code=account.tier_code, min_tier=reward.min_tier)
+    ]
+    return [
+        RewardOffer(
+            reward=reward,
+            name=reward.localized_name(language),
+            description=reward.localized_description(language),
+            grant=grant_text(
+                kind=reward.kind,
+                percent=reward.percent,
+                amount=reward.amount,
+                currency=currency,
+                sku=reward.sku,
+            ),
+            available=account.available,
+            live_redemptions=reward.live_redemptions,
+        )
+        for reward in rewards
+    ]
+
+
+def voucher_for_member(*, member: Member, code: str):
+    """One of `member`'s own vouchers by its code as typed (None for anyone else's)."""
+    from rewards.codes import voucher_code_normalize
+    from rewards.models import Voucher
+
+    normalized = voucher_code_normalize(code)
+    if normalized is None:
+        return None
+    return (
+        Voucher.objects.select_related("redemption")
+        .filter(code=normalized, redemption__member=member)
+        .first()
+    )
+
+
+def redemption_for_member(*, member: Member, public_id: str):
+    """One of `member`'s own redemptions by its public id (None for anyone else's)."""
+    import uuid
+
+    from rewards.models import Redemption
+
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return (
+        Redemption.objects.select_related("voucher")
+        .filter(public_id=public_id, member=member)
+        .first()
+    )

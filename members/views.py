@@ -4,12 +4,16 @@ member id from the URL, so no page can show or change someone else's data."""
 
 import functools
 import json
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -18,10 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from loyalty.selectors.ledger import transactions_for_member
+from loyalty.selectors.ledger import account_for_member, transactions_for_member
 from members.barcodes import ean13_svg, qr_svg
-from members.explanations import entry_explanation, entry_title
+from members.explanations import entry_explanation, entry_title, points_text
 from members.forms import ConsentForm, EraseForm, JoinForm, ProfileForm
+from members.offers import kind_label, voucher_views
 from members.selectors import (
     consent_history_for_member,
     friends_for_member,
@@ -29,7 +34,10 @@ from members.selectors import (
     member_for_user,
     member_overview,
     program_in_force,
+    redemption_for_member,
     referral_bonus_for,
+    reward_offers_for_member,
+    voucher_for_member,
 )
 from members.services import (
     MemberExists,
@@ -39,6 +47,10 @@ from members.services import (
     member_profile_update,
     member_signup,
 )
+from rewards.errors import RewardError, VoucherNotUsable
+from rewards.models import RewardKind
+from rewards.selectors import reward_get, voucher_list_for_member
+from rewards.services.redemption import redemption_cancel, reward_redeem
 
 ACTIVITY_PAGE_SIZE = 20
 
@@ -261,6 +273,253 @@ def erase(request: HttpRequest, *, member) -> HttpResponse:
         messages.success(request, _("Your account is deleted. Thank you for having been with us."))
         return redirect("home")
     return render(request, "members/erase.html", {"member": member, "form": form})
+
+
+# --- Rewards ------------------------------------------------------------------------------------
+
+# A redeem form carries a signed one-time token: the member and reward it was shown for and a
+# random nonce. The first POST claims the nonce with an atomic cache add (Redis SET NX), so a
+# double click or a resubmitted form redeems once, and the repeat is answered with the first
+# request's outcome. htmx also disables the button while the request runs; the service's locks
+# keep the balance and limits right whatever the client does.
+REDEEM_SIGNING_SALT = "members.reward_redeem"
+REDEEM_TOKEN_MAX_AGE = 60 * 60
+REDEEM_CLAIM_PENDING = "pending"
+
+
+def _redeem_token(member, reward) -> str:
+    return signing.dumps(
+        {"member": member.pk, "reward": reward.pk, "nonce": secrets.token_urlsafe(12)},
+        salt=REDEEM_SIGNING_SALT,
+    )
+
+
+def _redeem_token_nonce(token: str, *, member, reward) -> str | None:
+    try:
+        data = signing.loads(token, salt=REDEEM_SIGNING_SALT, max_age=REDEEM_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if data.get("member") != member.pk or data.get("reward") != reward.pk:
+        return None
+    return data.get("nonce") or None
+
+
+def _claim_key(nonce: str) -> str:
+    return f"portal:redeem:{nonce}"
+
+
+def _account(member, *, fresh: bool = False):
+    """The member's balance: the one `member_for_user` loaded with the member, or read again
+    after a write changed it."""
+    if not fresh:
+        try:
+            return member.loyalty_account
+        except ObjectDoesNotExist:
+            pass
+    return account_for_member(member=member)
+
+
+def _rewards_context(request, member, account, *, notice=None, error=""):
+    language = _language(request)
+    program = program_in_force()
+    offers = reward_offers_for_member(
+        member=member, language=language, account=account, program=program
+    )
+    kinds = sorted({offer.reward.kind for offer in offers}, key=RewardKind.values.index)
+    # The filters come with the page's URL, or with a redemption's form (hx-include) so that the
+    # catalog redrawn after it keeps them.
+    params = request.POST if request.method == "POST" else request.GET
+    kind = params.get("kind", "")
+    affordable_only = params.get("affordable") == "1"
+    shown = [
+        offer
+        for offer in offers
+        if (not kind or offer.reward.kind == kind) and (not affordable_only or offer.is_redeemable)
+    ]
+    return {
+        "member": member,
+        "account": account,
+        "offers": shown,
+        "offer_count": len(offers),
+        "kinds": [(code, kind_label(code)) for code in kinds],
+        "kind": kind,
+        "affordable_only": affordable_only,
+        "notice": notice,
+        "error": error,
+    }
+
+
+@member_required
+@require_safe
+def rewards(request: HttpRequest, *, member) -> HttpResponse:
+    context = _rewards_context(request, member, _account(member))
+    if request.htmx and request.htmx.target == "rewards-catalog":
+        return render(request, "members/_rewards_catalog.html", context)
+    return render(request, "members/rewards.html", context)
+
+
+@member_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def redeem(request: HttpRequest, reward_code: str, *, member) -> HttpResponse:
+    reward = reward_get(code=reward_code)
+    if reward is None:
+        raise Http404
+    if request.method == "POST":
+        return _reward_redeem_post(request, member, reward)
+    account = _account(member)
+    # Confirming is offered for what the member may see; a reward outside their tier or window
+    # is not shown to them at all.
+    offer = next(
+        (
+            offer
+            for offer in reward_offers_for_member(
+                member=member,
+                language=_language(request),
+                account=account,
+                program=program_in_force(),
+            )
+            if offer.reward.pk == reward.pk
+        ),
+        None,
+    )
+    if offer is None:
+        raise Http404
+    context = {
+        "member": member,
+        "account": account,
+        "offer": offer,
+        "token": _redeem_token(member, reward),
+    }
+    if request.htmx:
+        return render(request, "members/_reward_confirm.html", context)
+    return render(request, "members/reward_confirm.html", context)
+
+
+def _reward_redeem_post(request, member, reward) -> HttpResponse:
+    language = _language(request)
+    nonce = _redeem_token_nonce(request.POST.get("token", ""), member=member, reward=reward)
+    if nonce is None:
+        return _redeem_refused(
+            request,
+            member,
+            _("This confirmation is no longer valid. Please confirm again."),
+            status=400,
+        )
+    if not cache.add(_claim_key(nonce), REDEEM_CLAIM_PENDING, REDEEM_TOKEN_MAX_AGE):
+        return _redeem_repeated(request, member, claimed=cache.get(_claim_key(nonce)))
+    try:
+        redemption = reward_redeem(member=member, reward=reward)
+    except RewardError as error:
+        cache.delete(_claim_key(nonce))  # nothing happened: the same form may be sent again
+        return _redeem_refused(request, member, error.message(language), status=409)
+    cache.set(_claim_key(nonce), str(redemption.public_id), REDEEM_TOKEN_MAX_AGE)
+    return _redeem_done(request, member, redemption)
+
+
+def _redeem_done(request, member, redemption) -> HttpResponse:
+    if not request.htmx:
+        messages.success(
+            request,
+            _("Done: %(reward)s is yours. Show the code below at the till.")
+            % {"reward": redemption.localized_name(_language(request))},
+        )
+        return redirect(reverse("members:vouchers") + f"#voucher-{redemption.voucher.code}")
+    notice = {
+        "kind": "success",
+        "redemption": redemption,
+        "name": redemption.localized_name(_language(request)),
+        "code": redemption.voucher.code,
+        "code_groups": redemption.voucher.code.split("-"),
+    }
+    context = _rewards_context(request, member, _account(member, fresh=True), notice=notice)
+    return render(request, "members/_rewards_catalog.html", context | {"balance_oob": True})
+
+
+def _redeem_repeated(request, member, *, claimed) -> HttpResponse:
+    """The same confirmation sent again: answered with the first one's outcome."""
+    redemption = None
+    if claimed and claimed != REDEEM_CLAIM_PENDING:
+        redemption = redemption_for_member(member=member, public_id=claimed)
+    if redemption is not None:
+        return _redeem_done(request, member, redemption)
+    info = _("We already received this request. Your voucher appears in My vouchers.")
+    if not request.htmx:
+        messages.info(request, info)
+        return redirect("members:vouchers")
+    return _redeem_refused(request, member, info, status=200)
+
+
+def _redeem_refused(request, member, message: str, *, status: int) -> HttpResponse:
+    context = _rewards_context(request, member, _account(member, fresh=True), error=message)
+    if request.htmx:
+        # htmx swaps only successful responses: the refusal is content, not a transport error.
+        return render(request, "members/_rewards_catalog.html", context | {"balance_oob": True})
+    return render(request, "members/rewards.html", context, status=status)
+
+
+# --- My vouchers ---------------------------------------------------------------------------------
+
+
+def _vouchers_context(request, member, account, *, notice="", error=""):
+    views = voucher_views(
+        voucher_list_for_member(member=member), language=_language(request), now=timezone.now()
+    )
+    return {
+        "member": member,
+        "account": account,
+        "usable": [view for view in views if view.is_usable],
+        "past": [view for view in views if not view.is_usable],
+        "notice": notice,
+        "error": error,
+    }
+
+
+@member_required
+@require_safe
+def vouchers(request: HttpRequest, *, member) -> HttpResponse:
+    context = _vouchers_context(request, member, _account(member))
+    return render(request, "members/vouchers.html", context)
+
+
+@member_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def voucher_cancel(request: HttpRequest, voucher_code: str, *, member) -> HttpResponse:
+    # Looked up among the member's own vouchers: anyone else's code is a 404.
+    voucher = voucher_for_member(member=member, code=voucher_code)
+    if voucher is None:
+        raise Http404
+    language = _language(request)
+    (view,) = voucher_views([voucher], language=language, now=timezone.now())
+    if request.method == "POST":
+        # Safe to repeat: the service claims the voucher with a conditional UPDATE, so a second
+        # submit finds it cancelled and is told so; the points come back once.
+        redemption = voucher.redemption
+        redemption.member = member
+        try:
+            redemption_cancel(redemption=redemption)
+        except RewardError as error:
+            if not request.htmx:
+                context = {"member": member, "voucher": view, "error": error.message(language)}
+                return render(request, "members/voucher_cancel.html", context, status=409)
+            context = _vouchers_context(
+                request, member, _account(member, fresh=True), error=error.message(language)
+            )
+            return render(request, "members/_vouchers_list.html", context | {"balance_oob": True})
+        done = _("%(reward)s is cancelled: %(points)s points are back in your balance.") % {
+            "reward": view.name,
+            "points": points_text(redemption.points_spent),
+        }
+        if not request.htmx:
+            messages.success(request, done)
+            return redirect("members:vouchers")
+        context = _vouchers_context(request, member, _account(member, fresh=True), notice=done)
+        return render(request, "members/_vouchers_list.html", context | {"balance_oob": True})
+    context = {"member": member, "voucher": view, "redemption": voucher.redemption}
+    if not view.is_usable:  # only an unused voucher can be cancelled: say why not
+        context["error"] = VoucherNotUsable(reason=view.status).message(language)
+    if request.htmx:
+        return render(request, "members/_voucher_confirm.html", context)
+    return render(request, "members/voucher_cancel.html", context)
 
 
 # --- Joining with an existing account ---------------------------------------------------------

@@ -1,7 +1,9 @@
 /* The member portal's small enhancements; every page works without them.
  * - the member card works offline (service worker, registered from /me/);
  * - copy and share buttons on the invite page (navigator.clipboard, navigator.share);
- * - signing out forgets the saved card. */
+ * - signing out forgets the saved card;
+ * - confirmation panels (rewards, vouchers): focus moves into what htmx swapped in, and "Not now"
+ *   closes the panel and gives focus back to the button that opened it. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -65,5 +67,37 @@
         url: button.dataset.share,
       }).catch(function () {});
     });
+  });
+
+  // Submit buttons for pages without JavaScript (the rewards filters apply on change here).
+  document.querySelectorAll("[data-no-js-only]").forEach(function (element) {
+    element.hidden = true;
+  });
+
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    var focus = target && target.querySelector ? target.querySelector("[data-autofocus]") : null;
+    if (!focus && target && target.id) {
+      // An outerHTML swap replaces the target: look for the new element with the same id.
+      var swapped = document.getElementById(target.id);
+      focus = swapped ? swapped.querySelector("[data-autofocus]") : null;
+    }
+    if (focus) {
+      focus.focus();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var dismiss = event.target.closest ? event.target.closest("[data-dismiss]") : null;
+    var slot = dismiss ? dismiss.closest("[data-confirm-slot]") : null;
+    if (!slot) {
+      return; // the confirmation page: the link goes back
+    }
+    event.preventDefault();
+    slot.innerHTML = "";
+    var opener = document.querySelector('[aria-controls="' + slot.id + '"]');
+    if (opener) {
+      opener.focus();
+    }
   });
 })();

@@ -7,7 +7,10 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from loyalty.models import LedgerEntry
+from loyalty.models import LedgerEntry, LoyaltyAccount
+from rewards.models import Voucher
+from rewards.services.redemption import reward_redeem
+from tests.factories.rewards import RewardFactory
 from tests.portal.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +19,9 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {"members:service_worker"}
 # Pages for an account that is not a member yet.
 NOT_MEMBER_PAGES = {"members:join"}
+# Parameters naming what every member shares (a reward of the catalog), not a member's own
+# object: the page may answer Bob about the reward; it must still never show or change Alice's.
+SHARED_PARAMETERS = {"reward_code"}
 
 
 def member_url_names() -> list[str]:
@@ -45,9 +51,22 @@ def alice_kwargs(name: str, alice) -> dict:
     for parameter in re.findall(r"<(?:\w+:)?(\w+)>", route):
         if parameter == "entry_id":
             kwargs[parameter] = LedgerEntry.objects.filter(member=alice).first().pk
+        elif parameter == "voucher_code":
+            kwargs[parameter] = alice_voucher(alice).code
+        elif parameter == "reward_code":
+            kwargs[parameter] = alice_voucher(alice).redemption.reward_code
         else:
             raise AssertionError(f"{name}: teach this test whose {parameter} to use")
     return kwargs
+
+
+def alice_voucher(alice) -> Voucher:
+    """Alice's unused voucher, made the first time it is asked for."""
+    voucher = Voucher.objects.filter(redemption__member=alice).first()
+    if voucher is None:
+        reward = RewardFactory(code="alice-reward", points_cost=100)
+        voucher = reward_redeem(member=alice, reward=reward).voucher
+    return voucher
 
 
 def _route(name: str) -> str:
@@ -69,18 +88,26 @@ def _flatten(resolver):
 
 
 def alice_data(alice) -> list[str]:
-    return [alice.user.email, alice.member_number, alice.referral_code, "Alice", "alice-big-basket"]
+    data = [alice.user.email, alice.member_number, alice.referral_code, "Alice", "alice-big-basket"]
+    voucher = Voucher.objects.filter(redemption__member=alice).first()
+    if voucher is not None:
+        data += [voucher.code, str(voucher.redemption.public_id)]
+    return data
 
 
 def test_the_walk_covers_the_portal():
     names = set(member_url_names())
     assert {"members:home", "members:activity", "members:entry", "members:card"} <= names
+    assert {"members:rewards", "members:redeem", "members:vouchers"} <= names
+    assert "members:voucher_cancel" in names
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_another_member_never_sees_or_changes_alices_data(client, alice, bob, method):
+    alice_voucher(alice)
     client = login(client, bob)
     before = (alice.phone, alice.marketing_email_opt_in, alice.user.first_name)
+    vouchers_before = alice_vouchers(alice)
     # Erasing (Bob's own account) signs Bob out: walk it last.
     for name in sorted(member_url_names(), key=lambda name: name == "members:erase"):
         if name in PUBLIC:
@@ -91,13 +118,30 @@ def test_another_member_never_sees_or_changes_alices_data(client, alice, bob, me
         body = response.content.decode(errors="replace")
         for secret in alice_data(alice):
             assert secret not in body, f"{method.upper()} {url} shows Alice's {secret}"
-        if kwargs:
+        if set(kwargs) - SHARED_PARAMETERS:
             # 405: a read-only page refuses a POST before looking anything up.
             assert response.status_code in (404, 403, 405), f"{method.upper()} {url}"
     alice.refresh_from_db()
     alice.user.refresh_from_db()
     assert (alice.phone, alice.marketing_email_opt_in, alice.user.first_name) == before
     assert alice.user.is_active
+    assert alice_vouchers(alice) == vouchers_before
+
+
+def alice_vouchers(alice) -> list:
+    """Alice's vouchers and balance: what a cancel or redeem in her name would change."""
+    return [
+        *Voucher.objects.filter(redemption__member=alice).values_list("code", "status"),
+        LoyaltyAccount.objects.get(member=alice).available,
+    ]
+
+
+def test_the_same_voucher_code_works_for_its_owner(client, alice):
+    voucher = alice_voucher(alice)
+
+    response = login(client, alice).get(reverse("members:voucher_cancel", args=[voucher.code]))
+
+    assert response.status_code == 200
 
 
 def test_the_same_entry_id_works_for_its_owner(client, alice):

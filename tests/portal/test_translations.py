@@ -8,6 +8,10 @@ from django.conf import settings
 from django.urls import reverse
 
 from loyalty.models import LedgerEntry
+from rewards.models import RewardKind
+from rewards.services.redemption import reward_redeem
+from rewards.services.vouchers import voucher_consume
+from tests.factories.rewards import RewardFactory
 from tests.portal.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +21,7 @@ pytestmark = pytest.mark.django_db
 SAME_IN_EVERY_LANGUAGE = {"Tessera", "Alice", "alice@example.com", "SMS", "API"}
 SAME_IN_EVERY_LANGUAGE |= {"English", "Español", "Français"}
 # Words French shares with English.
-SAME_IN_FRENCH = {"Bronze", "points", "Page 1 of 1", "Profil"}
+SAME_IN_FRENCH = {"Bronze", "points", "Page 1 of 1", "Profil", "Code"}
 
 
 class Text(HTMLParser):
@@ -48,7 +52,19 @@ def member_pages(alice) -> list[str]:
     earn = LedgerEntry.objects.get(
         member=alice, kind="earn", purchase__external_id="alice-big-basket"
     )
+    # Rewards of each kind, one affordable, one not; and one of Alice's vouchers used, one not.
+    for kind in RewardKind.values:
+        RewardFactory(code=f"r-{kind}", kind=kind, percent=10, sku="SKU-1", points_cost=200)
+    RewardFactory(code="dear", points_cost=50_000)
+    used = reward_redeem(member=alice, reward=RewardFactory(code="used", points_cost=10))
+    voucher_consume(code=used.voucher.code, order_ref="till-1")
+    kept = RewardFactory(code="kept", points_cost=10)
+    voucher = reward_redeem(member=alice, reward=kept).voucher
     return [
+        reverse("members:rewards"),
+        reverse("members:redeem", args=["r-cashback"]),
+        reverse("members:vouchers"),
+        reverse("members:voucher_cancel", args=[voucher.code]),
         reverse("members:home"),
         reverse("members:activity"),
         reverse("members:entry", args=[entry.pk]),

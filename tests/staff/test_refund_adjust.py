@@ -1,0 +1,171 @@
+"""Refunds by managers, adjustments with a reason and the cashier's limit."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from loyalty.models import LedgerEntry, LoyaltyAccount, Refund
+from loyalty.services.ledger import ReasonRequired
+from members.models import StaffAction
+from members.staff.permissions import ActionNotAllowed
+from members.staff.services import AdjustmentAboveLimit, points_adjust_by_staff
+from tests.staff.conftest import state
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(name, member):
+    return reverse(name, kwargs={"member_number": member.member_number})
+
+
+def _balance(member) -> int:
+    return LoyaltyAccount.objects.get(member=member).available
+
+
+def test_manager_refunds_half_and_the_points_go_back(client, manager, alice, alice_purchase):
+    client.force_login(manager)
+    before = _balance(alice)
+    page = client.get(_url("staff:refund", alice), {"purchase": alice_purchase.external_id})
+    assert page.context["form"]["purchase"].value() == alice_purchase.external_id
+    body = {
+        "token": str(uuid.uuid4()),
+        "purchase": alice_purchase.external_id,
+        "amount": "20.00",
+        "reason": "returned one bottle",
+    }
+
+    response = client.post(_url("staff:refund", alice), body)
+    again = client.post(_url("staff:refund", alice), body)
+
+    assert response.status_code == again.status_code == 302
+    refund = Refund.objects.get()
+    assert refund.points_taken == 20
+    assert refund.actor == manager
+    assert _balance(alice) == before - 20
+    action = StaffAction.objects.get(kind="refund")
+    assert action.reason == "returned one bottle"
+
+
+def test_refund_needs_a_reason_and_a_positive_amount(client, manager, alice, alice_purchase):
+    client.force_login(manager)
+    before = state()
+    response = client.post(
+        _url("staff:refund", alice),
+        {"token": str(uuid.uuid4()), "purchase": alice_purchase.external_id, "amount": "0"},
+    )
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"amount", "reason"}
+    assert state() == before
+
+
+def test_refund_above_what_is_left_is_refused_at_the_amount(client, manager, alice, alice_purchase):
+    client.force_login(manager)
+    before = state()
+    response = client.post(
+        _url("staff:refund", alice),
+        {
+            "token": str(uuid.uuid4()),
+            "purchase": alice_purchase.external_id,
+            "amount": "40.01",
+            "reason": "too much",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["amount"]
+    assert state() == before
+
+
+def test_another_members_purchase_cannot_be_refunded_here(client, manager, alice, alice_purchase):
+    from tests.factories.ledger import MemberFactory
+
+    bob = MemberFactory(email="bob@example.com")
+    client.force_login(manager)
+    before = state()
+    response = client.post(
+        _url("staff:refund", bob),
+        {
+            "token": str(uuid.uuid4()),
+            "purchase": alice_purchase.external_id,
+            "amount": "5.00",
+            "reason": "wrong member",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["purchase"]
+    assert state() == before
+
+
+def test_cashier_cannot_refund(client, cashier, alice, alice_purchase):
+    client.force_login(cashier)
+    before = state()
+    assert client.get(_url("staff:refund", alice)).status_code == 403
+    response = client.post(
+        _url("staff:refund", alice),
+        {
+            "token": str(uuid.uuid4()),
+            "purchase": alice_purchase.external_id,
+            "amount": "5.00",
+            "reason": "x",
+        },
+    )
+    assert response.status_code == 403
+    assert state() == before
+
+
+def test_adjust_requires_a_reason(client, cashier, alice):
+    client.force_login(cashier)
+    before = state()
+    response = client.post(_url("staff:adjust", alice), {"points": "10", "reason": "   "})
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"]
+    assert state() == before
+    with pytest.raises(ReasonRequired):
+        points_adjust_by_staff(member=alice, points=10, reason=" ", actor=cashier)
+    assert state() == before
+
+
+def test_adjust_records_the_reason_and_the_actor(client, cashier, alice):
+    client.force_login(cashier)
+    before = _balance(alice)
+    response = client.post(_url("staff:adjust", alice), {"points": "-30", "reason": "typo"})
+    assert response.status_code == 302
+    entry = LedgerEntry.objects.filter(member=alice).latest("pk")
+    assert (entry.points, entry.reason, entry.actor) == (-30, "typo", cashier)
+    assert _balance(alice) == before - 30
+
+
+@pytest.mark.parametrize("points", [101, -101, 10_000])
+def test_cashier_cap_is_enforced_by_the_service(alice, cashier, points):
+    before = state()
+    with pytest.raises(AdjustmentAboveLimit) as refused:
+        points_adjust_by_staff(member=alice, points=points, reason="big", actor=cashier)
+    assert refused.value.limit == 100
+    assert state() == before
+
+
+def test_the_cap_is_a_setting(alice, cashier, settings):
+    settings.STAFF_CASHIER_MAX_ADJUSTMENT = 500
+    entry = points_adjust_by_staff(member=alice, points=500, reason="event", actor=cashier)
+    assert entry.points == 500
+
+
+def test_manager_adjusts_any_amount(alice, manager):
+    entry = points_adjust_by_staff(member=alice, points=5000, reason="migration", actor=manager)
+    assert entry.points == 5000
+
+
+def test_adjusting_below_zero_is_refused_at_the_field(client, manager, alice):
+    client.force_login(manager)
+    before = state()
+    response = client.post(_url("staff:adjust", alice), {"points": "-99999", "reason": "x"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["points"]
+    assert state() == before
+
+
+def test_marketer_cannot_adjust_even_through_the_service(alice, marketer):
+    before = state()
+    with pytest.raises(ActionNotAllowed):
+        points_adjust_by_staff(member=alice, points=1, reason="x", actor=marketer)
+    assert state() == before

@@ -6,18 +6,33 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from loyalty import program_file as pf
-from loyalty.models import EarningRule, Program, ProgramVersion, Tier
+from loyalty.config_history import config_history
+from loyalty.exports import ledger_csv
+from loyalty.imports.admin_views import ImportExportAdminMixin
+from loyalty.imports.purchases import PurchaseImporter
+from loyalty.models import EarningRule, LedgerEntry, Program, ProgramVersion, Purchase, Tier
 from loyalty.program_file import ProgramError, ProgramInvalid
-from loyalty.selectors.program import ChangeCheck, program_change_check, program_get
+from loyalty.selectors.program import (
+    ChangeCheck,
+    ProgramNotConfigured,
+    program_change_check,
+    program_diff_for_text,
+    program_export_text,
+    program_get,
+)
 from loyalty.services.program import (
     earning_rule_delete,
     earning_rule_save,
+    program_import,
     program_settings_save,
     tier_delete,
     tier_save,
@@ -172,7 +187,46 @@ class EarningRuleForm(_ProgramCheckedForm):
         return program_change_check(rule=self.instance)
 
 
+class ProgramFileForm(forms.Form):
+    file = forms.FileField(label=_("program file"), required=False)
+    text = forms.CharField(
+        label=_("or paste it"), required=False, widget=forms.Textarea(attrs={"rows": 12})
+    )
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None:
+            try:
+                data["text"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
+        if not data.get("text", "").strip():
+            raise forms.ValidationError(_("Upload a program file or paste it."))
+        return data
+
+
+PROGRAM_TEXT_SALT = "loyalty.admin.program_import"
+
+
 # --- Admins ----------------------------------------------------------------------------------
+
+
+class ConfigHistoryMixin:
+    """The object's history page shows the published changes that name it, with who made them,
+    when, and the values before and after (loyalty.config_history), above Django's admin log."""
+
+    object_history_template = "admin/loyalty/config_history.html"
+    history_label: str | None = None
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        history = []
+        if obj is not None:
+            history = config_history(label=self.history_label, code=getattr(obj, "code", ""))
+        return super().history_view(
+            request, object_id, {**(extra_context or {}), "config_history": history}
+        )
 
 
 class _PublishingAdmin(admin.ModelAdmin):
@@ -205,8 +259,9 @@ class _PublishingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(ConfigHistoryMixin, admin.ModelAdmin):
     form = ProgramForm
+    change_list_template = "admin/loyalty/program_change_list.html"
     list_display = ("name", "currency", "timezone", "rounding", "expiry_policy")
     fieldsets = (
         (None, {"fields": ("name", "currency", "timezone", "point_value", "pending_days")}),
@@ -227,10 +282,84 @@ class ProgramAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         program_settings_save(actor=request.user, program=obj)
 
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.program_import_view),
+                name="loyalty_program_import",
+            ),
+            path(
+                "export/",
+                self.admin_site.admin_view(self.program_export_view),
+                name="loyalty_program_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def program_export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            text = program_export_text()
+        except ProgramNotConfigured:
+            self.message_user(request, _("There is no program to export yet."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:loyalty_program_changelist"))
+        response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="program.yaml"'
+        return response
+
+    def program_import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload or paste a program file, see what it would change (`program_diff_for_text`),
+        then apply exactly that text: the confirm form carries it signed."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import a program file"),
+            "diff": None,
+            "errors": [],
+        }
+        form = ProgramFileForm()
+        if request.method == "POST" and "apply" in request.POST:
+            try:
+                text = signing.loads(request.POST.get("signed_text", ""), salt=PROGRAM_TEXT_SALT)
+            except signing.BadSignature:
+                raise PermissionDenied from None
+            try:
+                result = program_import(
+                    text=text, actor=request.user, note=request.POST.get("note", "")
+                )
+            except ProgramInvalid as invalid:
+                context["errors"] = [str(error) for error in invalid.errors]
+            else:
+                self.message_user(
+                    request,
+                    _("Program imported: version %(number)s, %(count)d changes.")
+                    % {"number": result.version.number, "count": len(result.changes)},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:loyalty_programversion_changelist"))
+        elif request.method == "POST":
+            form = ProgramFileForm(request.POST, request.FILES)
+            if form.is_valid():
+                text = form.cleaned_data["text"]
+                try:
+                    context["diff"] = program_diff_for_text(text=text)
+                    context["signed_text"] = signing.dumps(
+                        text, salt=PROGRAM_TEXT_SALT, compress=True
+                    )
+                except ProgramInvalid as invalid:
+                    context["errors"] = [str(error) for error in invalid.errors]
+        context["form"] = form
+        return TemplateResponse(request, "admin/loyalty/program_import.html", context)
+
 
 @admin.register(Tier)
-class TierAdmin(_PublishingAdmin):
+class TierAdmin(ConfigHistoryMixin, _PublishingAdmin):
     form = TierForm
+    history_label = "tier"
     list_display = ("code", "name_en", "threshold", "multiplier", "discount_percent", "position")
     list_filter = ("is_active",)
     ordering = ("position", "threshold")
@@ -246,8 +375,9 @@ class TierAdmin(_PublishingAdmin):
 
 
 @admin.register(EarningRule)
-class EarningRuleAdmin(_PublishingAdmin):
+class EarningRuleAdmin(ConfigHistoryMixin, _PublishingAdmin):
     form = EarningRuleForm
+    history_label = "rule"
     list_display = ("code", "kind", "points", "multiplier", "starts", "ends", "position")
     list_filter = ("kind", "is_active")
     ordering = ("position", "pk")
@@ -318,3 +448,42 @@ class ProgramVersionAdmin(admin.ModelAdmin):
         except ProgramInvalid as invalid:  # pragma: no cover - snapshots are validated on write
             text = str(invalid)
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """The ledger changes only through the services: the admin shows it."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(ImportExportAdminMixin, _ReadOnlyAdmin):
+    """Purchases, with the bulk import of a shop's history (upload, report, confirm)."""
+
+    list_display = ("external_id", "member", "amount", "currency", "purchased_at", "points")
+    search_fields = ("external_id", "member__member_number")
+    list_select_related = ("member__user",)
+    ordering = ("-purchased_at",)
+    show_full_result_count = False
+    import_kind = "purchases"
+    importer_class = PurchaseImporter
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ImportExportAdminMixin, _ReadOnlyAdmin):
+    """The points ledger, with its CSV export."""
+
+    list_display = ("created_at", "member", "kind", "points", "reason")
+    list_filter = ("kind",)
+    search_fields = ("member__member_number", "reason")
+    list_select_related = ("member__user",)
+    show_full_result_count = False
+    export_lines = staticmethod(ledger_csv)
+    export_name = "ledger"

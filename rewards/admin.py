@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.admin import ConfigHistoryMixin
 from rewards.errors import RewardError
 from rewards.models import Redemption, Reward, Voucher
 from rewards.services import redemption_cancel, reward_check, reward_save
@@ -59,8 +60,9 @@ class RewardForm(forms.ModelForm):
 
 
 @admin.register(Reward)
-class RewardAdmin(admin.ModelAdmin):
+class RewardAdmin(ConfigHistoryMixin, admin.ModelAdmin):
     form = RewardForm
+    history_label = "reward"  # its changes, with values, from the published program versions
     list_display = ("code", "name_en", "kind", "points_cost", "stock", "min_tier", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("code", "name_en", "name_es", "name_fr", "sku")

@@ -1,0 +1,265 @@
+"""Import members from CSV (API.md, "Bulk import"), in batches.
+
+Columns: `email` (required), `first_name`, `last_name`, `phone`, `birth_date` (`YYYY-MM-DD` or
+`--MM-DD`), `language` (en, es, fr), `marketing_opt_in` (`true`/`false`), `joined_at` (ISO 8601;
+without an offset, the program's clock; empty: now). A known email is skipped.
+
+Each member is enrolled as `member_enrol` enrols one (an account without a usable password, a
+member number and a referral code drawn at random, the program's sign-up bonus as of `joined_at`),
+but a batch is written with one bulk insert per table.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+
+from loyalty.imports.base import Checked, Importer, RowInvalid
+from loyalty.imports.purchases import ProgramVersions, moment_parse
+from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot
+from loyalty.scoring import event_bonus_rule
+from loyalty.selectors.program import ProgramNotConfigured
+from loyalty.services.ledger import REASON_MAX_LENGTH, lot_expires_at
+from members.models import Language, Member
+from members.numbers import member_number_generate, referral_code_generate
+
+COLUMNS = (
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "birth_date",
+    "language",
+    "marketing_opt_in",
+    "joined_at",
+)
+REQUIRED_COLUMNS = ("email",)
+_BIRTH_DATE = re.compile(r"^(?:(?P<year>\d{4})|-)-(?P<month>\d{2})-(?P<day>\d{2})$")
+_BOOLEANS = {"true": True, "false": False, "": False}
+_MAX_LENGTHS = {"first_name": 150, "last_name": 150, "phone": 32, "email": 254}
+
+
+def birth_date_parse(text: str, *, today: datetime.date) -> tuple[int, int, int | None] | None:
+    """(day, month, year or None), as the API reads `birth_date`."""
+    if not text:
+        return None
+    match = _BIRTH_DATE.match(text)
+    if not match:
+        raise RowInvalid(f"birth_date {text!r} is not YYYY-MM-DD or --MM-DD")
+    year = int(match["year"]) if match["year"] else None
+    month, day = int(match["month"]), int(match["day"])
+    try:
+        datetime.date(year or 2000, month, day)  # 2000 is a leap year: --02-29 is a birthday
+    except ValueError:
+        raise RowInvalid(f"birth_date {text!r} is not a date") from None
+    if year is not None and not 1900 <= year <= today.year:
+        raise RowInvalid(f"birth_date {text!r}: the year is out of range")
+    return day, month, year
+
+
+class MemberImporter(Importer):
+    kind = "members"
+    columns = COLUMNS
+    required_columns = REQUIRED_COLUMNS
+
+    def __init__(self, *, actor=None):
+        try:
+            self.versions: ProgramVersions | None = ProgramVersions()
+        except ProgramNotConfigured:
+            self.versions = None  # members can be loaded before the program: no bonus then
+        self.seen: set[str] = set()
+
+    def checks_reset(self) -> None:
+        self.seen = set()
+
+    def row_parse(self, row: dict[str, str], now: datetime.datetime) -> dict:
+        email = get_user_model().objects.normalize_email(row.get("email", "")).lower()
+        if not email:
+            raise RowInvalid("email is required")
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise RowInvalid(f"email {email!r} is not a valid email address") from None
+        for name, limit in _MAX_LENGTHS.items():
+            if len(row.get(name, "") if name != "email" else email) > limit:
+                raise RowInvalid(f"{name} is longer than {limit} characters")
+        language = row.get("language", "") or Language.ENGLISH
+        if language not in Language.values:
+            raise RowInvalid(f"language {language!r} is not one of {', '.join(Language.values)}")
+        opt_in = row.get("marketing_opt_in", "").lower()
+        if opt_in not in _BOOLEANS:
+            raise RowInvalid(f"marketing_opt_in {row['marketing_opt_in']!r} is not true or false")
+        zone = self.versions.latest.definition.zone if self.versions else datetime.UTC
+        joined_at = now
+        if row.get("joined_at"):
+            joined_at = moment_parse(row["joined_at"], "joined_at", zone=zone)
+            if joined_at > now:
+                raise RowInvalid("joined_at is in the future")
+        return {
+            "email": email,
+            "first_name": row.get("first_name", ""),
+            "last_name": row.get("last_name", ""),
+            "phone": row.get("phone", ""),
+            "birth": birth_date_parse(row.get("birth_date", ""), today=now.date()),
+            "language": language,
+            "marketing_email_opt_in": _BOOLEANS[opt_in],
+            "joined_at": joined_at,
+        }
+
+    def batch_check(self, rows: list[tuple[int, dict[str, str]]]) -> list[Checked]:
+        now = timezone.now()
+        checked = []
+        for line, row in rows:
+            try:
+                value = self.row_parse(row, now)
+            except RowInvalid as invalid:
+                checked.append(Checked(line, row, reason=str(invalid)))
+                continue
+            if value["email"] in self.seen:
+                reason = f"email {value['email']} appears more than once in the file"
+                checked.append(Checked(line, row, reason=reason))
+                continue
+            self.seen.add(value["email"])
+            checked.append(Checked(line, row, value=value))
+        emails = [row.value["email"] for row in checked if row.is_valid]
+        known = set(
+            Member.objects.filter(user__email__in=emails).values_list("user__email", flat=1)
+        )
+        for row in checked:
+            if row.is_valid and row.value["email"] in known:
+                row.is_known = True
+        return checked
+
+    def batch_write(self, rows: list[Checked]) -> int:
+        if not rows:
+            return 0
+        User = get_user_model()
+        now = timezone.now()
+        values = [row.value for row in rows]
+        # An existing sign-in without a member (a staff account...) becomes the member's, as
+        # member_enrol does; everyone else gets an account with no usable password.
+        users = {u.email: u for u in User.objects.filter(email__in=[v["email"] for v in values])}
+        new_users = [
+            User(
+                email=value["email"],
+                first_name=value["first_name"],
+                last_name=value["last_name"],
+                password=make_password(None),
+                date_joined=now,
+            )
+            for value in values
+            if value["email"] not in users
+        ]
+        users |= {user.email: user for user in User.objects.bulk_create(new_users)}
+        numbers = _unique_draws(len(values), member_number_generate, "member_number")
+        codes = _unique_draws(
+            len(values), None, "referral_code", names=[v["first_name"] for v in values]
+        )
+        members = Member.objects.bulk_create(
+            [
+                Member(
+                    user=users[value["email"]],
+                    member_number=number,
+                    referral_code=code,
+                    phone=value["phone"],
+                    birth_day=value["birth"][0] if value["birth"] else None,
+                    birth_month=value["birth"][1] if value["birth"] else None,
+                    birth_year=value["birth"][2] if value["birth"] else None,
+                    language=value["language"],
+                    marketing_email_opt_in=value["marketing_email_opt_in"],
+                    joined_at=value["joined_at"],
+                )
+                for value, number, code in zip(values, numbers, codes, strict=True)
+            ]
+        )
+        self._signup_bonuses(members, now)
+        return len(members)
+
+    def _signup_bonuses(self, members: list[Member], now: datetime.datetime) -> None:
+        """The sign-up bonus `event_bonus_award` gives, for a brand-new member: an account (its
+        lowest tier as of now, since joined_at, as `account_lock` makes it), one bonus entry
+        keyed `signup:once` and one lot available at once, expiring from joined_at."""
+        if self.versions is None:
+            return
+        lowest_now = self.versions.at(now).definition
+        lowest = lowest_now.tiers[0].code if lowest_now.tiers else ""
+        accounts, entries, lots = [], [], []
+        for member in members:
+            version = self.versions.at(member.joined_at)
+            program = version.definition
+            rule = event_bonus_rule(program=program, event="signup", at=member.joined_at)
+            if rule is None or not rule.points or rule.points <= 0:
+                continue
+            points = rule.points
+            accounts.append(
+                LoyaltyAccount(
+                    member=member,
+                    tier_code=lowest,
+                    tier_since=member.joined_at,
+                    available=points,
+                    lifetime=points,
+                    updated_at=now,
+                )
+            )
+            entry = LedgerEntry(
+                member=member,
+                kind=EntryKind.BONUS,
+                points=points,
+                reason="welcome bonus"[:REASON_MAX_LENGTH],
+                breakdown=[
+                    {"part": "event", "code": rule.code, "event": "signup", "points": points}
+                ],
+                program_version=version,
+                bonus_key="signup:once",
+                source_type="event",
+                source_id="signup",
+                created_at=now,
+            )
+            entries.append(entry)
+            lots.append(
+                PointsLot(
+                    member=member,
+                    entry=entry,
+                    points=points,
+                    remaining=points,
+                    available_at=now,
+                    is_matured=True,
+                    expires_at=lot_expires_at(program=program, earned_at=member.joined_at),
+                    earned_at=member.joined_at,
+                )
+            )
+        LoyaltyAccount.objects.bulk_create(accounts)
+        LedgerEntry.objects.bulk_create(entries)
+        PointsLot.objects.bulk_create(lots)
+
+
+def _unique_draws(
+    count: int, draw: Callable[[], str] | None, field: str, *, names: list[str] | None = None
+) -> list[str]:
+    """`count` random member numbers or referral codes, distinct from each other and from every
+    stored one (the unique index still decides if someone enrols the same one meanwhile)."""
+
+    def one(index: int) -> str:
+        return draw() if draw is not None else referral_code_generate(names[index])
+
+    values = [one(index) for index in range(count)]
+    for _attempt in range(8):
+        taken = set(Member.objects.filter(**{f"{field}__in": values}).values_list(field, flat=1))
+        seen: set[str] = set()
+        clashes = []
+        for index, value in enumerate(values):
+            if value in taken or value in seen:
+                clashes.append(index)
+            seen.add(value)
+        if not clashes:
+            return values
+        for index in clashes:
+            values[index] = one(index)
+    raise RuntimeError(f"could not draw {count} free values of {field}")

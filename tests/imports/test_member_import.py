@@ -1,0 +1,100 @@
+"""import_members: bad rows with line and reason, nothing imported; known emails skipped; members
+enrolled like member_enrol (sign-up bonus as of joined_at, consistent accounts)."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from loyalty.imports.base import import_run
+from loyalty.models import LedgerEntry, LoyaltyAccount
+from loyalty.services.ledger import account_recompute
+from members.imports import MemberImporter
+from members.models import Member
+from members.numbers import member_number_is_valid
+from tests.imports.conftest import MEMBER_HEADER
+
+pytestmark = pytest.mark.django_db
+
+GOOD = ["new@example.com", "Nora", "Vidal", "+34 600 000 001", "1990-04-02", "es", "true",
+        "2026-01-10T09:00:00+01:00"]  # fmt: skip
+
+
+def test_every_kind_of_bad_member_row_is_reported_and_nothing_is_imported(ana, write_csv):
+    path = write_csv(
+        [
+            MEMBER_HEADER,
+            GOOD,
+            ["not-an-email", "", "", "", "", "en", "false", ""],  # line 3
+            ["x@example.com", "", "", "", "1990-02-30", "en", "false", ""],
+            ["y@example.com", "", "", "", "", "de", "false", ""],  # line 5
+            ["z@example.com", "", "", "", "", "en", "yes", ""],
+            ["w@example.com", "", "", "", "", "en", "true", "yesterday"],  # line 7
+            ["NEW@example.com", "", "", "", "", "en", "", ""],  # duplicate of line 2
+            ["", "", "", "", "", "", "", ""],  # blank line: not a row
+            ["", "Nameless", "", "", "", "", "", ""],  # line 10
+        ]
+    )
+    members = Member.objects.count()
+    report = import_run(importer=MemberImporter(), path=path)
+    reasons = {problem.line: problem.reason for problem in report.problems}
+    assert reasons == {
+        3: "email 'not-an-email' is not a valid email address",
+        4: "birth_date '1990-02-30' is not a date",
+        5: "language 'de' is not one of en, es, fr",
+        6: "marketing_opt_in 'yes' is not true or false",
+        7: "joined_at 'yesterday' is not a date and time (ISO 8601)",
+        8: "email new@example.com appears more than once in the file",
+        10: "email is required",
+    }
+    assert Member.objects.count() == members
+
+
+def test_unknown_column_refuses_the_file(program, write_csv):
+    report = import_run(
+        importer=MemberImporter(), path=write_csv([["email", "age"], ["a@b.c", "3"]])
+    )
+    assert "unknown column(s): age" in report.file_problem
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_members", str(write_csv([["name"], ["x"]])), stdout=out)
+    assert "missing required column(s): email" in out.getvalue()
+
+
+def test_members_are_enrolled_with_the_signup_bonus_and_a_known_email_is_skipped(ana, write_csv):
+    path = write_csv([MEMBER_HEADER, GOOD, ["ANA@example.com", "", "", "", "", "", "", ""]])
+    out = io.StringIO()
+    call_command("import_members", str(path), stdout=out)
+    assert "2 rows read, 1 imported, 1 skipped (already known), 0 rejected" in out.getvalue()
+
+    nora = Member.objects.get(user__email="new@example.com")
+    assert member_number_is_valid(nora.member_number)
+    assert (nora.user.first_name, nora.user.last_name, nora.language) == ("Nora", "Vidal", "es")
+    assert (nora.birth_day, nora.birth_month, nora.birth_year) == (2, 4, 1990)
+    assert nora.marketing_email_opt_in
+    assert not nora.user.has_usable_password()
+    assert nora.joined_at.isoformat() == "2026-01-10T08:00:00+00:00"
+    bonus = LedgerEntry.objects.get(member=nora)
+    assert (bonus.kind, bonus.points, bonus.bonus_key) == ("bonus", 100, "signup:once")
+    account = LoyaltyAccount.objects.get(member=nora)
+    assert (account.available, account.lifetime, account.tier_code) == (100, 100, "bronze")
+    assert account_recompute(member=nora)["consistent"]
+
+    again = io.StringIO()
+    call_command("import_members", str(path), stdout=again)
+    assert "2 rows read, 0 imported, 2 skipped (already known), 0 rejected" in again.getvalue()
+    assert LedgerEntry.objects.filter(member=nora).count() == 1
+
+
+def test_skip_invalid_imports_the_good_members(program, now, write_csv, tmp_path):
+    path = write_csv([MEMBER_HEADER, GOOD, ["bad", "", "", "", "", "", "", ""]])
+    call_command(
+        "import_members",
+        str(path),
+        "--skip-invalid",
+        "--rejects",
+        str(tmp_path / "r.csv"),
+        stdout=io.StringIO(),
+    )
+    assert Member.objects.filter(user__email="new@example.com").exists()
+    assert "not a valid email address" in (tmp_path / "r.csv").read_text()

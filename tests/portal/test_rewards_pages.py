@@ -185,9 +185,9 @@ def test_a_refusal_is_explained_in_the_members_language_and_changes_nothing(clie
     panel = client.post(reverse("members:redeem", args=["credit"]), {"token": token}, **HTMX)
 
     assert page.status_code == 409
-    assert "Esta recompensa cuesta 250 puntos; tienes 143." in page.content.decode()
+    assert "Esta recompensa cuesta 250 puntos; tiene 143." in page.content.decode()
     assert panel.status_code == 200
-    assert "Esta recompensa cuesta 250 puntos; tienes 143." in panel.content.decode()
+    assert "Esta recompensa cuesta 250 puntos; tiene 143." in panel.content.decode()
     assert state(alice) == before
 
 

@@ -1,0 +1,11 @@
+import pytest
+
+from tests.factories.members import StaffUserFactory, UserFactory
+
+
+@pytest.mark.django_db
+def test_staff_see_a_link_to_the_console_and_members_do_not(client):
+    client.force_login(StaffUserFactory())
+    assert 'href="/staff/"' in client.get("/").content.decode()
+    client.force_login(UserFactory())
+    assert 'href="/staff/"' not in client.get("/").content.decode()

@@ -12,28 +12,28 @@ Targets (issue 3): throughput >= 0.5 x floor, p95 <= 2 x floor.
 """
 
 import argparse
-import json
-import os
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from harness import (
+    MEMBERS_SETUP,
+    PYTHON,
+    WRK_DONE,
+    database_create,
+    gunicorn,
+    production_env,
+    run,
+    wrk,
+)
+
 DB_NAME = "tessera_bench"
-PG = os.environ.get("BENCH_PG", "postgres://postgres@localhost:5432")
-REDIS = os.environ.get("BENCH_REDIS", "redis://localhost:6379/5")
 MEMBERS = 10_000
 
-LUA = r"""
+LUA = (
+    r"""
 local counter = 0
 local threads = {}
 local numbers = {%(numbers)s}
@@ -64,66 +64,21 @@ function request()
     ["Authorization"] = "Bearer " .. key,
   }, body)
 end
-
-function done(summary, latency, requests)
-  local errors = summary.errors.status + summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout
-  io.write(string.format(
-    'RESULT {"requests": %%d, "seconds": %%f, "p50": %%f, "p95": %%f, "p99": %%f, "errors": %%d}\n',
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, latency:percentile(99) / 1000, errors))
-end
 """
+    + WRK_DONE
+)
 
 
-def run(cmd: list[str], env: dict | None = None, **kwargs) -> str:
-    result = subprocess.run(
-        cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False, **kwargs
-    )
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-SETUP = """
-import django, secrets
-django.setup()
-from django.db import transaction
-from django.utils import timezone
-from allauth.account.models import EmailAddress
+# Printed after the members: the API key, then the member numbers.
+SETUP = (
+    MEMBERS_SETUP
+    + """
 from config.api.services import api_key_create
-from loyalty.models import LoyaltyAccount
-from loyalty.services.program import program_import
-from members.models import Member, User
-from members.numbers import member_number_generate, referral_code_generate
-from pathlib import Path
-
-program_import(text=Path("loyalty/fixtures/example_program.yaml").read_text(), note="bench")
-now = timezone.now()
-with transaction.atomic():
-    users = User.objects.bulk_create(
-        [User(email=f"bench{n}@example.com", password="!") for n in range(%(members)d)]
-    )
-    numbers = set()
-    while len(numbers) < len(users):
-        numbers.add(member_number_generate())
-    members = Member.objects.bulk_create([
-        Member(user=u, member_number=num, referral_code=f"B{n:06d}-X", joined_at=now)
-        for n, (u, num) in enumerate(zip(users, sorted(numbers)))
-    ])
-    LoyaltyAccount.objects.bulk_create(
-        [LoyaltyAccount(member=m, tier_code="bronze", tier_since=now) for m in members]
-    )
 _key, raw = api_key_create(name="bench")
 print(raw)
 print(",".join(m.member_number for m in members))
 """
+)
 
 
 def main() -> None:
@@ -136,42 +91,14 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install -y wrk")
 
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": f"{PG}/{DB_NAME}",
-        "REDIS_URL": REDIS,
-        "API_RATE_LIMIT": "100000000/min",
-        "LOG_LEVEL": "WARNING",
-        "DB_CONN_MAX_AGE": "600",
-    }
+    env = production_env(DB_NAME, API_RATE_LIMIT="100000000/min")
     print(f"setting up {DB_NAME} with {MEMBERS} members...", flush=True)
-    run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}"])
-    run(["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DB_NAME}"])
-    run([PYTHON, "manage.py", "migrate", "-v0"], env=env)
-    run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env=env)
+    database_create(DB_NAME, env)
     lines = run([PYTHON, "-c", SETUP % {"members": MEMBERS}], env=env).split()
     key, numbers = lines[-2], lines[-1].split(",")
     print(f"key {key[:16]}..., {len(numbers)} members", flush=True)
 
-    port = free_port()
-    gunicorn = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--worker-class", "sync", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/health/", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break  # answering at all is enough (no beat runs here, so health says 503)
-            except OSError:
-                time.sleep(0.2)
+    with gunicorn(env, workers=args.workers) as base:
         targets = {"tessera": "/api/v1/purchases/", "floor": "/bench/floor/"}
         results: dict[str, list[dict]] = {name: [] for name in targets}
         purchased_at = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 60))
@@ -186,12 +113,9 @@ def main() -> None:
                         "purchased_at": purchased_at,
                     })  # fmt: skip
                     seconds = 5 if round_ == 0 else args.seconds
-                    out = run(["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{seconds}s",
-                               "--latency", "-s", str(script), f"{base}{path}"])  # fmt: skip
-                    line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
-                    if line is None:
-                        sys.exit(f"wrk printed no result:\n{out}")
-                    result = json.loads(line.removeprefix("RESULT "))
+                    result = wrk(
+                        f"{base}{path}", script, seconds=seconds, connections=args.connections
+                    )
                     if round_:
                         results[name].append(result)
                         rps = result["requests"] / result["seconds"]
@@ -200,9 +124,6 @@ def main() -> None:
                             f"p95 {result['p95']:6.1f} ms  errors {result['errors']}",
                             flush=True,
                         )
-    finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
 
     def summary(name):
         rounds = results[name]

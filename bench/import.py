@@ -13,20 +13,14 @@ Targets (issue 6): >= 2,000 purchases/s, < 300 MB resident.
 import argparse
 import csv
 import datetime
-import os
 import random
-import secrets
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from harness import PYTHON, database_create, production_env, run
+
 DB_NAME = "tessera_bench_import"
-PG = os.environ.get("BENCH_PG", "postgres://postgres@localhost:5432")
-REDIS = os.environ.get("BENCH_REDIS", "redis://localhost:6379/5")
 
 PROGRAM = """
 import django
@@ -51,13 +45,6 @@ print(f"members {Member.objects.count()}, purchases {Purchase.objects.count()}, 
       f"points {LoyaltyAccount.objects.aggregate(s=Sum('lifetime'))['s']}")
 print(f"account_recompute on 200 random members: {len(bad)} inconsistent")
 """
-
-
-def run(cmd: list[str], env: dict | None = None) -> str:
-    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
 
 
 def files_write(directory: Path, members: int, purchases: int) -> tuple[Path, Path]:
@@ -117,22 +104,12 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--purchases", type=int, default=100_000)
     args = parser.parse_args()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": f"{PG}/{DB_NAME}",
-        "REDIS_URL": REDIS,
-        "LOG_LEVEL": "WARNING",
-    }
+    env = production_env(DB_NAME)
     with tempfile.TemporaryDirectory() as tmp:
         print(f"writing {args.members} members and {args.purchases} purchases...", flush=True)
         members_csv, purchases_csv = files_write(Path(tmp), args.members, args.purchases)
         print(f"setting up {DB_NAME}...", flush=True)
-        run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}"])
-        run(["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DB_NAME}"])
-        run([PYTHON, "manage.py", "migrate", "-v0"], env=env)
+        database_create(DB_NAME, env)
         run([PYTHON, "-c", PROGRAM], env=env)
         manage = [PYTHON, "manage.py"]
         timed("members", args.members, [*manage, "import_members", str(members_csv)], env)

@@ -14,74 +14,44 @@ Target (issue 5): p95 under 150 ms for both pages.
 """
 
 import argparse
-import json
-import os
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from harness import (
+    MEMBERS_SETUP,
+    PG,
+    PYTHON,
+    WRK_DONE,
+    database_create,
+    gunicorn,
+    production_env,
+    run,
+    wrk,
+)
+
 DB_NAME = "tessera_bench_portal"
-PG = os.environ.get("BENCH_PG", "postgres://postgres@localhost:5432")
-REDIS = os.environ.get("BENCH_REDIS", "redis://localhost:6379/5")
 MEMBERS = 10_000
 ENTRIES = 1_000_000
 HEAVY_ENTRIES = 2_000
 # Bulk rows get ids from here up, clear of the few rows the services wrote during setup.
 ID_BASE = 10_000_000
 
-LUA = r"""
+LUA = (
+    r"""
 wrk.headers["Cookie"] = "sessionid=%(session)s; django_language=es"
 wrk.headers["Accept-Language"] = "es"
-
-function done(summary, latency, requests)
-  local errors = summary.errors.status + summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout
-  io.write(string.format(
-    'RESULT {"requests": %%d, "seconds": %%f, "p50": %%f, "p95": %%f, "p99": %%f, "errors": %%d}\n',
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, latency:percentile(99) / 1000, errors))
-end
 """
+    + WRK_DONE
+)
 
-SETUP = """
-import django
-django.setup()
-from django.db import connection, transaction
-from django.utils import timezone
-from loyalty.models import LoyaltyAccount
-from loyalty.services.program import program_import
-from members.models import Member, User
-from members.numbers import member_number_generate
-from pathlib import Path
-
-program_import(text=Path("loyalty/fixtures/example_program.yaml").read_text(), note="bench")
-now = timezone.now()
-with transaction.atomic():
-    users = User.objects.bulk_create(
-        [User(email=f"bench{n}@example.com", first_name=f"Socio{n}", password="!")
-         for n in range(%(members)d)]
-    )
-    numbers = set()
-    while len(numbers) < len(users):
-        numbers.add(member_number_generate())
-    members = Member.objects.bulk_create([
-        Member(user=u, member_number=num, referral_code=f"B{n:06d}-X", joined_at=now,
-               language="es")
-        for n, (u, num) in enumerate(zip(users, sorted(numbers)))
-    ])
-    LoyaltyAccount.objects.bulk_create(
-        [LoyaltyAccount(member=m, tier_code="bronze", tier_since=now) for m in members]
-    )
+SETUP = (
+    MEMBERS_SETUP
+    + """
+from django.db import connection
 heavy = members[0]
 others = [m.pk for m in members[1:]]
 assert others == list(range(others[0], others[0] + len(others))), "member ids not contiguous"
@@ -93,6 +63,7 @@ with connection.cursor() as cursor:
     })
     cursor.execute("ANALYZE")
 """
+)
 
 # Signs in the member with the long history (the first one enrolled): a session row, as a login
 # would write it.
@@ -168,28 +139,6 @@ SELECT setval(pg_get_serial_sequence('loyalty_pointslot', 'id'), max(id)) FROM l
 """
 
 
-def run(cmd: list[str], env: dict | None = None) -> str:
-    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wrk(base: str, path: str, script: Path, *, seconds: int, connections: int) -> dict:
-    out = run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
-               "-s", str(script), f"{base}{path}"])  # fmt: skip
-    line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
-    if line is None:
-        sys.exit(f"wrk printed no result:\n{out}")
-    return json.loads(line.removeprefix("RESULT "))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=15)
@@ -202,23 +151,11 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install -y wrk")
 
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": f"{PG}/{DB_NAME}",
-        "REDIS_URL": REDIS,
-        "LOG_LEVEL": "WARNING",
-        "DB_CONN_MAX_AGE": "600",
-    }
+    env = production_env(DB_NAME)
     started = time.monotonic()
     if not args.reuse:
         print(f"setting up {DB_NAME}: {MEMBERS} members, {ENTRIES} ledger entries...", flush=True)
-        run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}"])
-        run(["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {DB_NAME}"])
-        run([PYTHON, "manage.py", "migrate", "-v0"], env=env)
-        run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env=env)
+        database_create(DB_NAME, env)
         setup = SETUP % {
             "members": MEMBERS,
             "sql": SQL,
@@ -240,43 +177,24 @@ def main() -> None:
         flush=True,
     )
 
-    port = free_port()
-    gunicorn = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--worker-class", "sync", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
     results = {}
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/health/", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.2)
-        with tempfile.TemporaryDirectory() as tmp:
-            script = Path(tmp) / "portal.lua"
-            script.write_text(LUA % {"session": session})
-            for path in ("/me/", "/me/activity/"):
-                request = urllib.request.Request(
-                    base + path, headers={"Cookie": f"sessionid={session}"}
-                )
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    body = response.read().decode()
-                    if response.status != 200 or "/accounts/login/" in response.url:
-                        sys.exit(f"{path}: not signed in ({response.status} {response.url})")
-                    if "data-testid=" not in body and "movement" not in body:
-                        sys.exit(f"{path}: unexpected page")
-                wrk(base, path, script, seconds=3, connections=args.connections)  # warm-up
-                results[path] = wrk(
-                    base, path, script, seconds=args.seconds, connections=args.connections
-                )
-    finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
+    with gunicorn(env, workers=args.workers) as base, tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "portal.lua"
+        script.write_text(LUA % {"session": session})
+        for path in ("/me/", "/me/activity/"):
+            request = urllib.request.Request(
+                base + path, headers={"Cookie": f"sessionid={session}"}
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                body = response.read().decode()
+                if response.status != 200 or "/accounts/login/" in response.url:
+                    sys.exit(f"{path}: not signed in ({response.status} {response.url})")
+                if "data-testid=" not in body and "movement" not in body:
+                    sys.exit(f"{path}: unexpected page")
+            wrk(base + path, script, seconds=3, connections=args.connections)  # warm-up
+            results[path] = wrk(
+                base + path, script, seconds=args.seconds, connections=args.connections
+            )
 
     print(f"\n{args.connections} connections, gunicorn {args.workers} sync workers, "
           f"{args.seconds}s per page, member with {HEAVY_ENTRIES} entries\n")  # fmt: skip

@@ -1,8 +1,11 @@
 import pytest
+import time_machine
 from django.db import connection
+from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
 
 from config.api.models import IdempotencyRecord
+from config.api.tasks import idempotency_records_purge
 from members.models import User
 from tests.concurrency import run_together
 from tests.factories.api import ApiKeyFactory
@@ -97,3 +100,15 @@ def test_concurrent_requests_with_one_key_do_the_work_once():
     assert [a.status_code for a in answers] == [201] * 10
     assert len({a.json()["id"] for a in answers}) == 1
     assert User.objects.filter(email="race@example.com").count() == 1
+
+
+@pytest.mark.django_db
+def test_answers_older_than_a_day_are_purged_and_a_rerun_purges_nothing(api_client):
+    with time_machine.travel("2026-11-20 10:00 +0000", tick=False):
+        post(api_client, {"email": "old@example.com"}, key="old")
+    post(api_client, {"email": "new@example.com"}, key="new")
+
+    assert idempotency_records_purge() == 1
+    assert idempotency_records_purge() == 0
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+    assert PeriodicTask.objects.filter(task="config.api.tasks.idempotency_records_purge").exists()

@@ -23,8 +23,7 @@ from loyalty.services.purchases import (
     purchase_status,
     refund_record,
 )
-from members.api import MemberNotFoundError
-from members.selectors import member_for_write
+from members.api import member_or_404
 
 
 class ProgramNotConfiguredError(ApiError):
@@ -161,13 +160,6 @@ def _purchase_body(purchase) -> dict:
     }
 
 
-def _member_or_404(member_number: str):
-    member = member_for_write(member_number=member_number)
-    if member is None:
-        raise MemberNotFoundError()
-    return member
-
-
 class PurchaseCreateView(ApiView):
     required_scopes = ["purchases:write"]
 
@@ -183,7 +175,7 @@ class PurchaseCreateView(ApiView):
         data = PurchaseInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        member = _member_or_404(fields["member_number"])
+        member = member_or_404(fields["member_number"], with_balances=False)
         try:
             purchase, created = purchase_record(
                 member=member,
@@ -218,7 +210,7 @@ class PurchasePreviewView(ApiView):
         data = PreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        member = _member_or_404(fields["member_number"])
+        member = member_or_404(fields["member_number"], with_balances=False)
         try:
             preview = purchase_preview(
                 member=member,

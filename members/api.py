@@ -21,7 +21,7 @@ from loyalty.selectors.ledger import (
 from loyalty.selectors.program import program_definition_current
 from members import services
 from members.models import Language, Member
-from members.selectors import member_get, member_list
+from members.selectors import member_for_write, member_get, member_list
 
 
 class MemberExistsError(ApiError):
@@ -150,15 +150,19 @@ class EntryOutput(serializers.Serializer):
     source = serializers.JSONField(allow_null=True)
 
 
+def member_or_404(member_number: str, *, with_balances: bool = True) -> Member:
+    """The member with this number, or the API's 404 `member_not_found`. Endpoints that only
+    write for the member (a purchase) skip loading the user and balances."""
+    lookup = member_get if with_balances else member_for_write
+    member = lookup(member_number=member_number)
+    if member is None:
+        raise MemberNotFoundError()
+    return member
+
+
 class MemberApiView(ApiGenericView):
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "program": program_definition_current()}
-
-    def member_or_404(self, member_number: str) -> Member:
-        member = member_get(member_number=member_number)
-        if member is None:
-            raise MemberNotFoundError()
-        return member
 
 
 class MemberListView(MemberApiView):
@@ -219,7 +223,7 @@ class MemberDetailView(MemberApiView):
 
     @extend_schema(operation_id="members_retrieve", responses=MemberOutput)
     def get(self, request, member_number: str):
-        member = self.member_or_404(member_number)
+        member = member_or_404(member_number)
         return Response(self.get_serializer(member).data)
 
 
@@ -229,6 +233,6 @@ class MemberTransactionsView(MemberApiView):
 
     @extend_schema(operation_id="members_transactions", responses=EntryOutput(many=True))
     def get(self, request, member_number: str):
-        member = self.member_or_404(member_number)
+        member = member_or_404(member_number)
         page = self.paginate_queryset(transactions_for_member(member=member))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

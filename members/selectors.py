@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.models import PointsLot
+from loyalty.selectors.program import program_in_force
 from members.models import ConsentChange, Member
 
 
@@ -184,17 +185,6 @@ def _vouchers_export(member: Member) -> list[dict]:
     ]
 
 
-def program_in_force(*, at=None):
-    """The program definition in force now (every change to the program publishes a version,
-    so this is also the current one), or None before a program exists."""
-    from loyalty.selectors.program import ProgramNotConfigured, program_version_at
-
-    try:
-        return program_version_at(at=at or timezone.now()).definition
-    except ProgramNotConfigured:
-        return None
-
-
 def referral_bonus_for(*, program) -> dict | None:
     """What inviting a friend earns, per the program: {"points", "referee_points"} or None."""
     if program is None:
@@ -332,35 +322,3 @@ def reward_offers_for_member(
         )
         for reward in rewards
     ]
-
-
-def voucher_for_member(*, member: Member, code: str):
-    """One of `member`'s own vouchers by its code as typed (None for anyone else's)."""
-    from rewards.codes import voucher_code_normalize
-    from rewards.models import Voucher
-
-    normalized = voucher_code_normalize(code)
-    if normalized is None:
-        return None
-    return (
-        Voucher.objects.select_related("redemption")
-        .filter(code=normalized, redemption__member=member)
-        .first()
-    )
-
-
-def redemption_for_member(*, member: Member, public_id: str):
-    """One of `member`'s own redemptions by its public id (None for anyone else's)."""
-    import uuid
-
-    from rewards.models import Redemption
-
-    try:
-        public_id = uuid.UUID(str(public_id))
-    except ValueError:
-        return None
-    return (
-        Redemption.objects.select_related("voucher")
-        .filter(public_id=public_id, member=member)
-        .first()
-    )

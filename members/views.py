@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from loyalty.selectors.ledger import account_for_member, transactions_for_member
+from loyalty.selectors.program import program_in_force
 from members.barcodes import ean13_svg, qr_svg
 from members.explanations import entry_explanation, entry_title, points_text
 from members.forms import ConsentForm, EraseForm, JoinForm, ProfileForm
@@ -33,11 +34,8 @@ from members.selectors import (
     member_data_export,
     member_for_user,
     member_overview,
-    program_in_force,
-    redemption_for_member,
     referral_bonus_for,
     reward_offers_for_member,
-    voucher_for_member,
 )
 from members.services import (
     MemberExists,
@@ -49,7 +47,12 @@ from members.services import (
 )
 from rewards.errors import RewardError, VoucherNotUsable
 from rewards.models import RewardKind
-from rewards.selectors import reward_get, voucher_list_for_member
+from rewards.selectors import (
+    redemption_for_member,
+    reward_get,
+    voucher_for_member,
+    voucher_list_for_member,
+)
 from rewards.services.redemption import redemption_cancel, reward_redeem
 
 ACTIVITY_PAGE_SIZE = 20

@@ -16,8 +16,7 @@ from config.api.exceptions import ApiError
 from config.api.idempotency import idempotent
 from config.api.schema import ErrorResponse
 from config.api.views import ApiGenericView, ApiView
-from members.api import MemberNotFoundError
-from members.selectors import member_get
+from members.api import member_or_404
 from rewards import services
 from rewards.errors import RedemptionNotFound, RewardError, RewardNotFound, VoucherNotFound
 from rewards.models import Redemption, Reward, RewardKind, Voucher, VoucherStatus
@@ -51,13 +50,6 @@ class RewardApiError(ApiError):
 
 def reward_api_error(exc: RewardError, *, language: str | None = None) -> RewardApiError:
     return RewardApiError(exc, language=language)
-
-
-def _member_or_404(member_number: str):
-    member = member_get(member_number=member_number)
-    if member is None:
-        raise MemberNotFoundError()
-    return member
 
 
 def _qr_url(request, voucher: Voucher) -> str:
@@ -195,7 +187,7 @@ class RewardListView(ApiGenericView):
     def get(self, request):
         member_number = request.query_params.get("member_number", "").strip()
         if member_number:
-            member = _member_or_404(member_number)
+            member = member_or_404(member_number)
             rewards = reward_list_for_member(member=member)
             context = {"language": member.language}
         else:
@@ -218,7 +210,7 @@ class RedemptionCreateView(ApiView):
     def post(self, request):
         data = RedemptionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        member = _member_or_404(data.validated_data["member_number"])
+        member = member_or_404(data.validated_data["member_number"])
         reward = reward_get(code=data.validated_data["reward"])
         try:
             if reward is None:

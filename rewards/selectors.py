@@ -13,17 +13,10 @@ from django.utils import timezone
 from loyalty.models import LoyaltyAccount
 from loyalty.money import currency_decimals
 from loyalty.program_file import DEFAULT_CURRENCY, ProgramDefinition
-from loyalty.selectors.program import ProgramNotConfigured, program_get, program_version_at
+from loyalty.selectors.program import program_get, program_in_force
 from loyalty.services.tiers import tier_rank
 from rewards.codes import voucher_code_normalize
 from rewards.models import Redemption, Reward, Voucher, VoucherStatus
-
-
-def program_in_force(*, at: datetime.datetime) -> ProgramDefinition | None:
-    try:
-        return program_version_at(at=at).definition
-    except ProgramNotConfigured:
-        return None
 
 
 def program_today(*, at: datetime.datetime) -> datetime.date:
@@ -157,6 +150,31 @@ def voucher_get(*, code: str) -> Voucher | None:
         return None
     return (
         Voucher.objects.select_related("redemption__member__user").filter(code=normalized).first()
+    )
+
+
+def voucher_for_member(*, member, code: str) -> Voucher | None:
+    """One of `member`'s own vouchers by its code as typed (None for anyone else's)."""
+    normalized = voucher_code_normalize(code)
+    if normalized is None:
+        return None
+    return (
+        Voucher.objects.select_related("redemption")
+        .filter(code=normalized, redemption__member=member)
+        .first()
+    )
+
+
+def redemption_for_member(*, member, public_id: str) -> Redemption | None:
+    """One of `member`'s own redemptions by its public id (None for anyone else's)."""
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return (
+        Redemption.objects.select_related("voucher")
+        .filter(public_id=public_id, member=member)
+        .first()
     )
 
 

@@ -12,15 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
-from loyalty.program_file import ProgramDefinition
-from loyalty.selectors.program import ProgramNotConfigured, program_version_at
-
-
-def _program(at: datetime.datetime) -> ProgramDefinition | None:
-    try:
-        return program_version_at(at=at).definition
-    except ProgramNotConfigured:
-        return None
+from loyalty.selectors.program import program_in_force
 
 
 def account_for_member(*, member) -> LoyaltyAccount:
@@ -28,7 +20,7 @@ def account_for_member(*, member) -> LoyaltyAccount:
     account = LoyaltyAccount.objects.filter(member=member).first()
     if account is not None:
         return account
-    program = _program(timezone.now())
+    program = program_in_force()
     return LoyaltyAccount(
         member=member,
         tier_code=program.tiers[0].code if program and program.tiers else "",
@@ -62,7 +54,7 @@ def next_tier_for(*, member, at: datetime.datetime | None = None) -> NextTier | 
     from loyalty.services.tiers import qualifying_total, tier_rank
 
     at = at or timezone.now()
-    program = _program(at)
+    program = program_in_force(at=at)
     if program is None or not program.tiers:
         return None
     account = account_for_member(member=member)
@@ -85,7 +77,7 @@ def expiring_soon(
     """Points that will expire within `within_days` (default: the program's warn_days), grouped
     by day in the program's timezone: [{"points": 200, "on": date}, ...], soonest first."""
     at = at or timezone.now()
-    program = _program(at)
+    program = program_in_force(at=at)
     if program is None or program.expiry.policy == "none":
         return []
     days = within_days if within_days is not None else (program.expiry.warn_days or 30)

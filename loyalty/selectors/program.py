@@ -52,6 +52,15 @@ def program_version_at(*, at: datetime.datetime) -> ProgramVersion:
     return version
 
 
+def program_in_force(*, at: datetime.datetime | None = None) -> ProgramDefinition | None:
+    """The program definition in force at `at` (default now), or None before any program exists.
+    Every change publishes a version, so "now" is also the current editable program."""
+    try:
+        return program_version_at(at=at or timezone.now()).definition
+    except ProgramNotConfigured:
+        return None
+
+
 def program_version_latest() -> ProgramVersion | None:
     return ProgramVersion.objects.order_by("-number").first()
 

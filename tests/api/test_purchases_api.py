@@ -99,6 +99,8 @@ def test_refused_purchases_change_nothing(api_client, member, changes, status, c
     response = api_client.post(URL, body(member, **changes), format="json")
     assert response.status_code == status, response.json()
     assert response.json()["code"] == code
+    if code == "invalid":  # API.md: validation errors name the field
+        assert set(response.json()["errors"]) & {"amount", "channel", "purchased_at"}
     assert Purchase.objects.count() == 0
     assert earned(member) == 0
 

@@ -28,7 +28,9 @@ def member_list(*, email: str = "", phone: str = "", member_number: str = "") ->
 def member_for_write(*, member_number: str) -> Member | None:
     """The member alone (no user, no balances), for services that lock and load what they need:
     the purchase endpoint's hot path."""
-    return Member.objects.filter(member_number=member_number.strip()).first()
+    # Hand-written: the ORM's query building was 0.4 ms of CPU per purchase (bench/earn.py).
+    sql = f"SELECT * FROM {Member._meta.db_table} WHERE member_number = %s"  # noqa: S608 - names are ours
+    return next(iter(Member.objects.raw(sql, [member_number.strip()])), None)
 
 
 def member_get(*, member_number: str) -> Member | None:

@@ -15,12 +15,12 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_program_snapshots():
-    # Parsed program snapshots are cached per version id, and ids are reused across tests.
-    from loyalty.models.program import _definition_cache
+    # Versions and their parsed snapshots are cached per id, and ids are reused across tests.
+    from loyalty.models.program import program_caches_clear
 
-    _definition_cache.clear()
+    program_caches_clear()
     yield
-    _definition_cache.clear()
+    program_caches_clear()
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def _key_for(self, raw: str) -> ApiKey:
         prefix = parse_prefix(raw)
-        api_key = ApiKey.objects.filter(prefix=prefix).first() if prefix else None
+        api_key = _api_key_for_prefix(prefix) if prefix else None
         # The hash is compared even when the key is revoked, so "revoked" is only ever said to
         # someone who holds the real key.
         if api_key is None or not key_matches(raw, api_key.key_hash):
@@ -68,3 +68,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="{self.www_authenticate_realm}"'
+
+
+def _api_key_for_prefix(prefix: str) -> ApiKey | None:
+    # Hand-written: every API request asks it, and the ORM's query building was 0.4 ms of CPU
+    # per request in bench/earn.py (a raw query with the model's converters: 0.2 ms).
+    sql = f"SELECT * FROM {ApiKey._meta.db_table} WHERE prefix = %s"  # noqa: S608 - names are ours
+    return next(iter(ApiKey.objects.raw(sql, [prefix])), None)

@@ -1,4 +1,5 @@
 import time
+import weakref
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
@@ -51,11 +52,12 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
     def _count(self, window_key: str) -> int:
         """This request's number in the window. On Redis one round trip (INCR and EXPIRE in a
-        pipeline) rather than the cache API's add-then-incr, which builds a client per call: that
-        was a millisecond of every API request in bench/earn.py's profile."""
+        pipeline) with one client kept per cache connection, rather than the cache API's
+        add-then-incr, which builds a client per call: that was a millisecond of every API
+        request in bench/earn.py's profile."""
         client = getattr(self.cache, "_cache", None)
         if client is not None and hasattr(client, "get_client"):
-            redis = client.get_client(window_key, write=True)
+            redis = _redis_for(client)
             full_key = self.cache.make_and_validate_key(window_key)
             pipe = redis.pipeline()
             pipe.incr(full_key)
@@ -71,3 +73,15 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
     def wait(self):
         return max(self._window_ends_at - self._now, 1)
+
+
+# Django's Redis cache builds a client object (over its shared connection pool) on every call;
+# the throttle keeps one per cache connection (a Redis client is safe to share between threads).
+_redis_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _redis_for(cache_client):
+    redis = _redis_clients.get(cache_client)
+    if redis is None:
+        redis = _redis_clients[cache_client] = cache_client.get_client(write=True)
+    return redis

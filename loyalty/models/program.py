@@ -232,34 +232,47 @@ class ProgramVersion(models.Model):
         return _definition_cache.get(self.pk, self.snapshot)
 
 
-class _DefinitionCache:
-    """A small LRU of parsed snapshots by version id. Safe to share between threads: a miss may
-    parse the same snapshot twice, but both results are equal and immutable."""
+class _Lru:
+    """A small LRU by version id, for values derived from immutable versions. Safe to share between
+    threads: a miss may build the same value twice, but both are equal and immutable."""
 
     def __init__(self, size: int = 32) -> None:
         self._size = size
-        self._items: OrderedDict[int, pf.ProgramDefinition] = OrderedDict()
+        self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, version_id: int | None, snapshot: dict) -> pf.ProgramDefinition:
-        if version_id is None:
-            return pf.parse_program_data(snapshot)
+    def get(self, key, build):
         with self._lock:
-            definition = self._items.get(version_id)
-            if definition is not None:
-                self._items.move_to_end(version_id)
-                return definition
-        definition = pf.parse_program_data(snapshot)
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+                return value
+        value = build()
         with self._lock:
-            self._items[version_id] = definition
-            self._items.move_to_end(version_id)
+            self._items[key] = value
+            self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
-        return definition
+        return value
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
 
 
+class _DefinitionCache(_Lru):
+    def get(self, version_id: int | None, snapshot: dict) -> pf.ProgramDefinition:
+        if version_id is None:
+            return pf.parse_program_data(snapshot)
+        return super().get(version_id, lambda: pf.parse_program_data(snapshot))
+
+
 _definition_cache = _DefinitionCache()
+# ProgramVersion rows by (id, created_at), for the purchase path (loyalty.selectors.program).
+version_cache = _Lru()
+
+
+def program_caches_clear() -> None:
+    """Forget every cached version (tests roll versions back; production never needs to)."""
+    _definition_cache.clear()
+    version_cache.clear()

@@ -9,10 +9,11 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from loyalty.models import EarningRule, Program, ProgramVersion, Tier
-from loyalty.models.program import PROGRAM_PK
+from loyalty.models.program import PROGRAM_PK, version_cache
 from loyalty.program_diff import program_changes
 from loyalty.program_file import (
     NAME_LANGUAGES,
@@ -39,17 +40,36 @@ class ProgramNotConfigured(Exception):
 def program_version_at(*, at: datetime.datetime) -> ProgramVersion:
     """The version in force at `at`: the latest created at or before it. A time before the first
     version gets the first one (purchases imported from before the program existed are scored
-    with the earliest rules we have)."""
+    with the earliest rules we have).
+
+    Every purchase asks this, so it is one small hand-written query for the version's identity
+    and the row itself comes from a per-process cache (versions never change): the ORM query
+    with the snapshot cost about 0.5 ms of CPU per purchase in bench/earn.py."""
     if timezone.is_naive(at):
         raise ValueError("program_version_at needs an aware datetime")
-    version = (
-        ProgramVersion.objects.filter(created_at__lte=at).order_by("-created_at", "-number").first()
-    )
-    if version is None:
-        version = ProgramVersion.objects.order_by("created_at", "number").first()
-    if version is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_AT_SQL, [connection.ops.adapt_datetimefield_value(at)])
+        row = cursor.fetchone()
+    if row is None:
         raise ProgramNotConfigured("no program version has been published")
-    return version
+    version_id = row[0]
+    # Keyed with the creation time too: a rolled-back transaction can hand its id out again.
+    return version_cache.get(row, lambda: ProgramVersion.objects.get(pk=version_id))
+
+
+_VERSION_AT_SQL = """
+SELECT id, created_at FROM (
+    SELECT id, created_at, 0 AS fallback FROM (
+        SELECT id, created_at FROM loyalty_programversion WHERE created_at <= %s
+        ORDER BY created_at DESC, number DESC LIMIT 1
+    ) AS in_force
+    UNION ALL
+    SELECT id, created_at, 1 AS fallback FROM (
+        SELECT id, created_at FROM loyalty_programversion ORDER BY created_at, number LIMIT 1
+    ) AS earliest
+) AS candidates
+ORDER BY fallback LIMIT 1
+"""
 
 
 def program_in_force(*, at: datetime.datetime | None = None) -> ProgramDefinition | None:

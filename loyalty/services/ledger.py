@@ -30,6 +30,7 @@ from loyalty.models import (
 )
 from loyalty.models.ledger import LIFETIME_KINDS
 from loyalty.program_file import ProgramDefinition
+from loyalty.rows import row_insert, row_update
 from loyalty.scoring import event_bonus_rule
 from loyalty.selectors.program import ProgramNotConfigured, program_version_at
 
@@ -96,7 +97,7 @@ def account_lock(*, member) -> LoyaltyAccount:
     inside `transaction.atomic()`: it is the first lock every ledger write takes."""
     if not connection.in_atomic_block:
         raise RuntimeError("account_lock must run inside transaction.atomic()")
-    account = LoyaltyAccount.objects.select_for_update().filter(member=member).first()
+    account = _account_locked(member_id=member.pk)
     if account is not None:
         return account
     try:
@@ -114,8 +115,16 @@ def account_lock(*, member) -> LoyaltyAccount:
     return LoyaltyAccount.objects.select_for_update().get(member=member)
 
 
+def _account_locked(*, member_id: int) -> LoyaltyAccount | None:
+    # Hand-written: every ledger write starts here, and the ORM's query building was 0.4 ms of
+    # CPU per purchase in bench/earn.py (a raw query with the model's converters: 0.2 ms).
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT * FROM {LoyaltyAccount._meta.db_table} WHERE member_id = %s{lock}"  # noqa: S608
+    return next(iter(LoyaltyAccount.objects.raw(sql, [member_id])), None)
+
+
 def _account_save(account: LoyaltyAccount) -> None:
-    account.save(update_fields=["available", "pending", "lifetime", "debt", "updated_at"])
+    row_update(account, fields=("available", "pending", "lifetime", "debt", "updated_at"))
 
 
 # --- Credits -----------------------------------------------------------------------------------
@@ -151,7 +160,7 @@ def credit_write(
     """Write a credit for the locked `account`: one entry and, for positive points, one lot,
     pending until `available_at` (None: available at once). Saves the account."""
     now = now or timezone.now()
-    entry = LedgerEntry.objects.create(
+    entry = LedgerEntry(
         member_id=account.member_id,
         kind=kind,
         points=points,
@@ -165,6 +174,7 @@ def credit_write(
         source_id=source_id,
         created_at=now,
     )
+    row_insert(entry)
     if points > 0:
         is_matured = available_at is None or available_at <= now
         lot = PointsLot(
@@ -183,7 +193,7 @@ def credit_write(
             account.available += lot.remaining
         else:
             account.pending += lot.remaining
-        lot.save()
+        row_insert(lot)
     if kind in LIFETIME_KINDS:
         account.lifetime += points
     _account_save(account)

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, ProgramVersion, Purchase, Refund
 from loyalty.models.ledger import Channel
 from loyalty.money import money_quantize
 from loyalty.program_file import ProgramDefinition
+from loyalty.rows import row_insert
 from loyalty.scoring import Item, Score, score_purchase
 from loyalty.selectors.program import program_version_at
 from loyalty.services.ledger import (
@@ -281,39 +282,31 @@ def purchase_record(
         channel=channel,
         items=items,
     )
-    existing = Purchase.objects.filter(external_id=data.external_id).first()
-    if existing is not None:
-        return _replay(data, existing)
     now = timezone.now()
     with transaction.atomic():
         account = account_lock(member=member)  # lock order: account, then purchase, then lots
         tier_code = _tier_when_purchased(account, data)
         score = _score(data, tier_code=tier_code)
-        # The unique index on external_id decides between simultaneous posts of one purchase:
-        # the loser's insert waits for the winner's commit, fails, and replays the winner's.
-        try:
-            with transaction.atomic():
-                purchase = Purchase.objects.create(
-                    external_id=data.external_id,
-                    member=member,
-                    amount=data.amount,
-                    currency=data.currency,
-                    purchased_at=purchased_at,
-                    channel=channel,
-                    items=data.items,
-                    program_version=data.version,
-                    tier_code=tier_code or "",
-                    points=score.points,
-                    earned_points=score.points,
-                    breakdown=score.breakdown,
-                    fingerprint=data.fingerprint(),
-                    created_at=now,
-                )
-        except IntegrityError:
-            winner = Purchase.objects.filter(external_id=data.external_id).first()
-            if winner is None:  # pragma: no cover - another constraint failed
-                raise
-            return _replay(data, winner)
+        purchase = Purchase(
+            external_id=data.external_id,
+            member=member,
+            amount=data.amount,
+            currency=data.currency,
+            purchased_at=purchased_at,
+            channel=channel,
+            items=data.items,
+            program_version=data.version,
+            tier_code=tier_code or "",
+            points=score.points,
+            earned_points=score.points,
+            breakdown=score.breakdown,
+            fingerprint=data.fingerprint(),
+            created_at=now,
+        )
+        # The unique index on external_id decides between posts of one purchase: a later one
+        # (or one waiting for the first's commit) inserts nothing and replays the first's answer.
+        if not row_insert(purchase, unless_conflict_on="external_id"):
+            return _replay(data, Purchase.objects.get(external_id=data.external_id))
         pending_days = data.program.pending_days
         available_at = (
             purchased_at + datetime.timedelta(days=pending_days) if pending_days else None

@@ -18,13 +18,13 @@ import datetime
 from decimal import Decimal
 
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import F, Sum
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from loyalty.models import LoyaltyAccount, Purchase, TierChange
+from loyalty.models import LoyaltyAccount, TierChange
 from loyalty.models.ledger import TierChangeReason
+from loyalty.money import money_quantize
 from loyalty.program_file import ProgramDefinition, TierDefinition
 from loyalty.selectors.program import ProgramNotConfigured, program_version_at
 from loyalty.services.ledger import account_lock, months_after
@@ -53,12 +53,28 @@ def qualifying_total(*, member, program: ProgramDefinition, at: datetime.datetim
     """Spend (net of refunds) or purchase points in the qualification window ending at `at`.
     `member` is a Member or its pk."""
     start = months_after(at, -program.qualification_window_months, zone=program.zone)
-    purchases = Purchase.objects.filter(member=member, purchased_at__gt=start, purchased_at__lte=at)
-    if program.qualification_metric == "points":
-        total = purchases.aggregate(total=Sum("points"))["total"] or 0
-    else:
-        total = purchases.aggregate(total=Sum(F("amount") - F("refunded_amount")))["total"] or 0
-    return Decimal(total)
+    points = program.qualification_metric == "points"
+    # Hand-written: every purchase asks it, and the ORM's aggregate cost 0.5 ms of CPU per
+    # purchase in bench/earn.py. The (member, purchased_at) index answers it.
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _POINTS_TOTAL_SQL if points else _SPEND_TOTAL_SQL,
+            [getattr(member, "pk", member), adapt(start), adapt(at)],
+        )
+        (total,) = cursor.fetchone()
+    if total is None:
+        return Decimal(0)
+    # PostgreSQL sums numeric exactly; SQLite may answer a float, rounded here to the currency.
+    return Decimal(int(total)) if points else money_quantize(Decimal(str(total)), program.currency)
+
+
+_TOTAL_SQL = (
+    "SELECT SUM({}) FROM loyalty_purchase"
+    " WHERE member_id = %s AND purchased_at > %s AND purchased_at <= %s"
+)
+_SPEND_TOTAL_SQL = _TOTAL_SQL.format("amount - refunded_amount")
+_POINTS_TOTAL_SQL = _TOTAL_SQL.format("points")
 
 
 def tier_for_total(program: ProgramDefinition, total: Decimal) -> TierDefinition | None:

@@ -3,20 +3,11 @@ import datetime
 import pytest
 
 from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
-from loyalty.models.program import _definition_cache
 from loyalty.services.ledger import account_recompute
 from loyalty.services.purchases import purchase_record
 from tests.factories.ledger import MemberFactory, program_version_create, purchase_body
 
 NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_definition_cache():
-    # Parsed snapshots are cached per version id, and ids are reused across test transactions.
-    _definition_cache.clear()
-    yield
-    _definition_cache.clear()
 
 
 @pytest.fixture

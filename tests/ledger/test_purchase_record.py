@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from loyalty.models import EntryKind, LedgerEntry, PointsLot, Purchase
 from loyalty.services.purchases import (
@@ -144,6 +145,24 @@ def test_purchase_is_scored_with_the_version_in_force_when_it_was_made(member, n
     assert (old.points, new.points) == (10, 20)
     assert new.program_version == newer
     assert old.program_version != newer
+
+
+def test_a_version_published_after_a_purchase_scores_the_next_one(member, now, time_machine):
+    # The version in force is cached per process: publishing one must still take effect at once.
+    first, _ = record(member, amount=Decimal("10.00"))
+    time_machine.shift(datetime.timedelta(seconds=1))
+    newer = program_version_create(
+        signup_bonus=False,
+        created_at=timezone.now(),
+        extra_rules="  - {code: double, kind: promo_multiplier, multiplier: '2'}",
+    )
+    time_machine.shift(datetime.timedelta(seconds=1))
+
+    second, _ = record(member, amount=Decimal("10.00"))
+
+    assert (first.points, second.points) == (10, 20)
+    assert first.program_version != newer
+    assert second.program_version == newer
 
 
 def test_purchase_that_crosses_a_threshold_is_scored_at_the_old_tier(member, now):

@@ -1,6 +1,5 @@
 import pytest
 
-from loyalty.models.program import _definition_cache
 from loyalty.program_file import parse_program_text
 from loyalty.program_hooks import rewards_handler_unregister
 from loyalty.services.program import program_import
@@ -9,10 +8,7 @@ from tests.factories.loyalty import example_program_text
 
 @pytest.fixture(autouse=True)
 def _isolated_program_state():
-    # Parsed snapshots are cached per version id, and ids are reused across test transactions.
-    _definition_cache.clear()
     yield
-    _definition_cache.clear()
     rewards_handler_unregister()
 
 

@@ -3,7 +3,6 @@ import datetime
 import pytest
 
 from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
-from loyalty.models.program import _definition_cache
 from loyalty.services.ledger import account_recompute
 from loyalty.services.program import program_import
 from rewards.apps import program_hook_register
@@ -17,12 +16,9 @@ NOW = datetime.datetime(2026, 12, 5, 10, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
-def _rewards_hook_and_fresh_snapshots():
+def _rewards_hook():
     # tests/loyalty unregisters the process-wide hook after each of its tests.
     program_hook_register()
-    _definition_cache.clear()
-    yield
-    _definition_cache.clear()
 
 
 @pytest.fixture

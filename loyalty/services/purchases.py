@@ -18,11 +18,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from config.rows import row_insert
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, ProgramVersion, Purchase, Refund
 from loyalty.models.ledger import Channel
 from loyalty.money import money_quantize
 from loyalty.program_file import ProgramDefinition
-from loyalty.rows import row_insert
 from loyalty.scoring import Item, Score, score_purchase
 from loyalty.selectors.program import program_version_at
 from loyalty.services.ledger import (

@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/import.py [--members 20000] [--purchases 100000]
 
+(`--purchases 1000000` checks that memory stays flat for a long file: some ten minutes.)
+
 Writes the two CSV files into a temporary directory, builds a fresh PostgreSQL database
 (`tessera_bench_import`), imports the PROGRAM.md example program, then runs `import_members` and
 `import_purchases` as subprocesses, each timed and measured for peak resident memory
@@ -62,12 +64,17 @@ def files_write(directory: Path, members: int, purchases: int) -> tuple[Path, Pa
                 rng.choice(["en", "es", "fr"]), rng.choice(["true", "false"]),
                 (start + datetime.timedelta(minutes=n)).isoformat(),
             ])  # fmt: skip
+    # A purchase every 5 minutes from 30 days after the first member joined, closer together
+    # when that would reach beyond yesterday (a purchase in the future is refused).
+    first = start + datetime.timedelta(days=30)
+    yesterday = datetime.datetime.now(tz=datetime.UTC) - datetime.timedelta(days=1)
+    step = min(datetime.timedelta(seconds=300), (yesterday - first) / max(purchases, 1))
     with open(purchases_csv, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["external_id", "member_email", "purchased_at", "amount", "currency",
                          "channel", "quantity", "sku", "category", "unit_price"])  # fmt: skip
         for n in range(purchases):
-            at = start + datetime.timedelta(days=30, seconds=n * 300)
+            at = first + n * step
             amount = f"{rng.randint(500, 25000) / 100:.2f}"
             line = ["", "", "", ""]
             if rng.random() < 0.4:

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from loyalty.imports.base import Checked, Importer, RowInvalid
+from loyalty.imports.base import Checked, Importer, RowInvalid, SeenKeys
 from loyalty.imports.purchases import ProgramVersions, moment_parse
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot
 from loyalty.scoring import event_bonus_rule
@@ -74,10 +74,13 @@ class MemberImporter(Importer):
             self.versions: ProgramVersions | None = ProgramVersions()
         except ProgramNotConfigured:
             self.versions = None  # members can be loaded before the program: no bonus then
-        self.seen: set[str] = set()
+        self.seen = SeenKeys()
 
     def checks_reset(self) -> None:
-        self.seen = set()
+        self.seen.close()
+
+    def close(self) -> None:
+        self.seen.close()
 
     def row_parse(self, row: dict[str, str], now: datetime.datetime) -> dict:
         email = get_user_model().objects.normalize_email(row.get("email", "")).lower()
@@ -118,24 +121,25 @@ class MemberImporter(Importer):
         checked = []
         for line, row in rows:
             try:
-                value = self.row_parse(row, now)
+                checked.append(Checked(line, row, value=self.row_parse(row, now)))
             except RowInvalid as invalid:
                 checked.append(Checked(line, row, reason=str(invalid)))
-                continue
-            if value["email"] in self.seen:
-                reason = f"email {value['email']} appears more than once in the file"
-                checked.append(Checked(line, row, reason=reason))
-                continue
-            self.seen.add(value["email"])
-            checked.append(Checked(line, row, value=value))
-        emails = [row.value["email"] for row in checked if row.is_valid]
+        valid = [row for row in checked if row.is_valid]
+        seen = self.seen.batch_seen([row.value["email"] for row in valid])
+        for row, is_seen in zip(valid, seen, strict=True):
+            if is_seen:
+                row.reason = f"email {row.value['email']} appears more than once in the file"
+        self.batch_refresh(checked)
+        return checked
+
+    def batch_refresh(self, rows: list[Checked]) -> None:
+        emails = [row.value["email"] for row in rows if row.is_valid]
         known = set(
             Member.objects.filter(user__email__in=emails).values_list("user__email", flat=1)
         )
-        for row in checked:
+        for row in rows:
             if row.is_valid and row.value["email"] in known:
                 row.is_known = True
-        return checked
 
     def batch_write(self, rows: list[Checked]) -> int:
         if not rows:

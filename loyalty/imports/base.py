@@ -1,33 +1,42 @@
 """The bulk import run, shared by members and purchases (API.md, "Bulk import").
 
-A run reads the CSV file twice, streaming, in batches; it never holds the file:
+A run reads the CSV file once, streaming, in batches; it never holds the file:
 
-1. **Check**: every row is parsed and checked (lookups batched per `batch_size` rows). Only what
-   cross-row checks need is kept (the ids seen so far), plus the first `PROBLEMS_KEPT` problems
-   for the report. Bad rows are written to the rejects file as they are found.
-2. **Import**, only when the check found no bad row or `skip_invalid` is set: the file is read
-   again, each batch re-checked (the database may have moved: a row imported since is now
-   "known" and skipped) and written with bulk inserts.
+1. **Check**: every row is parsed and checked (lookups batched per `batch_size` rows); bad rows
+   are written to the rejects file as they are found, and only the first `PROBLEMS_KEPT`
+   problems are kept for the report. The rows to import (valid and not known yet) go, as
+   checked, to a spill file on disk, so that the import does not parse and look them up again.
+   Keys seen so far (to refuse a duplicate inside the file) are kept in the database
+   (`SeenKeys`), not in memory: memory stays flat however long the file.
+2. **Import**, only when the check found no bad row or `skip_invalid` is set: the spill is read
+   back batch by batch; each batch is refreshed (the database may have moved: a row imported
+   since the check is now "known" and skipped) and written with bulk inserts.
 
-All or nothing: without `skip_invalid` the whole second pass is one transaction, so a failure
-half-way (a database error, a row that became invalid since the check, an interrupt) leaves
-nothing imported. With `skip_invalid` each batch commits on its own (a long import then holds
-no lock for long); a run stopped half-way is finished by running it again, because a known
-`external_id` (or email) is skipped.
+All or nothing: without `skip_invalid` the whole import is one transaction, so a failure
+half-way (a row the database refuses, an interrupt) leaves nothing imported. With
+`skip_invalid` each batch commits on its own (a long import then holds no lock for long); a run
+stopped half-way is finished by running it again, because a known `external_id` (or email) is
+skipped.
+
+A batch the database (or the scoring) refuses is written again in halves until the refused
+rows are found; each is reported with its line and reason like a row the check refused: in the
+rejects file with `skip_invalid`, and otherwise as the reason nothing was imported.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
+import pickle
+import secrets
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 
 PROBLEMS_KEPT = 1000
 BATCH_SIZE = 1000
@@ -43,8 +52,10 @@ class RowInvalid(Exception):
     """A bad row; the message is the reason shown with the line number."""
 
 
-class RowChangedSinceCheck(Exception):
-    """A row that passed the check failed when imported: the all-or-nothing import stops."""
+# What a row can make a batch's write fail with: its values refused by the database (a number
+# too large for its column, a constraint) or by the arithmetic. Anything else (a lost
+# connection, a bug) stops the import.
+ROW_FAILURES = (DataError, IntegrityError, RowInvalid, ArithmeticError)
 
 
 @dataclass(frozen=True)
@@ -105,8 +116,8 @@ class ImportReport:
 
 
 class Importer:
-    """One kind of import. Subclasses declare the columns and implement the batch check and
-    write; `checks_reset` clears the cross-row state between the two passes."""
+    """One kind of import. Subclasses declare the columns and implement the batch check, refresh
+    and write; the other hooks bound what they keep from batch to batch."""
 
     kind = ""
     columns: tuple[str, ...] = ()
@@ -129,14 +140,83 @@ class Importer:
         return problems
 
     def checks_reset(self) -> None:  # pragma: no cover - overridden
+        """A check starts: forget the cross-row state (the keys seen)."""
         raise NotImplementedError
 
     def batch_check(self, rows: list[tuple[int, dict[str, str]]]) -> list[Checked]:
         raise NotImplementedError  # pragma: no cover
 
-    def batch_write(self, rows: list[Checked]) -> int:
-        """Write the valid, unknown rows (under the caller's transaction); returns how many."""
+    def batch_refresh(self, rows: list[Checked]) -> None:
+        """Mark `is_known` the checked rows that became known since the check."""
         raise NotImplementedError  # pragma: no cover
+
+    def writes_begin(self) -> None:
+        """A transaction starts (one per batch with `skip_invalid`, else one for the import), or
+        the last one was rolled back: forget anything kept from rows locked before."""
+
+    def writes_end(self) -> None:
+        """The transaction is about to commit: write whatever was kept to write once."""
+
+    def batch_write(self, rows: list[Checked]) -> int:
+        """Write the valid, unknown rows (under the caller's savepoint or transaction); returns
+        how many."""
+        raise NotImplementedError  # pragma: no cover
+
+    def batch_done(self) -> None:
+        """The last `batch_write` went well (the transaction goes on)."""
+
+    def close(self) -> None:
+        """The run is over: release what the importer holds (the keys seen)."""
+
+
+class SeenKeys:
+    """The keys (external ids, emails) of the rows read so far, to refuse a second row with the
+    same one. On PostgreSQL they are kept in a temporary table (its primary key decides), since a
+    million ids in a Python set take some 100 MB; elsewhere (SQLite in development) in a set."""
+
+    def __init__(self) -> None:
+        self.table = ""
+        self.keys: set[str] = set()
+
+    def batch_seen(self, keys: list[str]) -> list[bool]:
+        """For each key, in order: whether a row before had it (in this batch or before)."""
+        new = self._add(list(dict.fromkeys(keys)))
+        firsts: set[str] = set()
+        seen = []
+        for key in keys:
+            seen.append(key not in new or key in firsts)
+            firsts.add(key)
+        return seen
+
+    def _add(self, keys: list[str]) -> set[str]:
+        """Add distinct `keys`; returns those not seen before."""
+        if connection.vendor != "postgresql":
+            new = set(keys) - self.keys
+            self.keys |= new
+            return new
+        with connection.cursor() as cursor:
+            if not self.table:
+                self.table = f"import_seen_{secrets.token_hex(8)}"
+                cursor.execute(f"CREATE TEMPORARY TABLE {self.table} (key text PRIMARY KEY)")
+            cursor.execute(
+                f"INSERT INTO {self.table} (key) SELECT unnest(%s::text[]) "
+                f"ON CONFLICT DO NOTHING RETURNING key",
+                [keys],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    def close(self) -> None:
+        """Forget every key."""
+        self.keys = set()
+        table, self.table = self.table, ""
+        if table:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            except DatabaseError:
+                # An aborted transaction (an import that failed): the table goes with it, or
+                # with the session.
+                pass
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -284,6 +364,36 @@ def _row_text(row: dict[str, str]) -> str:
     return buffer.getvalue().rstrip("\r\n")
 
 
+class _Spill:
+    """The checked rows to import, pickled batch by batch to an anonymous temporary file: the
+    import reads them back instead of parsing and looking up the file's rows a second time."""
+
+    def __init__(self) -> None:
+        self.handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the run
+        self.rows = 0
+
+    def write(self, rows: list[Checked]) -> None:
+        if rows:
+            pickle.dump(rows, self.handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self.rows += len(rows)
+
+    def rows_read(self) -> Iterator[Checked]:
+        self.handle.seek(0)
+        while True:
+            try:
+                rows = pickle.load(self.handle)  # noqa: S301 - written by this run, above
+            except EOFError:
+                return
+            yield from rows
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class _RolledBack(Exception):
+    """Leaves a transaction that must write nothing."""
+
+
 def import_run(
     *,
     importer: Importer,
@@ -295,74 +405,157 @@ def import_run(
     on_problem: Callable[[Problem], None] | None = None,
 ) -> ImportReport:
     """Check `path` and, when `is_applied`, import it (see the module docstring). Returns the
-    report; nothing is imported when the check finds a bad row, unless `skip_invalid`."""
+    report; nothing is imported when a row is bad, unless `skip_invalid`."""
     path = Path(path)
     started = time.monotonic()
-    report = ImportReport(kind=importer.kind)
-    rejects = _Rejects(Path(rejects_path) if rejects_path else None)
-    total = line_count(path) if progress is not None else 0
+    run = _Run(
+        importer=importer,
+        report=ImportReport(kind=importer.kind),
+        rejects=_Rejects(Path(rejects_path) if rejects_path else None),
+        progress=progress,
+        on_problem=on_problem,
+        skip_invalid=skip_invalid,
+    )
+    spill = _Spill() if is_applied else None
     try:
-        try:
-            _check_pass(importer, path, report, rejects, progress, total, on_problem)
-        except ImportRefused as refused:
-            report.file_problem = str(refused)
-            report.seconds = time.monotonic() - started
-            return report
-        if rejects.writer is not None:
-            report.rejects_path = str(rejects.path)
-        if is_applied and (report.is_valid or skip_invalid):
-            if skip_invalid:
-                _import_pass(importer, path, report, rejects, progress, total, by_batch=True)
-            else:
-                with transaction.atomic():
-                    _import_pass(importer, path, report, rejects, progress, total, by_batch=False)
-            report.is_applied = True
+        run.check(path, spill=spill)
+        if spill is not None and (run.report.is_valid or skip_invalid):
+            run.write(spill)
+    except ImportRefused as refused:
+        run.report.file_problem = str(refused)
     finally:
-        rejects.close()
-    report.seconds = time.monotonic() - started
-    return report
+        if spill is not None:
+            spill.close()
+        run.rejects.close()
+        importer.close()
+    if run.rejects.writer is not None:
+        run.report.rejects_path = str(run.rejects.path)
+    run.report.seconds = time.monotonic() - started
+    return run.report
 
 
-def _check_pass(importer, path, report, rejects, progress, total, on_problem) -> None:
-    importer.checks_reset()
-    bar = Progress(progress, total=total, label="checking")
-    for batch in _batches(_rows(path, importer), importer.batch_size):
-        for checked in rows_checked(importer, batch):
-            report.rows_read += 1
-            if not checked.is_valid:
-                problem = Problem(checked.line, checked.reason)
-                report.problem_add(problem)
-                rejects.write(checked)
-                if on_problem is not None:
-                    on_problem(problem)
-            elif checked.is_known:
-                report.skipped += 1
-        bar.advance(len(batch))
-    bar.close()
+@dataclass
+class _Run:
+    importer: Importer
+    report: ImportReport
+    rejects: _Rejects
+    progress: IO[str] | None
+    on_problem: Callable[[Problem], None] | None
+    skip_invalid: bool
+
+    def reject(self, checked: Checked) -> None:
+        problem = Problem(checked.line, checked.reason)
+        self.report.problem_add(problem)
+        self.rejects.write(checked)
+        if self.on_problem is not None:
+            self.on_problem(problem)
+
+    def check(self, path: Path, *, spill: _Spill | None) -> None:
+        importer = self.importer
+        importer.checks_reset()
+        total = line_count(path) if self.progress is not None else 0
+        bar = Progress(self.progress, total=total, label="checking")
+        for batch in _batches(_rows(path, importer), importer.batch_size):
+            rows = []
+            for checked in rows_checked(importer, batch):
+                self.report.rows_read += 1
+                if not checked.is_valid:
+                    self.reject(checked)
+                elif checked.is_known:
+                    self.report.skipped += 1
+                else:
+                    rows.append(checked)
+            if spill is not None and (self.skip_invalid or not self.report.rejected):
+                spill.write(rows)  # (once a row is bad, all or nothing imports none)
+            bar.advance(len(batch))
+        bar.close()
+
+    def write(self, spill: _Spill) -> None:
+        bar = Progress(self.progress, total=spill.rows, label="import")
+        batches = _batches(spill.rows_read(), self.importer.batch_size)
+        if self.skip_invalid:
+            for batch in batches:
+                self.report.imported += self.rows_write(self.rows_unknown(batch))
+                bar.advance(len(batch))
+        else:
+            self.all_write(batches, bar)
+        bar.close()
+        self.report.is_applied = self.skip_invalid or not self.report.rejected
+
+    def all_write(self, batches: Iterator[list[Checked]], bar: Progress) -> None:
+        """All or nothing: one transaction (no savepoint per batch: past 64 subtransactions,
+        every other session's snapshot would have to look ours up). When a batch fails, it is
+        written again on its own, in a transaction rolled back too, to find the rows refused."""
+        importer = self.importer
+        rows: list[Checked] = []
+        try:
+            with transaction.atomic():
+                _constraints_immediate()
+                importer.writes_begin()
+                for batch in batches:
+                    rows = self.rows_unknown(batch)
+                    self.report.imported += importer.batch_write(rows)
+                    importer.batch_done()
+                    bar.advance(len(batch))
+                importer.writes_end()
+        except ROW_FAILURES:
+            self.report.imported = 0
+            try:
+                with transaction.atomic():
+                    self.rows_write(rows)
+                    raise _RolledBack
+            except _RolledBack:
+                pass
+            if not self.report.rejected:
+                raise  # not a row's doing after all: nothing is imported, and this says why
+
+    def rows_unknown(self, batch: list[Checked]) -> list[Checked]:
+        """The batch's rows still unknown (some may have been imported since the check)."""
+        self.importer.batch_refresh(batch)
+        self.report.skipped += sum(1 for row in batch if row.is_known)
+        return [row for row in batch if not row.is_known]
+
+    def rows_write(self, rows: list[Checked]) -> int:
+        """Write `rows` in one transaction (a savepoint when finding the rows refused under all
+        or nothing); when that fails, each half the same way, down to the rows refused on their
+        own, which are rejected."""
+        if not rows:
+            return 0
+        importer = self.importer
+        try:
+            with transaction.atomic():
+                _constraints_immediate()
+                importer.writes_begin()
+                written = importer.batch_write(rows)
+                importer.writes_end()
+        except ROW_FAILURES as error:
+            importer.writes_begin()  # what it kept went with the rollback
+            if len(rows) == 1:
+                rows[0].reason = _failure_reason(error)
+                self.reject(rows[0])
+                return 0
+            middle = len(rows) // 2
+            return self.rows_write(rows[:middle]) + self.rows_write(rows[middle:])
+        importer.batch_done()
+        return written
 
 
-def _import_pass(importer, path, report, rejects, progress, total, *, by_batch: bool) -> None:
-    importer.checks_reset()
-    report.skipped = 0
-    bar = Progress(progress, total=total, label="import")
-    for batch in _batches(_rows(path, importer), importer.batch_size):
-        checked = rows_checked(importer, batch)
-        with transaction.atomic() if by_batch else contextlib.nullcontext():
-            # Rows the check refused are refused again (same rows, same rules) and were
-            # reported already; a row refused now but not then changed under us.
-            bad = [row for row in checked if not row.is_valid]
-            if bad and not by_batch:
-                lines = ", ".join(str(row.line) for row in bad[:5])
-                raise RowChangedSinceCheck(
-                    f"line(s) {lines} became invalid while importing: {bad[0].reason}"
-                )
-            known = [row for row in checked if row.is_valid and row.is_known]
-            report.skipped += len(known)
-            report.imported += importer.batch_write(
-                [row for row in checked if row.is_valid and not row.is_known]
-            )
-        bar.advance(len(batch))
-    bar.close()
+def _constraints_immediate() -> None:
+    """Check foreign keys as each row is written rather than at commit: a row pointing at a
+    member deleted since the check then fails with its batch, where it can be found; and the
+    server queues no check per row until the commit (millions for a long file)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _failure_reason(error: Exception) -> str:
+    if isinstance(error, RowInvalid):
+        return str(error)
+    if isinstance(error, ArithmeticError):
+        return f"the points cannot be computed ({type(error).__name__})"
+    lines = str(error).strip().splitlines()
+    return f"the database refused the row: {lines[0] if lines else type(error).__name__}"
 
 
 def report_print(report: ImportReport, *, write: Callable[[str], None], is_final=True) -> None:

@@ -24,16 +24,18 @@ from __future__ import annotations
 import bisect
 import datetime
 import json
+import operator
+from array import array
+from collections import OrderedDict
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
-from loyalty.imports.base import Checked, Importer, RowInvalid
+from loyalty.imports.base import BATCH_SIZE, Checked, Importer, RowInvalid, SeenKeys
 from loyalty.imports.writing import JsonText, TableWriter
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase, TierChange
 from loyalty.models.ledger import Channel, TierChangeReason
@@ -67,8 +69,11 @@ EXTERNAL_ID_MAX_LENGTH = 100
 CHANNELS = frozenset(Channel.values)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PurchaseRow:
+    """A checked row: its values, the program version in force at `purchased_at` (by pk: rows
+    go through the spill file) and, once found, the member."""
+
     external_id: str
     member_number: str
     member_email: str
@@ -77,7 +82,9 @@ class PurchaseRow:
     currency: str
     channel: str
     items: list[dict[str, Any]]
-    version: ProgramVersion
+    version_id: int
+    member_id: int = 0
+    joined_at: datetime.datetime | None = None
 
 
 class ProgramVersions:
@@ -88,6 +95,7 @@ class ProgramVersions:
         if not self.versions:
             raise ProgramNotConfigured("no program version has been published")
         self.starts = [version.created_at for version in self.versions]
+        self.by_pk = {version.pk: version for version in self.versions}
 
     def at(self, moment: datetime.datetime) -> ProgramVersion:
         index = bisect.bisect_right(self.starts, moment) - 1
@@ -121,15 +129,28 @@ def moment_parse(text: str, name: str, *, zone) -> datetime.datetime:
     return value
 
 
+_AMOUNT_FIELD = Purchase._meta.get_field("amount")
+# The largest amount the column holds: 12 digits of which 2 decimals, under 10,000,000,000.
+AMOUNT_LIMIT = Decimal(10) ** (_AMOUNT_FIELD.max_digits - _AMOUNT_FIELD.decimal_places)
+
+
 class PurchaseImporter(Importer):
     kind = "purchases"
     columns = COLUMNS
     required_columns = REQUIRED_COLUMNS
+    # Members whose locked account and tier history are kept from batch to batch, and the
+    # purchases kept for them (24 bytes each); beyond these, the least recently seen are read
+    # again when needed. Some 80 MB at most.
+    members_kept = 50_000
+    purchases_kept = 2_000_000
 
     def __init__(self, *, actor=None):
         self.actor = actor if getattr(actor, "is_authenticated", False) else None
         self.versions = ProgramVersions()
-        self.seen: set[str] = set()
+        self.zone = self.versions.latest.definition.zone
+        self.seen = SeenKeys()
+        self.checks_reset()
+        self.writes_begin()
 
     def header_check(self, names: list[str]) -> list[str]:
         problems = super().header_check(names)
@@ -138,7 +159,23 @@ class PurchaseImporter(Importer):
         return problems
 
     def checks_reset(self) -> None:
-        self.seen = set()
+        self.seen.close()
+        # (pk, joined_at) by member number and by email, as found during this check.
+        self.members_by_number: dict[str, tuple] = {}
+        self.members_by_email: dict[str, tuple] = {}
+
+    def writes_begin(self) -> None:
+        self.states = _MemberStates(members=self.members_kept, purchases=self.purchases_kept)
+
+    def writes_end(self) -> None:
+        self.states.flush()
+
+    def batch_done(self) -> None:
+        self.states.batch_done()
+
+    def close(self) -> None:
+        self.seen.close()
+        self.writes_begin()
 
     # --- Checking ------------------------------------------------------------------------------
 
@@ -153,8 +190,7 @@ class PurchaseImporter(Importer):
             raise RowInvalid("member_email or member_number is required")
         if number and not member_number_is_valid(number):
             raise RowInvalid(f"member_number {number!r} is not a valid member number")
-        zone = self.versions.latest.definition.zone
-        purchased_at = moment_parse(row.get("purchased_at", ""), "purchased_at", zone=zone)
+        purchased_at = moment_parse(row.get("purchased_at", ""), "purchased_at", zone=self.zone)
         if purchased_at > now + FUTURE_TOLERANCE:
             raise RowInvalid("purchased_at is more than five minutes in the future")
         version = self.versions.at(purchased_at)
@@ -168,6 +204,8 @@ class PurchaseImporter(Importer):
         amount = _decimal(amount_text, "amount")
         if amount < 0:
             raise RowInvalid(f"amount {amount_text} is negative")
+        if amount >= AMOUNT_LIMIT:
+            raise RowInvalid(f"amount {amount_text} is too large (the limit is {AMOUNT_LIMIT:,})")
         if money_quantize(amount, currency) != amount:
             places = currency_decimals(currency)
             raise RowInvalid(f"amount {amount_text} has more than {places} decimals")
@@ -183,7 +221,7 @@ class PurchaseImporter(Importer):
             currency=currency,
             channel=channel,
             items=self._items(row, amount, currency),
-            version=version,
+            version_id=version.pk,
         )
 
     def _items(self, row: dict[str, str], amount: Decimal, currency: str) -> list[dict]:
@@ -206,11 +244,13 @@ class PurchaseImporter(Importer):
     def batch_check(self, rows: list[tuple[int, dict[str, str]]]) -> list[Checked]:
         now = timezone.now()
         checked: list[Checked] = []
-        for line, row in rows:
-            external_id = row.get("external_id", "")
-            is_duplicate = bool(external_id) and external_id in self.seen
-            self.seen.add(external_id)
-            if is_duplicate:
+        # Every id counts as seen, even on a row bad for another reason: its second row is
+        # still a duplicate.
+        ids = [row.get("external_id", "") for _line, row in rows]
+        seen = self.seen.batch_seen([external_id for external_id in ids if external_id])
+        is_duplicate = iter(seen)
+        for (line, row), external_id in zip(rows, ids, strict=True):
+            if external_id and next(is_duplicate):
                 reason = f"external_id {external_id!r} appears more than once in the file"
                 checked.append(Checked(line, row, reason=reason))
                 continue
@@ -219,19 +259,20 @@ class PurchaseImporter(Importer):
             except RowInvalid as invalid:
                 checked.append(Checked(line, row, reason=str(invalid)))
         self._members_resolve(checked)
-        self._known_mark(checked)
+        self.batch_refresh(checked)
         return checked
 
     def _members_resolve(self, checked: list[Checked]) -> None:
+        """Each row's member, by number and/or email (the two must agree). A member deleted
+        between this check and the import makes the row's write fail, and the row is
+        rejected then."""
         parsed = [row for row in checked if row.is_valid]
-        numbers = {row.value.member_number for row in parsed if row.value.member_number}
-        emails = {row.value.member_email for row in parsed if row.value.member_email}
         if not parsed:
             return
-        found = Member.objects.filter(
-            Q(member_number__in=numbers) | Q(user__email__in=emails)
-        ).values_list("pk", "member_number", "user__email", "joined_at")
-        by_number, by_email = {}, {}
+        by_number, by_email = self.members_by_number, self.members_by_email
+        numbers = {row.value.member_number for row in parsed if row.value.member_number}
+        emails = {row.value.member_email for row in parsed if row.value.member_email}
+        found = _members_found(list(numbers - by_number.keys()), list(emails - by_email.keys()))
         for pk, number, email, joined_at in found:
             by_number[number] = by_email[email.lower()] = (pk, joined_at)
         for row in parsed:
@@ -249,13 +290,17 @@ class PurchaseImporter(Importer):
                     row.reason = "member_email and member_number are two different members"
                     continue
                 member = by_mail
-            row.value = (data, *member)
+            data.member_id, data.joined_at = member
+        # Kept for the next batches (a member's rows are spread over the file), within bounds.
+        for members in (by_number, by_email):
+            if len(members) > self.members_kept:
+                members.clear()
 
-    def _known_mark(self, checked: list[Checked]) -> None:
-        ids = [row.value[0].external_id for row in checked if row.is_valid]
-        known = set(Purchase.objects.filter(external_id__in=ids).values_list("external_id", flat=1))
-        for row in checked:
-            if row.is_valid and row.value[0].external_id in known:
+    def batch_refresh(self, rows: list[Checked]) -> None:
+        ids = [row.value.external_id for row in rows if row.is_valid]
+        known = _purchases_known(ids)
+        for row in rows:
+            if row.is_valid and row.value.external_id in known:
                 row.is_known = True
 
     # --- Writing -------------------------------------------------------------------------------
@@ -265,15 +310,14 @@ class PurchaseImporter(Importer):
             return 0
         now = timezone.now()
         actor_id = self.actor.pk if self.actor is not None else None
-        joined = {member_id: joined_at for _data, member_id, joined_at in (r.value for r in rows)}
-        accounts = self._accounts_lock(joined, now)
-        history = _TierHistory(rows, accounts)
+        datas: list[PurchaseRow] = [row.value for row in rows]
+        programs = [self.versions.by_pk[data.version_id].definition for data in datas]
+        states, starts = self._states(datas, programs, now)
         purchases, entries, lots, changes = [], [], [], []
-        for row in rows:
-            data, member_id, _joined_at = row.value
-            account = accounts[member_id]
-            program = data.version.definition
-            tier_code = history.tier_when_purchased(account, data.purchased_at, program)
+        for data, program, start in zip(datas, programs, starts, strict=True):
+            member_id = data.member_id
+            state = states[member_id]
+            tier_code = state.tier_when_purchased(data.purchased_at, program)
             score = score_purchase(
                 program=program,
                 tier_code=tier_code,
@@ -292,18 +336,18 @@ class PurchaseImporter(Importer):
                     data.purchased_at,
                     data.channel,
                     data.items,
-                    data.version.pk,
+                    data.version_id,
                     tier_code or "",
                     score.points,
                     score.points,
                     breakdown,
-                    _fingerprint(data, member_id),
+                    _fingerprint(data, self.versions.by_pk[data.version_id]),
                     Decimal(0),
                     now,
                 )
             )
-            history.purchase_add(member_id, data.purchased_at, data.amount, score.points)
-            lots.append(_credit(account, data, score.points, now=now))
+            self.states.purchase_add(state, data.purchased_at, data.amount, score.points)
+            lots.append(_credit(state.account, data, program, score.points, now=now))
             entries.append(
                 [
                     member_id,
@@ -312,12 +356,12 @@ class PurchaseImporter(Importer):
                     f"purchase {data.external_id}"[:REASON_MAX_LENGTH],
                     breakdown,
                     None,  # purchase, known once inserted
-                    data.version.pk,
+                    data.version_id,
                     actor_id,
                     now,
                 ]
             )
-            change = history.upgrade_check(account, data.purchased_at, program)
+            change = state.upgrade_check(data.purchased_at, start, program)
             if change is not None:
                 changes.append(change)
         purchase_ids = _PURCHASES.insert(purchases)
@@ -333,13 +377,50 @@ class PurchaseImporter(Importer):
                 if lot is not None
             ]
         )
-        TierChange.objects.bulk_create(changes)
-        accounts_save(list(accounts.values()), now=now)
+        _TIER_CHANGES.insert(changes)
+        # The accounts are written once, before the commit (`writes_end`) or when dropped from
+        # the states kept: they stay locked until then.
         return len(purchases)
 
+    def _states(self, datas, programs, now) -> tuple[dict[int, _MemberState], list]:
+        """The batch's members' states: kept ones, plus the others' accounts locked (in member
+        order, as every batch takes them, so two imports cannot deadlock) with their tier
+        history; and for each member who can still move up, the purchases since the earliest
+        window start the batch needs. With them, the start of each purchase's qualification
+        window, where its upgrade is checked."""
+        joined = {data.member_id: data.joined_at for data in datas}
+        missing = sorted(member_id for member_id in joined if member_id not in self.states)
+        if missing:
+            accounts = self._accounts_lock({pk: joined[pk] for pk in missing}, now)
+            changes: dict[int, list] = {pk: [] for pk in missing}
+            stored = TierChange.objects.filter(member_id__in=missing).values_list(
+                "member_id", "at", "pk", "to_code"
+            )
+            for member_id, at, pk, to_code in stored:
+                changes[member_id].append((at, pk, to_code))
+            for pk in missing:
+                self.states.add(pk, _MemberState(account=accounts[pk], changes=changes[pk]))
+        states = self.states.batch_begin(list(joined))
+        # Only a member below the top tier can be upgraded: only theirs need the purchases. (A
+        # member at the top of one version can be below the top of another's tiers.)
+        is_one_version = len({data.version_id for data in datas}) == 1
+        needed: dict[int, datetime.datetime] = {}
+        starts: list[datetime.datetime | None] = []
+        for data, program in zip(datas, programs, strict=True):
+            start = None
+            account = states[data.member_id].account
+            if program.tiers and (
+                not is_one_version or account.tier_code != program.tiers[-1].code
+            ):
+                start = _window_start(data.purchased_at, program)
+                needed[data.member_id] = min(start, needed.get(data.member_id, start))
+            starts.append(start)
+        self.states.purchases_load(needed, members=states)
+        return states, starts
+
     def _accounts_lock(self, joined: dict[int, datetime.datetime], now) -> dict:
-        """The batch's accounts, created when missing (as `account_lock` does) and locked in
-        member order, the order every batch takes them in, so two imports cannot deadlock."""
+        """The accounts of `joined`'s members, created when missing (as `account_lock` does)
+        and locked in member order."""
         member_ids = sorted(joined)
         accounts = _accounts_select(member_ids)
         missing = [member_id for member_id in member_ids if member_id not in accounts]
@@ -355,6 +436,48 @@ class PurchaseImporter(Importer):
             )
             accounts |= _accounts_select(missing)
         return accounts
+
+
+def _members_found(numbers: list[str], emails: list[str]) -> list[tuple]:
+    """(pk, member_number, email, joined_at) of the members with one of `numbers` or `emails`:
+    two index lookups (an OR across the join let the planner scan the users)."""
+    found: list[tuple] = []
+    fields = ("pk", "member_number", "user__email", "joined_at")
+    if connection.vendor != "postgresql":
+        if numbers:
+            found += Member.objects.filter(member_number__in=numbers).values_list(*fields)
+        if emails:
+            found += Member.objects.filter(user__email__in=emails).values_list(*fields)
+        return found
+    member, user = Member._meta.db_table, Member._meta.get_field("user").related_model._meta
+    select = (
+        f"SELECT m.id, m.member_number, u.email, m.joined_at FROM {member} m "  # noqa: S608
+        f"JOIN {user.db_table} u ON u.id = m.user_id"
+    )
+    with connection.cursor() as cursor:
+        if numbers:
+            cursor.execute(f"{select} WHERE m.member_number = ANY(%s)", [numbers])
+            found += cursor.fetchall()
+        if emails:
+            cursor.execute(f"{select} WHERE u.email = ANY(%s)", [emails])
+            found += cursor.fetchall()
+    return found
+
+
+def _purchases_known(external_ids: list[str]) -> set[str]:
+    """Which of `external_ids` are stored already."""
+    if not external_ids:
+        return set()
+    if connection.vendor != "postgresql":
+        known = Purchase.objects.filter(external_id__in=external_ids)
+        return set(known.values_list("external_id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT external_id FROM {Purchase._meta.db_table} "  # noqa: S608 - our name
+            f"WHERE external_id = ANY(%s)",
+            [external_ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 @dataclass
@@ -432,6 +555,9 @@ _LOTS = TableWriter(
         "earned_at",
     ],
 )
+_TIER_CHANGES = TableWriter(
+    TierChange, ["member_id", "from_code", "to_code", "reason", "qualifying_total", "at"]
+)
 _ACCOUNT_FIELDS = (
     "available",
     "pending",
@@ -441,6 +567,9 @@ _ACCOUNT_FIELDS = (
     "tier_since",
     "tier_review_on",
 )
+
+
+_account_values = operator.attrgetter(*_ACCOUNT_FIELDS)
 
 
 def accounts_save(accounts: list[_Account], *, now: datetime.datetime) -> None:
@@ -477,28 +606,29 @@ def _item(item: dict[str, Any]) -> Item:
     )
 
 
-def _fingerprint(data: PurchaseRow, member_id: int) -> str:
+def _fingerprint(data: PurchaseRow, version: ProgramVersion) -> str:
     """The live fingerprint, so the API recognises a replay of an imported purchase."""
     return PurchaseInput(
-        member=SimpleNamespace(pk=member_id),
+        member=SimpleNamespace(pk=data.member_id),
         external_id=data.external_id,
         amount=data.amount,
         currency=data.currency,
         purchased_at=data.purchased_at,
         channel=data.channel,
         items=data.items,
-        version=data.version,
+        version=version,
     ).fingerprint()
 
 
-def _credit(account: LoyaltyAccount, data: PurchaseRow, points: int, *, now) -> tuple | None:
+def _credit(
+    account: _Account, data: PurchaseRow, program: ProgramDefinition, points: int, *, now
+) -> tuple | None:
     """What `credit_write` does for a purchase's earn entry: the lot's values (points,
     remaining, debt_paid, available_at, is_matured, expires_at, earned_at; None for no points)
     and the locked account's new balances."""
     account.lifetime += points  # an earn entry always counts towards lifetime
     if points <= 0:
         return None
-    program = data.version.definition
     pending_days = program.pending_days
     available_at = (
         data.purchased_at + datetime.timedelta(days=pending_days) if pending_days else None
@@ -524,104 +654,91 @@ def _credit(account: LoyaltyAccount, data: PurchaseRow, points: int, *, now) -> 
     )
 
 
-def _purchases_in_window(member_ids: list[int], start, end) -> list[tuple]:
-    """(member_id, purchased_at, amount net of refunds, points) of the members' purchases in
-    (start, end]: straight from the cursor on PostgreSQL (the ORM's rows cost 20 µs each)."""
-    if not member_ids:
+def _window_start(at: datetime.datetime, program: ProgramDefinition) -> datetime.datetime:
+    """Where the qualification window of a purchase made `at` starts (excluded)."""
+    return months_after(at, -program.qualification_window_months, zone=program.zone)
+
+
+def _purchases_since(since: dict[int, datetime.datetime]) -> list[tuple]:
+    """(member_id, purchased_at, amount net of refunds, points) of each member's purchases made
+    after `since[member_id]`: straight from the cursor on PostgreSQL (the ORM's rows cost 20 µs
+    each)."""
+    if not since:
         return []
     if connection.vendor != "postgresql":
-        rows = Purchase.objects.filter(
-            member_id__in=member_ids, purchased_at__gt=start, purchased_at__lte=end
-        ).values_list("member_id", "purchased_at", "amount", "refunded_amount", "points")
-        return [(pk, at, amount - refunded, points) for pk, at, amount, refunded, points in rows]
+        found = []
+        for member_id, start in since.items():
+            rows = Purchase.objects.filter(member_id=member_id, purchased_at__gt=start)
+            found += [
+                (member_id, at, amount - refunded, points)
+                for at, amount, refunded, points in rows.values_list(
+                    "purchased_at", "amount", "refunded_amount", "points"
+                )
+            ]
+        return found
     # One index range per member (member_id, purchased_at): left to itself the planner, whose
     # statistics have not seen the rows this import just wrote, scanned months of purchases.
     table = Purchase._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT m.id, p.purchased_at, p.amount - p.refunded_amount, p.points "  # noqa: S608
-            f"FROM unnest(%s::bigint[]) AS m(id) CROSS JOIN LATERAL ("
+            f"FROM unnest(%s::bigint[], %s::timestamptz[]) AS m(id, since) CROSS JOIN LATERAL ("
             f"SELECT purchased_at, amount, refunded_amount, points FROM {table} "
-            f"WHERE member_id = m.id AND purchased_at > %s AND purchased_at <= %s) AS p",
-            [member_ids, start, end],
+            f"WHERE member_id = m.id AND purchased_at > m.since) AS p",
+            [list(since), list(since.values())],
         )
         return cursor.fetchall()
 
 
-class _TierHistory:
-    """The batch's members' tier history and qualifying purchases, read once and kept up to date
-    as the batch is scored, so each purchase sees the tier `purchase_record` would see: the
-    account's tier, or for a backdated purchase the history's; and each purchase upgrades at
-    once, as of its `purchased_at`, as `tier_upgrade_check` does."""
+@dataclass(slots=True)
+class _MemberState:
+    """What scoring a member's purchases needs, kept from batch to batch while the transaction
+    that locked their account lasts: the account (written when the transaction ends or the
+    state is dropped); every tier change as (at, order, to_code), ordered like the history
+    (stored ones by pk, new ones after them); and their purchases made after `since`, or None
+    when not read. Each purchase sees the tier `purchase_record` would see (the account's, or
+    for a backdated purchase the history's) and upgrades at once, as of its `purchased_at`, as
+    `tier_upgrade_check` does."""
 
-    def __init__(self, rows: list[Checked], accounts: dict[int, LoyaltyAccount]):
-        member_ids = list(accounts)
-        # Only a member below the top tier can be upgraded: only theirs need the purchases.
-        climbing = set()
-        starts, ends = [], []
-        for row in rows:
-            data: PurchaseRow = row.value[0]
-            program = data.version.definition
-            account = accounts[row.value[1]]
-            if program.tiers and account.tier_code != program.tiers[-1].code:
-                climbing.add(account.member_id)
-            window = program.qualification_window_months
-            starts.append(months_after(data.purchased_at, -window, zone=program.zone))
-            ends.append(data.purchased_at)
-        self.purchases: dict[int, list[tuple[datetime.datetime, Decimal, int]]] = {
-            member_id: [] for member_id in member_ids
-        }
-        for member_id, at, amount, points in _purchases_in_window(
-            sorted(climbing), min(starts), max(ends)
-        ):
-            self.purchases[member_id].append((at, amount, points))
-        # (at, order, to_code): stored changes ordered by pk, new ones after every stored one.
-        self.changes: dict[int, list[tuple[datetime.datetime, int, str]]] = {
-            member_id: [] for member_id in member_ids
-        }
-        stored_changes = TierChange.objects.filter(member_id__in=member_ids).values_list(
-            "member_id", "at", "pk", "to_code"
-        )
-        for member_id, at, pk, to_code in stored_changes:
-            self.changes[member_id].append((at, pk, to_code))
-        self.order = 1 << 62
+    account: _Account
+    changes: list[tuple[datetime.datetime, int, str]]
+    purchases: _Purchases | None = None
+    since: datetime.datetime | None = None
+    is_dirty: bool = False  # the account has changed since it was last written
 
-    def purchase_add(self, member_id: int, at, amount: Decimal, points: int) -> None:
-        self.purchases[member_id].append((at, amount, points))
-
-    def tier_when_purchased(self, account, at, program: ProgramDefinition) -> str | None:
+    def tier_when_purchased(self, at, program: ProgramDefinition) -> str | None:
+        account = self.account
         since = account.tier_since
         if since is not None and since <= at and tier_rank(program, account.tier_code) >= 0:
             return account.tier_code
-        before = [change for change in self.changes[account.member_id] if change[0] <= at]
+        before = [change for change in self.changes if change[0] <= at]
         if before:
             return max(before)[2]
         return program.tiers[0].code if program.tiers else None
 
-    def upgrade_check(self, account, at, program: ProgramDefinition) -> TierChange | None:
+    def upgrade_check(self, at, start, program: ProgramDefinition) -> tuple | None:
+        """The upgrade, if the purchases in (`start`, `at`] reach a higher tier: the tier
+        change's row (`_TIER_CHANGES`). (`start` is known for every purchase of a member who
+        can move up: `PurchaseImporter._states`.)"""
+        account = self.account
         if not program.tiers or tier_rank(program, account.tier_code) == len(program.tiers) - 1:
             return None
-        start = months_after(at, -program.qualification_window_months, zone=program.zone)
-        window = [p for p in self.purchases[account.member_id] if start < p[0] <= at]
-        if program.qualification_metric == "points":
-            total = Decimal(sum(points for _at, _amount, points in window))
-        else:
-            total = Decimal(sum((amount for _at, amount, _points in window), Decimal(0)))
+        spent, points = self.purchases.totals(after=start, until=at)
+        total = Decimal(points) if program.qualification_metric == "points" else spent
         target = tier_for_total(program, total)
         if target is None or tier_rank(program, target.code) <= tier_rank(
             program, account.tier_code
         ):
             return None
-        change = TierChange(
-            member_id=account.member_id,
-            from_code=account.tier_code,
-            to_code=target.code,
-            reason=TierChangeReason.UPGRADE,
-            qualifying_total=total,
-            at=at,
+        change = (
+            account.member_id,
+            account.tier_code,
+            target.code,
+            TierChangeReason.UPGRADE,
+            total,
+            at,
         )
-        self.order += 1
-        self.changes[account.member_id].append((at, self.order, target.code))
+        self.changes.append((at, _NEW_CHANGE_ORDER + len(self.changes), target.code))
         account.tier_code = target.code
         account.tier_since = at
         account.tier_review_on = (
@@ -630,3 +747,140 @@ class _TierHistory:
             else None
         )
         return change
+
+
+_NEW_CHANGE_ORDER = 1 << 62  # after every stored change's pk
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
+_PLACES = _AMOUNT_FIELD.decimal_places
+_CENT = Decimal(1).scaleb(-_PLACES)
+
+
+def _micros(moment: datetime.datetime) -> int:
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+class _Purchases:
+    """A member's purchases as three arrays of integers: when (µs since the epoch), the amount
+    net of refunds (in hundredths, as the column stores it) and the points. 24 bytes a purchase,
+    where a tuple of a datetime, a Decimal and an int takes 250: a million fit in memory."""
+
+    __slots__ = ("amounts", "ats", "points")
+
+    def __init__(self) -> None:
+        self.ats, self.amounts, self.points = array("q"), array("q"), array("q")
+
+    def __len__(self) -> int:
+        return len(self.ats)
+
+    def add(self, at: datetime.datetime, amount: Decimal, points: int) -> None:
+        self.ats.append(_micros(at))
+        # Rounded as PostgreSQL rounds into the column (half away from zero), so the totals
+        # are those of the stored amounts that `qualifying_total` adds up.
+        self.amounts.append(int(amount.quantize(_CENT, rounding=ROUND_HALF_UP).scaleb(_PLACES)))
+        self.points.append(points)
+
+    def keep_after(self, start: datetime.datetime) -> int:
+        """Drop the purchases made at or before `start`; returns how many."""
+        after = _micros(start)
+        kept = [index for index, at in enumerate(self.ats) if at > after]
+        dropped = len(self.ats) - len(kept)
+        if dropped:
+            for name in self.__slots__:
+                values = getattr(self, name)
+                setattr(self, name, array("q", [values[index] for index in kept]))
+        return dropped
+
+    def totals(self, *, after: datetime.datetime, until: datetime.datetime) -> tuple[Decimal, int]:
+        """The amount spent (net of refunds) and the points earned in (`after`, `until`]."""
+        start, end = _micros(after), _micros(until)
+        spent = points = 0
+        for at, amount, earned in zip(self.ats, self.amounts, self.points, strict=True):
+            if start < at <= end:
+                spent += amount
+                points += earned
+        return Decimal(spent).scaleb(-_PLACES), points
+
+
+class _MemberStates:
+    """The members' states, the least recently used dropped (their account written first)
+    beyond `members` members or `purchases` purchases kept. A dropped member is read again from
+    the database, which then has everything written for them: their account is still locked by
+    this transaction."""
+
+    def __init__(self, *, members: int, purchases: int):
+        self.states: OrderedDict[int, _MemberState] = OrderedDict()
+        self.members_kept = members
+        self.purchases_kept = purchases
+        self.purchases = 0
+
+    def __contains__(self, member_id: int) -> bool:
+        return member_id in self.states
+
+    def add(self, member_id: int, state: _MemberState) -> None:
+        self.states[member_id] = state
+
+    def batch_begin(self, member_ids: list[int]) -> dict[int, _MemberState]:
+        """The batch's members' states, the most recently used now."""
+        states = {}
+        for member_id in member_ids:
+            self.states.move_to_end(member_id)
+            state = states[member_id] = self.states[member_id]
+            state.is_dirty = True
+        return states
+
+    def batch_done(self) -> None:
+        """Drop the least recently used beyond the limits (not during a batch: it needs them
+        all; not in its savepoint: their accounts must be written for good)."""
+        dropped = []
+        while len(self.states) > self.members_kept or (
+            self.purchases > self.purchases_kept and len(self.states) > 1
+        ):
+            _member_id, state = self.states.popitem(last=False)
+            self._forget(state)
+            dropped.append(state)
+        self._save([state for state in dropped if state.is_dirty])
+
+    def flush(self) -> None:
+        """Write every changed account."""
+        self._save([state for state in self.states.values() if state.is_dirty])
+
+    def purchases_load(self, needed: dict[int, datetime.datetime], *, members) -> None:
+        """Make each member's purchases complete after `needed[member_id]`: read them when
+        missing or not going back far enough; drop the older ones otherwise. The other
+        `members` (at the top tier) need none: theirs are dropped."""
+        for member_id, state in members.items():
+            if member_id not in needed:
+                self._forget(state)
+        reads = {}
+        for member_id, start in needed.items():
+            state = self.states[member_id]
+            if state.purchases is None or start < state.since:
+                reads[member_id] = start
+                self._forget(state)
+                state.purchases, state.since = _Purchases(), start
+            elif start > state.since:
+                self.purchases -= state.purchases.keep_after(start)
+                state.since = start
+        for member_id, at, amount, points in _purchases_since(reads):
+            self.states[member_id].purchases.add(at, amount, points)
+            self.purchases += 1
+
+    def purchase_add(self, state: _MemberState, at, amount: Decimal, points: int) -> None:
+        if state.purchases is not None and at > state.since:
+            state.purchases.add(at, amount, points)
+            self.purchases += 1
+
+    def _save(self, states: list[_MemberState]) -> None:
+        for start in range(0, len(states), BATCH_SIZE):
+            accounts_save(
+                [state.account for state in states[start : start + BATCH_SIZE]],
+                now=timezone.now(),
+            )
+        for state in states:
+            state.is_dirty = False
+
+    def _forget(self, state: _MemberState) -> None:
+        if state.purchases is not None:
+            self.purchases -= len(state.purchases)
+        state.purchases = None

@@ -98,3 +98,16 @@ def test_skip_invalid_imports_the_good_members(program, now, write_csv, tmp_path
     )
     assert Member.objects.filter(user__email="new@example.com").exists()
     assert "not a valid email address" in (tmp_path / "r.csv").read_text()
+
+
+def test_an_email_given_again_in_a_later_batch_is_reported(program, now, write_csv):
+    rows = [["a@example.com"], ["b@example.com"], ["c@example.com"], ["A@example.com"]]
+    importer = MemberImporter()
+    importer.batch_size = 2  # the second a@example.com comes in the second batch
+
+    report = import_run(importer=importer, path=write_csv([["email"], *rows]))
+
+    assert [(problem.line, problem.reason) for problem in report.problems] == [
+        (5, "email a@example.com appears more than once in the file")
+    ]
+    assert not Member.objects.filter(user__email__in=["a@example.com", "b@example.com"]).exists()

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from loyalty.imports.base import import_run
 from loyalty.imports.purchases import PurchaseImporter
@@ -49,6 +50,7 @@ def test_every_kind_of_bad_row_is_reported_with_its_line_and_nothing_is_imported
             ["decimals", "ana@example.com", at(30), "10.001", "EUR", "store"],  # line 12
             ["short", "ana@example.com"],
             ["ok-2", "bob@example.com", at(10), "20.00", "EUR", "online"],  # line 14
+            ["huge", "bob@example.com", at(10), "10000000000.00", "EUR", "store"],
         ]
     )
     balances = list(LoyaltyAccount.objects.values_list("member_id", "available", "lifetime"))
@@ -56,7 +58,7 @@ def test_every_kind_of_bad_row_is_reported_with_its_line_and_nothing_is_imported
     report = import_run(importer=PurchaseImporter(), path=path)
 
     reasons = {problem.line: problem.reason for problem in report.problems}
-    assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+    assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15]
     assert "unknown member" in reasons[3]
     assert "nobody@example.com" in reasons[3]
     assert "purchased_at '31/12/2025' is not a date" in reasons[4]
@@ -69,7 +71,8 @@ def test_every_kind_of_bad_row_is_reported_with_its_line_and_nothing_is_imported
     assert "in the future" in reasons[11]
     assert "more than 2 decimals" in reasons[12]
     assert "2 values for 6 columns" in reasons[13]
-    assert (report.rows_read, report.rejected, report.imported) == (13, 11, 0)
+    assert "amount 10000000000.00 is too large (the limit is 10,000,000,000)" in reasons[15]
+    assert (report.rows_read, report.rejected, report.imported) == (14, 12, 0)
     assert not report.is_applied
     assert nothing_written()
     assert list(LoyaltyAccount.objects.values_list("member_id", "available", "lifetime")) == (
@@ -231,58 +234,100 @@ def _history(email: str, prefix: str) -> list[list[str]]:
     return rows
 
 
-def test_points_tiers_and_balances_equal_what_purchase_record_gives(program, now, write_csv):
+def _record_live(member, rows: list[list[str]]) -> None:
+    """Each row through purchase_record, as the API records a purchase."""
+    for row in rows:
+        external_id, _email, purchased_at, amount, currency, channel = row[:6]
+        items = []
+        if row[6]:
+            items = [{"sku": row[7], "category": row[8], "quantity": row[6], "unit_price": row[9]}]
+        purchase_record(
+            member=member,
+            external_id=external_id,
+            amount=Decimal(amount),
+            currency=currency,
+            purchased_at=datetime.datetime.fromisoformat(purchased_at),
+            channel=channel,
+            items=items,
+        )
+
+
+def _state(member) -> tuple:
+    """A member's purchases (ids without their prefix), balances, tier and tier history."""
+    purchases = [
+        (p.external_id.split("-", 1)[1], p.points, p.tier_code, p.items, p.breakdown)
+        for p in Purchase.objects.filter(member=member).order_by("pk")
+    ]
+    account = LoyaltyAccount.objects.get(member=member)
+    changes = list(
+        TierChange.objects.filter(member=member)
+        .order_by("at")
+        .values_list("from_code", "to_code", "at", "qualifying_total")
+    )
+    balances = (account.available, account.pending, account.lifetime, account.debt)
+    return purchases, balances, account.tier_code, account.tier_review_on, changes
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "skip_invalid", "members_kept", "purchases_kept"),
+    [
+        pytest.param(1000, False, 50_000, 2_000_000, id="one batch"),
+        pytest.param(3, False, 50_000, 2_000_000, id="batches of 3 in one transaction"),
+        pytest.param(3, True, 50_000, 2_000_000, id="batches of 3 each committed"),
+        pytest.param(3, False, 1, 4, id="batches of 3 keeping one member between batches"),
+    ],
+)
+def test_points_tiers_and_balances_equal_what_purchase_record_gives(
+    program, now, write_csv, batch_size, skip_invalid, members_kept, purchases_kept
+):
     imported = [MemberFactory(email=f"imported{n}@example.com") for n in range(3)]
     live = [MemberFactory(email=f"live{n}@example.com") for n in range(3)]
     header = [*PURCHASE_HEADER, "quantity", "sku", "category", "unit_price"]
-    rows = [header]
-    for n, member in enumerate(imported):
-        rows += _history(member.email, f"i{n}")
-    path = write_csv(rows)
+    # The members' rows interleaved: each batch of 3 has all three members.
+    histories = [_history(member.email, f"i{n}") for n, member in enumerate(imported)]
+    path = write_csv([header, *(row for rows in zip(*histories, strict=True) for row in rows)])
 
-    report = import_run(importer=PurchaseImporter(), path=path)
+    importer = PurchaseImporter()
+    importer.batch_size = batch_size
+    importer.members_kept, importer.purchases_kept = members_kept, purchases_kept
+    report = import_run(importer=importer, path=path, skip_invalid=skip_invalid)
     assert report.is_applied
     assert report.imported == 30
 
     for n, member in enumerate(live):
-        for row in _history(member.email, f"l{n}"):
-            external_id, _email, purchased_at, amount, currency, channel = row[:6]
-            items = []
-            if row[6]:
-                items = [
-                    {"sku": row[7], "category": row[8], "quantity": row[6], "unit_price": row[9]}
-                ]
-            purchase_record(
-                member=member,
-                external_id=external_id,
-                amount=Decimal(amount),
-                currency=currency,
-                purchased_at=datetime.datetime.fromisoformat(purchased_at),
-                channel=channel,
-                items=items,
-            )
-
-    def state(member, prefix):
-        purchases = [
-            (p.external_id.split("-", 1)[1], p.points, p.tier_code, p.items, p.breakdown)
-            for p in Purchase.objects.filter(member=member).order_by("pk")
-        ]
-        account = LoyaltyAccount.objects.get(member=member)
-        changes = list(
-            TierChange.objects.filter(member=member)
-            .order_by("at")
-            .values_list("from_code", "to_code", "at", "qualifying_total")
-        )
-        balances = (account.available, account.pending, account.lifetime, account.debt)
-        return purchases, balances, account.tier_code, account.tier_review_on, changes
+        _record_live(member, _history(member.email, f"l{n}"))
 
     for n in range(3):
-        mine, theirs = state(imported[n], f"i{n}"), state(live[n], f"l{n}")
+        mine, theirs = _state(imported[n]), _state(live[n])
         assert mine[0] == theirs[0]
         assert mine[1:] == theirs[1:]
         assert account_recompute(member=imported[n])["consistent"]
     assert LoyaltyAccount.objects.get(member=imported[0]).tier_code == "gold"
     assert TierChange.objects.filter(member=imported[0]).count() == 2
+
+
+@pytest.mark.parametrize("batch_size", [1, 1000])
+def test_each_purchase_qualifies_with_the_purchases_of_its_own_window(
+    program, now, write_csv, batch_size
+):
+    imported, live = MemberFactory(email="imported@example.com"), MemberFactory()
+
+    def history(email: str, prefix: str) -> list[list[str]]:
+        # The 12-month window of the second purchase leaves the first out (bronze); that of
+        # the third, backdated, takes it in again: 460 + 250 reach silver (500).
+        return [
+            [f"{prefix}-{n}", email, at(days), amount, "EUR", "store", "", "", "", ""]
+            for n, (days, amount) in enumerate([(390, "460.00"), (10, "50.00"), (385, "250.00")])
+        ]
+
+    header = [*PURCHASE_HEADER, "quantity", "sku", "category", "unit_price"]
+    importer = PurchaseImporter()
+    importer.batch_size = batch_size
+    import_run(importer=importer, path=write_csv([header, *history(imported.email, "i")]))
+    _record_live(live, history(live.user.email, "l"))
+
+    assert _state(imported) == _state(live)
+    assert TierChange.objects.get(member=imported).at == NOW - 385 * DAY
 
 
 def test_imported_points_pay_an_existing_debt_first(ana, write_csv):
@@ -310,3 +355,135 @@ def test_every_account_stays_consistent_after_an_import(program, now, write_csv)
     for member in members:
         check = account_recompute(member=member)
         assert check["consistent"], check["problems"]
+
+
+@pytest.fixture
+def database_refuses(db):
+    """The database refuses to store a purchase whose external_id starts with "refused", as it
+    would refuse a row for a constraint or a concurrent insert: a failure the check cannot see,
+    at write time."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the refusal is a PostgreSQL trigger")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_purchase_refuse() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'purchase % refused by the test', NEW.external_id "
+            "USING ERRCODE = 'check_violation'; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER test_purchase_refuse BEFORE INSERT ON loyalty_purchase FOR EACH ROW "
+            "WHEN (NEW.external_id LIKE 'refused%') EXECUTE FUNCTION test_purchase_refuse()"
+        )
+
+
+def test_skip_invalid_rejects_a_row_refused_when_written_with_its_line_and_reason(
+    ana, bob, write_csv, tmp_path, database_refuses
+):
+    path = write_csv(
+        [
+            PURCHASE_HEADER,
+            ["ok-1", "ana@example.com", at(30), "10.00", "EUR", "store"],
+            ["bad", "ghost@example.com", at(30), "10.00", "EUR", "store"],  # line 3
+            ["ok-2", "bob@example.com", at(25), "20.00", "EUR", "store"],
+            ["refused-1", "ana@example.com", at(20), "30.00", "EUR", "store"],  # line 5
+            ["ok-3", "ana@example.com", at(10), "40.00", "EUR", "online"],
+        ]
+    )
+    rejects = tmp_path / "rejects.csv"
+    importer = PurchaseImporter()
+    importer.batch_size = 2  # the refused row shares its batch with a good one
+
+    report = import_run(importer=importer, path=path, skip_invalid=True, rejects_path=rejects)
+
+    assert set(Purchase.objects.values_list("external_id", flat=True)) == {"ok-1", "ok-2", "ok-3"}
+    with open(rejects, newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert [row[0] for row in rows[1:]] == ["3", "5"]
+    _line, reason, text = rows[2]
+    assert reason == "the database refused the row: purchase refused-1 refused by the test"
+    assert text.startswith("refused-1,ana@example.com,")
+    assert [(problem.line, problem.reason) for problem in report.problems][1] == (5, reason)
+    assert (report.rows_read, report.imported, report.rejected) == (5, 3, 2)
+    assert report.rejects_path == str(rejects)
+    account = LoyaltyAccount.objects.get(member=ana)
+    assert account.lifetime == 100 + 10 + 40  # signup bonus, ok-1, ok-3
+    assert account_recompute(member=ana)["consistent"]
+
+
+def test_a_row_refused_when_written_is_reported_and_nothing_is_imported(
+    ana, write_csv, database_refuses
+):
+    path = write_csv(
+        [
+            PURCHASE_HEADER,
+            *[
+                [f"ok-{n}", "ana@example.com", at(40 - n), "10.00", "EUR", "store"]
+                for n in range(4)
+            ],
+            ["refused-1", "ana@example.com", at(20), "30.00", "EUR", "store"],  # line 6
+            ["ok-9", "ana@example.com", at(10), "40.00", "EUR", "online"],
+        ]
+    )
+    balances = list(LoyaltyAccount.objects.values_list("member_id", "available", "lifetime"))
+    importer = PurchaseImporter()
+    importer.batch_size = 2  # refused in the third batch, after two written
+
+    report = import_run(importer=importer, path=path)
+
+    assert [(problem.line, problem.reason) for problem in report.problems] == [
+        (6, "the database refused the row: purchase refused-1 refused by the test")
+    ]
+    assert (report.imported, report.rejected, report.is_applied) == (0, 1, False)
+    assert nothing_written()
+    assert list(LoyaltyAccount.objects.values_list("member_id", "available", "lifetime")) == (
+        balances
+    )
+
+
+def test_the_command_reports_a_row_refused_when_written_and_fails(ana, write_csv, database_refuses):
+    path = write_csv(
+        [
+            PURCHASE_HEADER,
+            ["ok-1", "ana@example.com", at(30), "10.00", "EUR", "store"],
+            ["refused-1", "ana@example.com", at(20), "30.00", "EUR", "store"],
+        ]
+    )
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_purchases", str(path), stdout=out)
+    assert "line 3: the database refused the row: purchase refused-1" in out.getvalue()
+    assert "Nothing was imported." in out.getvalue()
+    assert nothing_written()
+
+
+def test_a_duplicate_id_is_found_in_a_later_batch_and_after_a_known_one(ana, write_csv):
+    call_command(
+        "import_purchases",
+        str(write_csv([PURCHASE_HEADER, ["old", "ana@example.com", at(50), "5.00", "", ""]])),
+        stdout=io.StringIO(),
+    )
+    path = write_csv(
+        [
+            PURCHASE_HEADER,
+            ["a", "ana@example.com", at(30), "10.00", "EUR", "store"],
+            ["old", "ana@example.com", at(50), "5.00", "", ""],  # line 3: known, skipped
+            ["b", "ana@example.com", at(29), "-1", "EUR", "store"],  # bad, still seen
+            ["c", "ana@example.com", at(28), "10.00", "EUR", "store"],
+            ["a", "ana@example.com", at(27), "10.00", "EUR", "store"],  # line 6
+            ["b", "ana@example.com", at(26), "10.00", "EUR", "store"],
+            ["old", "ana@example.com", at(50), "5.00", "", ""],  # line 8
+        ],
+        "second.csv",
+    )
+    importer = PurchaseImporter()
+    importer.batch_size = 2
+
+    report = import_run(importer=importer, path=path, is_applied=False)
+
+    assert [(problem.line, problem.reason) for problem in report.problems] == [
+        (4, "amount -1 is negative"),
+        (6, "external_id 'a' appears more than once in the file"),
+        (7, "external_id 'b' appears more than once in the file"),
+        (8, "external_id 'old' appears more than once in the file"),
+    ]
+    assert (report.rows_read, report.skipped, report.rejected) == (7, 1, 4)

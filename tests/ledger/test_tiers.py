@@ -3,10 +3,11 @@ from decimal import Decimal
 
 from loyalty.models import LoyaltyAccount, TierChange
 from loyalty.selectors.ledger import next_tier_for
+from loyalty.selectors.program import program_version_at
 from loyalty.services.purchases import refund_record
-from loyalty.services.tiers import tier_notice_send
+from loyalty.services.tiers import qualifying_total, tier_notice_send
 from loyalty.tasks import tiers_review
-from tests.factories.ledger import MemberFactory
+from tests.factories.ledger import MemberFactory, program_version_create
 from tests.ledger.conftest import balances, record
 
 
@@ -90,3 +91,32 @@ def test_next_tier_is_none_at_the_top(member, now):
     record(member, amount=Decimal("2000.00"))
 
     assert next_tier_for(member=member) is None
+
+
+def test_points_metric_counts_purchase_points_net_of_refunds(member, now):
+    # 300.00 earns 350 (1 a euro + 50 from 100.00); 120.00 earns 170: 520 points, 420 spent.
+    program_version_create(
+        metric="points", signup_bonus=False, created_at=now - datetime.timedelta(days=1)
+    )
+    first, _ = record(member, amount=Decimal("300.00"))
+    assert balances(member)["tier_code"] == "bronze"
+
+    record(member, amount=Decimal("120.00"))
+
+    change = TierChange.objects.get(member=member)
+    assert (change.to_code, change.qualifying_total) == ("silver", Decimal("520"))
+    # The refund takes 50 back (300.00 - 250.00 = 50.00 left: 50 points, no bonus): 220 now.
+    refund_record(purchase=first, external_id="r-1", amount=Decimal("250.00"))
+    assert qualifying_total(
+        member=member, program=program_version_at(at=now).definition, at=now
+    ) == Decimal("220")
+
+
+def test_spend_metric_counts_amounts_net_of_refunds(member, now):
+    first, _ = record(member, amount=Decimal("300.00"))
+    record(member, amount=Decimal("120.55"))
+    refund_record(purchase=first, external_id="r-1", amount=Decimal("0.25"))
+
+    total = qualifying_total(member=member, program=program_version_at(at=now).definition, at=now)
+
+    assert total == Decimal("420.30")

@@ -44,9 +44,15 @@ from loyalty.money import currency_decimals, money_quantize
 from loyalty.program_file import ProgramDefinition
 from loyalty.scoring import Item, score_purchase
 from loyalty.selectors.program import ProgramNotConfigured
-from loyalty.services.ledger import REASON_MAX_LENGTH, lot_expires_at, months_after
+from loyalty.services.ledger import REASON_MAX_LENGTH, lot_expires_at
 from loyalty.services.purchases import FUTURE_TOLERANCE, PurchaseInput, items_normalize
-from loyalty.services.tiers import REVIEW_MONTHS, tier_for_total, tier_rank
+from loyalty.services.tiers import (
+    qualification_window_start,
+    tier_can_rise,
+    tier_holds_at,
+    tier_review_on,
+    tier_upgrade_target,
+)
 from members.models import Member
 from members.numbers import member_number_is_valid
 
@@ -412,7 +418,7 @@ class PurchaseImporter(Importer):
             if program.tiers and (
                 not is_one_version or account.tier_code != program.tiers[-1].code
             ):
-                start = _window_start(data.purchased_at, program)
+                start = qualification_window_start(program, data.purchased_at)
                 needed[data.member_id] = min(start, needed.get(data.member_id, start))
             starts.append(start)
         self.states.purchases_load(needed, members=states)
@@ -654,11 +660,6 @@ def _credit(
     )
 
 
-def _window_start(at: datetime.datetime, program: ProgramDefinition) -> datetime.datetime:
-    """Where the qualification window of a purchase made `at` starts (excluded)."""
-    return months_after(at, -program.qualification_window_months, zone=program.zone)
-
-
 def _purchases_since(since: dict[int, datetime.datetime]) -> list[tuple]:
     """(member_id, purchased_at, amount net of refunds, points) of each member's purchases made
     after `since[member_id]`: straight from the cursor on PostgreSQL (the ORM's rows cost 20 µs
@@ -708,8 +709,7 @@ class _MemberState:
 
     def tier_when_purchased(self, at, program: ProgramDefinition) -> str | None:
         account = self.account
-        since = account.tier_since
-        if since is not None and since <= at and tier_rank(program, account.tier_code) >= 0:
+        if tier_holds_at(program, code=account.tier_code, since=account.tier_since, at=at):
             return account.tier_code
         before = [change for change in self.changes if change[0] <= at]
         if before:
@@ -721,14 +721,12 @@ class _MemberState:
         change's row (`_TIER_CHANGES`). (`start` is known for every purchase of a member who
         can move up: `PurchaseImporter._states`.)"""
         account = self.account
-        if not program.tiers or tier_rank(program, account.tier_code) == len(program.tiers) - 1:
+        if not tier_can_rise(program, account.tier_code):
             return None
         spent, points = self.purchases.totals(after=start, until=at)
         total = Decimal(points) if program.qualification_metric == "points" else spent
-        target = tier_for_total(program, total)
-        if target is None or tier_rank(program, target.code) <= tier_rank(
-            program, account.tier_code
-        ):
+        target = tier_upgrade_target(program, account.tier_code, total)
+        if target is None:
             return None
         change = (
             account.member_id,
@@ -741,11 +739,7 @@ class _MemberState:
         self.changes.append((at, _NEW_CHANGE_ORDER + len(self.changes), target.code))
         account.tier_code = target.code
         account.tier_since = at
-        account.tier_review_on = (
-            months_after(at, REVIEW_MONTHS, zone=program.zone).date()
-            if tier_rank(program, target.code) > 0
-            else None
-        )
+        account.tier_review_on = tier_review_on(program, target.code, at)
         return change
 
 

@@ -32,7 +32,7 @@ from loyalty.services.ledger import (
     debit_write,
     lot_expires_at,
 )
-from loyalty.services.tiers import tier_at, tier_rank, tier_upgrade_check
+from loyalty.services.tiers import tier_at, tier_holds_at, tier_upgrade_check
 
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
 
@@ -243,9 +243,10 @@ def purchase_preview(
 def _tier_when_purchased(account: LoyaltyAccount, data: PurchaseInput) -> str | None:
     """The member's tier at purchased_at. The locked account knows the tier since its last
     change, which covers every purchase but a backdated one: only those read the history."""
-    since = account.tier_since
-    is_current = since is not None and since <= data.purchased_at
-    if is_current and tier_rank(data.program, account.tier_code) >= 0:
+    holds = tier_holds_at(
+        data.program, code=account.tier_code, since=account.tier_since, at=data.purchased_at
+    )
+    if holds:
         return account.tier_code
     return tier_at(member=data.member, at=data.purchased_at, program=data.program)
 

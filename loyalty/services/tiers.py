@@ -52,7 +52,7 @@ def tier_at(*, member, at: datetime.datetime, program: ProgramDefinition) -> str
 def qualifying_total(*, member, program: ProgramDefinition, at: datetime.datetime) -> Decimal:
     """Spend (net of refunds) or purchase points in the qualification window ending at `at`.
     `member` is a Member or its pk."""
-    start = months_after(at, -program.qualification_window_months, zone=program.zone)
+    start = qualification_window_start(program, at)
     points = program.qualification_metric == "points"
     # Hand-written: every purchase asks it, and the ORM's aggregate cost 0.5 ms of CPU per
     # purchase in bench/earn.py. The (member, purchased_at) index answers it.
@@ -82,8 +82,52 @@ def tier_for_total(program: ProgramDefinition, total: Decimal) -> TierDefinition
     return qualified[-1] if qualified else (program.tiers[0] if program.tiers else None)
 
 
-def _review_date(program: ProgramDefinition, at: datetime.datetime) -> datetime.date:
+# --- The rules, on values: the live path below and the bulk import (loyalty.imports) share them
+
+
+def qualification_window_start(program: ProgramDefinition, at: datetime.datetime):
+    """Where the qualification window ending at `at` starts (excluded): `window_months` earlier
+    on the program's calendar."""
+    return months_after(at, -program.qualification_window_months, zone=program.zone)
+
+
+def tier_can_rise(program: ProgramDefinition, code: str | None) -> bool:
+    """Whether a member at tier `code` has a higher tier to reach (not without tiers, not at
+    the top): only then is a qualifying total worth adding up."""
+    return bool(program.tiers) and tier_rank(program, code) < len(program.tiers) - 1
+
+
+def tier_upgrade_target(
+    program: ProgramDefinition, code: str | None, total: Decimal
+) -> TierDefinition | None:
+    """The tier `total` qualifies for when it is above tier `code`; None otherwise (an upgrade
+    never goes down)."""
+    target = tier_for_total(program, total)
+    if target is None or tier_rank(program, target.code) <= tier_rank(program, code):
+        return None
+    return target
+
+
+def tier_review_on(
+    program: ProgramDefinition, code: str, at: datetime.datetime
+) -> datetime.date | None:
+    """When a member who reached (or kept) tier `code` at `at` is next reviewed: a year later,
+    on the program's calendar; never for the lowest tier."""
+    if tier_rank(program, code) <= 0:
+        return None
     return months_after(at, REVIEW_MONTHS, zone=program.zone).date()
+
+
+def tier_holds_at(
+    program: ProgramDefinition,
+    *,
+    code: str | None,
+    since: datetime.datetime | None,
+    at: datetime.datetime,
+) -> bool:
+    """Whether a member's current tier (`code`, reached at `since`) was already theirs at `at`:
+    true for every purchase but a backdated one, which must read the tier history."""
+    return since is not None and since <= at and tier_rank(program, code) >= 0
 
 
 def _change_write(
@@ -105,7 +149,7 @@ def _change_write(
     )
     account.tier_code = to.code
     account.tier_since = at
-    account.tier_review_on = _review_date(program, at) if tier_rank(program, to.code) > 0 else None
+    account.tier_review_on = tier_review_on(program, to.code, at)
     account.save(update_fields=["tier_code", "tier_since", "tier_review_on", "updated_at"])
     return change
 
@@ -121,11 +165,11 @@ def tier_upgrade_check(
             program = program_version_at(at=at).definition
         except ProgramNotConfigured:
             return None
-    if not program.tiers or tier_rank(program, account.tier_code) == len(program.tiers) - 1:
-        return None  # no tiers, or already at the top: nothing to upgrade to
+    if not tier_can_rise(program, account.tier_code):
+        return None
     total = qualifying_total(member=account.member_id, program=program, at=at)
-    target = tier_for_total(program, total)
-    if target is None or tier_rank(program, target.code) <= tier_rank(program, account.tier_code):
+    target = tier_upgrade_target(program, account.tier_code, total)
+    if target is None:
         return None
     change = _change_write(
         account=account,
@@ -173,9 +217,7 @@ def tier_review(*, member, at: datetime.datetime | None = None) -> TierChange | 
 
                 tier_notice_send.delay(change.pk)
             return change
-        account.tier_review_on = (
-            _review_date(program, at) if tier_rank(program, target.code) > 0 else None
-        )
+        account.tier_review_on = tier_review_on(program, target.code, at)
         account.save(update_fields=["tier_review_on", "updated_at"])
         return None
 

@@ -929,18 +929,23 @@ class _Reader:
                 rules.append(rule)
         return rules
 
-    def rule(
-        self, node: Node, path: Path, codes: dict[str, Node], currency: str | None
-    ) -> RuleDefinition | None:
+    def kind_of(self, node: Node, path: Path, kinds, label: str) -> str | None:
+        """The `kind` of a rule or reward mapping, or None after saying what is wrong (not a
+        mapping, no kind, an unknown kind): its other keys depend on it."""
         if not isinstance(node, MappingNode):
             self.error(node, path, "must be a mapping of keys to values")
             return None
         raw = {k.value: v for k, v in node.value if isinstance(k, ScalarNode)}
         kind_node = raw.get("kind")
         if kind_node is None or _is_null(kind_node):
-            self.error(node, (*path, "kind"), f"is required (one of {', '.join(RULE_KINDS)})")
+            self.error(node, (*path, "kind"), f"is required (one of {', '.join(kinds)})")
             return None
-        kind = self.choice(kind_node, (*path, "kind"), RULE_KINDS, "rule kind")
+        return self.choice(kind_node, (*path, "kind"), kinds, label)
+
+    def rule(
+        self, node: Node, path: Path, codes: dict[str, Node], currency: str | None
+    ) -> RuleDefinition | None:
+        kind = self.kind_of(node, path, RULE_KINDS, "rule kind")
         if kind is None:
             return None  # its other keys cannot be checked without knowing what it is
         required, optional = _RULE_FIELDS[kind]
@@ -1022,15 +1027,7 @@ class _Reader:
         currency: str | None,
         tier_codes: set[str],
     ) -> RewardDefinition | None:
-        if not isinstance(node, MappingNode):
-            self.error(node, path, "must be a mapping of keys to values")
-            return None
-        raw = {k.value: v for k, v in node.value if isinstance(k, ScalarNode)}
-        kind_node = raw.get("kind")
-        if kind_node is None or _is_null(kind_node):
-            self.error(node, (*path, "kind"), f"is required (one of {', '.join(REWARD_KINDS)})")
-            return None
-        kind = self.choice(kind_node, (*path, "kind"), REWARD_KINDS, "reward kind")
+        kind = self.kind_of(node, path, REWARD_KINDS, "reward kind")
         if kind is None:
             return None
         specific = _REWARD_FIELDS[kind]

@@ -23,25 +23,51 @@ from collections.abc import Callable, Sequence
 
 from django.db import connection, models
 
+_Converters = list[tuple[int, models.expressions.Col, list[Callable]]]
+
 
 @functools.cache
-def _select_statement(
-    model: type[models.Model], where: str, for_update: bool
-) -> tuple[str, list[str], list[tuple[int, models.expressions.Col, list[Callable]]]]:
+def _columns(model: type[models.Model], alias: str) -> tuple[str, list[str], _Converters]:
+    """`model`'s columns qualified by `alias` (a table name or alias, quoted), their attribute
+    names, and the converters the ORM applies to them (by position)."""
     meta = model._meta
     fields = meta.concrete_fields
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where}"  # noqa: S608 - ours
-    if for_update and connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
+    columns = ", ".join(f"{alias}.{quote(field.column)}" for field in fields)
     converters = []
     for index, field in enumerate(fields):
         column = field.get_col(meta.db_table)
         found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if found:
             converters.append((index, column, found))
-    return sql, [field.attname for field in fields], converters
+    return columns, [field.attname for field in fields], converters
+
+
+def _instance(model: type[models.Model], alias: str, values: Sequence) -> models.Model:
+    _, names, converters = _columns(model, alias)
+    if converters:
+        values = list(values)
+        for index, column, functions in converters:
+            for function in functions:
+                values[index] = function(values[index], column, connection)
+    return model.from_db(connection.alias, names, values)
+
+
+@functools.cache
+def _select_statement(
+    sources: tuple[tuple[type[models.Model], str], ...],
+    from_: str,
+    where: str,
+    extra: tuple[str, ...],
+    lock: str | None,
+) -> str:
+    select = ", ".join([_columns(model, alias)[0] for model, alias in sources] + list(extra))
+    sql = f"SELECT {select} FROM {from_} WHERE {where}"  # noqa: S608 - ours
+    if lock is not None and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+        if lock and connection.features.has_select_for_update_of:
+            sql += f" OF {lock}"
+    return sql
 
 
 def row_get(
@@ -50,18 +76,41 @@ def row_get(
     """The one row of `model` matching `where` (SQL over its columns, with %s parameters), or
     None; with `for_update`, locked until the transaction ends (where the database can). The
     values are converted as the ORM converts them."""
-    sql, names, converters = _select_statement(model, where, for_update)
+    table = connection.ops.quote_name(model._meta.db_table)
+    found = rows_get(
+        [(model, table)], table, where, params, for_update_of="" if for_update else None
+    )
+    return found[0][0] if found is not None else None
+
+
+def rows_get(
+    sources: Sequence[tuple[type[models.Model], str]],
+    from_: str,
+    where: str,
+    params: Sequence,
+    *,
+    extra: Sequence[str] = (),
+    for_update_of: str | None = None,
+) -> tuple[list[models.Model], tuple] | None:
+    """One row of a join as model instances, or None: `sources` are (model, alias) pairs named
+    in `from_` (SQL, which may join subqueries), and `extra` are more SQL expressions to select,
+    returned as a tuple after the instances. `params` fill the %s of `extra`, `from_` and
+    `where`, in that order. With
+    `for_update_of` (an alias, or "" for every table) the row is locked until the transaction
+    ends. One statement, built once per call site; values converted as the ORM converts them."""
+    sources = tuple(sources)
+    sql = _select_statement(sources, from_, where, tuple(extra), for_update_of)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    if converters:
-        row = list(row)
-        for index, column, functions in converters:
-            for function in functions:
-                row[index] = function(row[index], column, connection)
-    return model.from_db(connection.alias, names, row)
+    instances, start = [], 0
+    for model, alias in sources:
+        width = len(model._meta.concrete_fields)
+        instances.append(_instance(model, alias, row[start : start + width]))
+        start += width
+    return instances, tuple(row[start:])
 
 
 @functools.cache
@@ -138,58 +187,133 @@ def row_update(obj: models.Model, *, fields: Sequence[str]) -> None:
             raise RuntimeError(f"{obj._meta.label} {obj.pk} was not updated")
 
 
-def rows_insert_linked(
-    parent: models.Model,
-    child: models.Model,
-    *,
-    link: str,
-    update: models.Model,
-    update_fields: Sequence[str],
-) -> None:
-    """INSERT `parent`, then `child` with its foreign key `link` pointing at the new parent, and
-    UPDATE `update_fields` of `update`: on PostgreSQL one statement (data-modifying CTEs, one
-    round trip instead of three: a ledger entry, its lot and the balance); elsewhere one each.
-    Sets both primary keys."""
-    link_field = child._meta.get_field(link)
-    if connection.vendor != "postgresql":
-        row_insert(parent)
-        setattr(child, link_field.attname, parent.pk)
-        row_insert(child)
-        row_update(update, fields=update_fields)
-        return
-    parent_sql, parent_fields = _insert_statement(type(parent), None)
-    child_fields = tuple(
-        field for field in _insert_statement(type(child), None)[1] if field is not link_field
-    )
+def _link_sources(rows: Sequence[models.Model]) -> tuple[tuple[tuple[models.Field, int], ...], ...]:
+    """For each row, its foreign keys that point at an earlier row of `rows` (by identity: the
+    field's cached related object is that row), with that row's index."""
+    links = []
+    for index, row in enumerate(rows):
+        found = []
+        for field in row._meta.concrete_fields:
+            if field.many_to_one:
+                related = field.get_cached_value(row, default=None)
+                for source in range(index):
+                    if related is rows[source]:
+                        found.append((field, source))
+        links.append(tuple(found))
+    return tuple(links)
+
+
+@functools.cache
+def _chain_statement(
+    models_: tuple[type[models.Model], ...],
+    links: tuple[tuple[tuple[models.Field, int], ...], ...],
+    conflict_field: str | None,
+    update: tuple[type[models.Model], tuple[str, ...]] | None,
+    select: str | None,
+) -> tuple[str, tuple[tuple[models.Field, ...], ...], tuple[models.Field, ...]]:
     quote = connection.ops.quote_name
-    child_table = quote(child._meta.db_table)
-    child_columns = ", ".join(quote(field.column) for field in [*child_fields, link_field])
-    child_values = ", ".join(["%s"] * len(child_fields))
-    parent_pk = f"parent.{quote(parent._meta.pk.column)}"
-    child_sql = f"INSERT INTO {child_table} ({child_columns}) SELECT {child_values}, {parent_pk}"
-    update_sql, update_model_fields = _update_statement(type(update), tuple(update_fields))
-    child_pk = quote(child._meta.pk.column)
-    sql = " ".join(
-        [
-            f"WITH parent AS ({parent_sql}),",
-            f"child AS ({child_sql} FROM parent RETURNING {child_pk}),",
-            f"updated AS ({update_sql} RETURNING 1)",
-            "SELECT (SELECT * FROM parent), (SELECT * FROM child), (SELECT count(*) FROM updated)",
-        ]
+    ctes, value_fields = [], []
+    for index, model in enumerate(models_):
+        linked = dict(links[index])
+        fields = tuple(f for f in _insert_statement(model, None)[1] if f not in linked)
+        value_fields.append(fields)
+        table = quote(model._meta.db_table)
+        pk = quote(model._meta.pk.column)
+        columns = ", ".join(quote(f.column) for f in [*fields, *linked])
+        values = ", ".join(
+            ["%s"] * len(fields)
+            + [f"r{source}.{quote(models_[source]._meta.pk.column)}" for source in linked.values()]
+        )
+        if index == 0:
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608 - ours
+            if conflict_field is not None:
+                column = model._meta.get_field(conflict_field).column
+                sql += f" ON CONFLICT ({quote(column)}) DO NOTHING"
+        else:
+            # From the first row always: nothing after it is written when it is not.
+            sources = ", ".join(f"r{source}" for source in sorted({0, *linked.values()}))
+            sql = f"INSERT INTO {table} ({columns}) SELECT {values} FROM {sources}"  # noqa: S608
+        ctes.append(f"r{index} AS ({sql} RETURNING {pk})")
+    results = [f"(SELECT * FROM r{index})" for index in range(len(models_))]  # noqa: S608
+    update_fields: tuple[models.Field, ...] = ()
+    if update is not None:
+        update_sql, update_fields = _update_statement(*update)
+        condition = "AND EXISTS (SELECT 1 FROM r0)"
+        ctes.append(f"updated AS ({update_sql} {condition} RETURNING 1)")
+        results.append("(SELECT count(*) FROM updated)")
+    if select is not None:
+        results.append(f"({select})")
+    sql = f"WITH {', '.join(ctes)} SELECT {', '.join(results)}"
+    return sql, tuple(value_fields), update_fields
+
+
+def rows_insert_chain(
+    rows: Sequence[models.Model],
+    *,
+    unless_conflict_on: str | None = None,
+    update: models.Model | None = None,
+    update_fields: Sequence[str] = (),
+    select: tuple[str, Sequence] | None = None,
+) -> tuple[bool, object]:
+    """INSERT `rows` in order, each row's foreign keys to an earlier row of `rows` pointing at
+    that row once inserted; then UPDATE `update_fields` of `update`. On PostgreSQL one statement
+    (data-modifying CTEs: one round trip instead of one per row); elsewhere one each. Sets the
+    primary keys and the linking foreign keys.
+
+    With `unless_conflict_on` (a field of the first row with a unique index), a first row
+    already stored makes this write nothing at all, without aborting the transaction.
+    `select` (SQL returning one value, and its parameters) is answered as the database stood
+    before these writes, on every database. Returns (written, the value of `select` or None).
+    """
+    links = _link_sources(rows)
+    if connection.vendor != "postgresql":
+        selected = _select_value(select)
+        if not row_insert(rows[0], unless_conflict_on=unless_conflict_on):
+            return False, selected
+        for row, row_links in zip(rows[1:], links[1:], strict=True):
+            for field, source in row_links:
+                setattr(row, field.attname, rows[source].pk)
+            row_insert(row)
+        if update is not None:
+            row_update(update, fields=update_fields)
+        return True, selected
+    update_key = (type(update), tuple(update_fields)) if update is not None else None
+    sql, value_fields, model_update_fields = _chain_statement(
+        tuple(type(row) for row in rows),
+        links,
+        unless_conflict_on,
+        update_key,
+        select[0] if select is not None else None,
     )
-    params = [
-        *_prepared(parent, parent_fields, add=True),
-        *_prepared(child, child_fields, add=True),
-        *_prepared(update, update_model_fields, add=False),
-        update.pk,
-    ]
+    params = []
+    for row, fields in zip(rows, value_fields, strict=True):
+        params += _prepared(row, fields, add=True)
+    if update is not None:
+        params += [*_prepared(update, model_update_fields, add=False), update.pk]
+    if select is not None:
+        params += list(select[1])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        parent_pk, child_pk, updated = cursor.fetchone()
-    if updated != 1:
+        result = cursor.fetchone()
+    pks = result[: len(rows)]
+    selected = result[-1] if select is not None else None
+    if pks[0] is None:
+        return False, selected
+    if update is not None and result[len(rows)] != 1:
         raise RuntimeError(f"{update._meta.label} {update.pk} was not updated")
-    for obj, pk in ((parent, parent_pk), (child, child_pk)):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    setattr(child, link_field.attname, parent_pk)
+    for row, pk in zip(rows, pks, strict=True):
+        row.pk = pk
+        row._state.adding = False
+        row._state.db = connection.alias
+    for row, row_links in zip(rows, links, strict=True):
+        for field, source in row_links:
+            setattr(row, field.attname, rows[source].pk)
+    return True, selected
+
+
+def _select_value(select: tuple[str, Sequence] | None):
+    if select is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(*select)
+        return cursor.fetchone()[0]

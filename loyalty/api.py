@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from config.api.exceptions import ApiError
 from config.api.idempotency import idempotent
+from config.api.serializers import SharedSerializer
 from config.api.views import ApiView
 from loyalty.models.ledger import Channel
 from loyalty.selectors.ledger import purchase_get
@@ -18,12 +19,13 @@ from loyalty.selectors.program import ProgramNotConfigured, program_version_late
 from loyalty.services.ledger import LedgerError
 from loyalty.services.purchases import (
     InvalidPurchase,
+    MemberNotFound,
     purchase_preview,
     purchase_record,
     purchase_status,
     refund_record,
 )
-from members.api import member_or_404
+from members.api import MemberNotFoundError, member_or_404
 
 
 class ProgramNotConfiguredError(ApiError):
@@ -160,6 +162,11 @@ def _purchase_body(purchase) -> dict:
     }
 
 
+# The purchase endpoint is the hottest path of the API (every till posts every sale).
+_purchase_input = SharedSerializer(PurchaseInput)
+_purchase_output = SharedSerializer(PurchaseOutput)
+
+
 class PurchaseCreateView(ApiView):
     required_scopes = ["purchases:write"]
 
@@ -172,13 +179,10 @@ class PurchaseCreateView(ApiView):
     )
     @idempotent
     def post(self, request):
-        data = PurchaseInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = data.validated_data
-        member = member_or_404(fields["member_number"], with_balances=False)
+        fields = _purchase_input.validate(request.data)
         try:
             purchase, created = purchase_record(
-                member=member,
+                member_number=fields["member_number"],
                 external_id=fields["external_id"],
                 amount=fields["amount"],
                 currency=fields["currency"],
@@ -186,12 +190,14 @@ class PurchaseCreateView(ApiView):
                 channel=fields["channel"],
                 items=_items(fields["items"]),
             )
+        except MemberNotFound:
+            raise MemberNotFoundError() from None
         except LedgerError as exc:
             raise ledger_api_error(exc) from None
         except ProgramNotConfigured:
             raise ProgramMissingError() from None
         return Response(
-            PurchaseOutput(_purchase_body(purchase)).data,
+            _purchase_output.represent(_purchase_body(purchase)),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

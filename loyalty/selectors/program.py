@@ -48,16 +48,25 @@ def program_version_at(*, at: datetime.datetime) -> ProgramVersion:
     if timezone.is_naive(at):
         raise ValueError("program_version_at needs an aware datetime")
     with connection.cursor() as cursor:
-        cursor.execute(_VERSION_AT_SQL, [connection.ops.adapt_datetimefield_value(at)])
+        cursor.execute(VERSION_AT_SQL, [connection.ops.adapt_datetimefield_value(at)])
         row = cursor.fetchone()
-    if row is None:
+    return program_version_of(*(row or (None, None)))
+
+
+def program_version_of(version_id: int | None, created_at: datetime.datetime | None):
+    """The version `VERSION_AT_SQL` answered (its id and creation time; None when no version has
+    been published), from the per-process cache. For a caller that asks VERSION_AT_SQL within
+    another statement (a purchase's account lock)."""
+    if version_id is None:
         raise ProgramNotConfigured("no program version has been published")
-    version_id = row[0]
     # Keyed with the creation time too: a rolled-back transaction can hand its id out again.
-    return version_cache.get(row, lambda: ProgramVersion.objects.get(pk=version_id))
+    return version_cache.get(
+        (version_id, created_at), lambda: ProgramVersion.objects.get(pk=version_id)
+    )
 
 
-_VERSION_AT_SQL = """
+# The id and creation time of the version in force at %s (see program_version_at).
+VERSION_AT_SQL = """
 SELECT id, created_at FROM (
     SELECT id, created_at, 0 AS fallback FROM (
         SELECT id, created_at FROM loyalty_programversion WHERE created_at <= %s

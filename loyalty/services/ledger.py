@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 
-from config.rows import row_get, row_insert, row_update, rows_insert_linked
+from config.rows import row_get, row_update, rows_insert_chain
 from loyalty.models import (
     EntryKind,
     LedgerEntry,
@@ -140,7 +140,7 @@ def _pay_debt(account: LoyaltyAccount, lot: PointsLot) -> None:
         account.debt -= paid
 
 
-def credit_write(
+def credit_rows(
     *,
     account: LoyaltyAccount,
     kind: str,
@@ -157,9 +157,11 @@ def credit_write(
     source_type: str = "",
     source_id: str = "",
     now: datetime.datetime | None = None,
-) -> LedgerEntry:
-    """Write a credit for the locked `account`: one entry and, for positive points, one lot,
-    pending until `available_at` (None: available at once). Saves the account."""
+) -> tuple[LedgerEntry, PointsLot | None]:
+    """A credit for the locked `account`, in memory: one entry and, for positive points, one
+    lot, pending until `available_at` (None: available at once), with the account's balances
+    moved. Nothing is written: `credit_write` writes it, or `credit_rows_write` with a row that
+    comes first (a purchase and its earn entry in one statement)."""
     now = now or timezone.now()
     entry = LedgerEntry(
         member_id=account.member_id,
@@ -196,12 +198,33 @@ def credit_write(
             account.pending += lot.remaining
     if kind in LIFETIME_KINDS:
         account.lifetime += points
-    if lot is None:
-        row_insert(entry)
-        _account_save(account)
-    else:
-        # The entry, its lot and the balance in one round trip (config.rows).
-        rows_insert_linked(entry, lot, link="entry", update=account, update_fields=_BALANCES)
+    return entry, lot
+
+
+def credit_rows_write(
+    account: LoyaltyAccount,
+    rows: list,
+    *,
+    unless_conflict_on: str | None = None,
+    select: tuple[str, list] | None = None,
+) -> tuple[bool, object]:
+    """Insert `rows` (a credit's entry and lot, possibly after the row they belong to) and save
+    the account's balances: on PostgreSQL one round trip (config.rows.rows_insert_chain, whose
+    `unless_conflict_on` and `select` these are). Returns (written, selected)."""
+    return rows_insert_chain(
+        [row for row in rows if row is not None],
+        unless_conflict_on=unless_conflict_on,
+        update=account,
+        update_fields=_BALANCES,
+        select=select,
+    )
+
+
+def credit_write(*, account: LoyaltyAccount, **credit) -> LedgerEntry:
+    """Write a credit for the locked `account` (see `credit_rows` for the arguments): its entry,
+    its lot and the account's balances. Saves the account."""
+    entry, lot = credit_rows(account=account, **credit)
+    credit_rows_write(account, [entry, lot])
     return entry
 
 

@@ -15,24 +15,34 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from config.rows import row_insert
+from config.rows import row_get, rows_get
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, ProgramVersion, Purchase, Refund
 from loyalty.models.ledger import Channel
 from loyalty.money import money_quantize
 from loyalty.program_file import ProgramDefinition
 from loyalty.scoring import Item, Score, score_purchase
-from loyalty.selectors.program import program_version_at
+from loyalty.selectors.program import VERSION_AT_SQL, program_version_at, program_version_of
 from loyalty.services.ledger import (
     LedgerError,
     account_lock,
-    credit_write,
+    credit_rows,
+    credit_rows_write,
     debit_write,
     lot_expires_at,
 )
-from loyalty.services.tiers import tier_at, tier_holds_at, tier_upgrade_check
+from loyalty.services.tiers import (
+    qualifying_part,
+    qualifying_total_query,
+    qualifying_total_value,
+    tier_at,
+    tier_can_rise,
+    tier_holds_at,
+    tier_upgrade_check,
+)
+from members.models import Member
 
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
 
@@ -70,6 +80,13 @@ class InvalidPurchase(LedgerError):
         self.field = field
         self.errors = {field: [message]}
         super().__init__(f"{field}: {message}")
+
+
+class MemberNotFound(LedgerError):
+    code = "member_not_found"
+
+    def __init__(self):
+        super().__init__("No member has this member number.")
 
 
 class RefundExceedsPurchase(LedgerError):
@@ -162,19 +179,28 @@ class PurchaseInput:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _purchase_input(
-    *, member, external_id, amount, currency, purchased_at, channel, items
-) -> PurchaseInput:
-    """Validate everything before anything is written."""
-    if not external_id or not str(external_id).strip():
-        raise InvalidPurchase("external_id", "is required")
+_CHANNELS = frozenset(Channel.values)
+
+
+def _purchased_at_check(purchased_at: datetime.datetime) -> None:
     if timezone.is_naive(purchased_at):
         raise InvalidPurchase("purchased_at", "needs a time zone offset")
+
+
+def _purchase_input(
+    *, member, external_id, amount, currency, purchased_at, channel, items, version=None
+) -> PurchaseInput:
+    """Validate everything before anything is written. `version` is the one in force at
+    `purchased_at` when the caller has read it already."""
+    if not external_id or not str(external_id).strip():
+        raise InvalidPurchase("external_id", "is required")
+    _purchased_at_check(purchased_at)
     if purchased_at > timezone.now() + FUTURE_TOLERANCE:
         raise PurchasedAtInFuture()
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise InvalidPurchase("channel", f"must be one of {', '.join(Channel.values)}")
-    version = program_version_at(at=purchased_at)
+    if version is None:
+        version = program_version_at(at=purchased_at)
     program = version.definition
     if currency != program.currency:
         raise CurrencyMismatch(currency=currency, expected=program.currency)
@@ -257,9 +283,47 @@ def _replay(data: PurchaseInput, existing: Purchase) -> tuple[Purchase, bool]:
     return existing, False
 
 
+# The purchase's first statement: the member's account locked (lock order: account, then
+# purchase, then lots), the member, and the version in force (VERSION_AT_SQL's parameter first).
+_LOCK_FROM = (
+    "loyalty_loyaltyaccount a JOIN members_member m ON m.id = a.member_id"
+    f" LEFT JOIN ({VERSION_AT_SQL}) v ON true"
+)
+
+
+def _purchase_lock(
+    *, member, member_number: str | None, at: datetime.datetime
+) -> tuple[LoyaltyAccount, Member, ProgramVersion]:
+    """Lock the account of `member` (or of the member with `member_number`) and read the version
+    in force at `at`, in one statement: the API's hot path. A member whose account does not
+    exist yet takes the long way (account_lock creates it)."""
+    if member is not None:
+        where, key = "a.member_id = %s", member.pk
+    else:
+        where, key = "m.member_number = %s", member_number.strip()
+    found = rows_get(
+        [(LoyaltyAccount, "a"), (Member, "m")],
+        _LOCK_FROM,
+        where,
+        [connection.ops.adapt_datetimefield_value(at), key],
+        extra=["v.id", "v.created_at"],
+        for_update_of="a",
+    )
+    if found is None:
+        if member is None:
+            member = row_get(Member, "member_number = %s", [key])
+            if member is None:
+                raise MemberNotFound()
+        account = account_lock(member=member)
+        return account, member, program_version_at(at=at)
+    (account, found_member), version_row = found
+    return account, member or found_member, program_version_of(*version_row)
+
+
 def purchase_record(
     *,
-    member,
+    member=None,
+    member_number: str | None = None,
     external_id: str,
     amount,
     currency: str,
@@ -273,19 +337,28 @@ def purchase_record(
     months after it. Returns (purchase, created). The same external_id with the same body returns
     the first purchase and credits nothing (created False); with another body, raises
     DuplicateExternalId. Then upgrades the tier at once if the purchase crossed a threshold (the
-    purchase itself is scored at the tier before it)."""
-    data = _purchase_input(
-        member=member,
-        external_id=external_id,
-        amount=amount,
-        currency=currency,
-        purchased_at=purchased_at,
-        channel=channel,
-        items=items,
-    )
+    purchase itself is scored at the tier before it).
+
+    The member is `member`, or the one with `member_number` (MemberNotFound if none): the API
+    gives the number, so finding the member costs no statement of its own."""
+    if (member is None) == (member_number is None):
+        raise TypeError("purchase_record needs member or member_number")
+    _purchased_at_check(purchased_at)
     now = timezone.now()
     with transaction.atomic():
-        account = account_lock(member=member)  # lock order: account, then purchase, then lots
+        account, member, version = _purchase_lock(
+            member=member, member_number=member_number, at=purchased_at
+        )
+        data = _purchase_input(
+            member=member,
+            external_id=external_id,
+            amount=amount,
+            currency=currency,
+            purchased_at=purchased_at,
+            channel=channel,
+            items=items,
+            version=version,
+        )
         tier_code = _tier_when_purchased(account, data)
         score = _score(data, tier_code=tier_code)
         purchase = Purchase(
@@ -304,15 +377,11 @@ def purchase_record(
             fingerprint=data.fingerprint(),
             created_at=now,
         )
-        # The unique index on external_id decides between posts of one purchase: a later one
-        # (or one waiting for the first's commit) inserts nothing and replays the first's answer.
-        if not row_insert(purchase, unless_conflict_on="external_id"):
-            return _replay(data, Purchase.objects.get(external_id=data.external_id))
         pending_days = data.program.pending_days
         available_at = (
             purchased_at + datetime.timedelta(days=pending_days) if pending_days else None
         )
-        credit_write(
+        entry, lot = credit_rows(
             account=account,
             kind=EntryKind.EARN,
             points=score.points,
@@ -327,8 +396,26 @@ def purchase_record(
             now=now,
         )
         # As of the purchase: imported history upgrades when it would have; a purchase a few
-        # minutes ahead of our clock still counts.
-        tier_upgrade_check(account=account, at=purchased_at, program=data.program)
+        # minutes ahead of our clock still counts. The total before this purchase comes with
+        # the write (one round trip for the purchase, its entry, its lot, the balances and it).
+        rising = tier_can_rise(data.program, account.tier_code)
+        total_query = (
+            qualifying_total_query(member=account.member_id, program=data.program, at=purchased_at)
+            if rising
+            else None
+        )
+        # The unique index on external_id decides between posts of one purchase: a later one
+        # (or one waiting for the first's commit) writes nothing and replays the first's answer.
+        written, total_before = credit_rows_write(
+            account, [purchase, entry, lot], unless_conflict_on="external_id", select=total_query
+        )
+        if not written:
+            return _replay(data, Purchase.objects.get(external_id=data.external_id))
+        if rising:
+            total = qualifying_total_value(data.program, total_before) + qualifying_part(
+                data.program, purchase, purchased_at
+            )
+            tier_upgrade_check(account=account, at=purchased_at, program=data.program, total=total)
     # What purchase_status would read back from the lot credit_write just made (none for 0).
     lot_available_at = (available_at or now) if score.points > 0 else purchase.created_at
     purchase._availability = (lot_available_at <= now, lot_available_at)

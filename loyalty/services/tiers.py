@@ -52,21 +52,42 @@ def tier_at(*, member, at: datetime.datetime, program: ProgramDefinition) -> str
 def qualifying_total(*, member, program: ProgramDefinition, at: datetime.datetime) -> Decimal:
     """Spend (net of refunds) or purchase points in the qualification window ending at `at`.
     `member` is a Member or its pk."""
+    with connection.cursor() as cursor:
+        cursor.execute(*qualifying_total_query(member=member, program=program, at=at))
+        (total,) = cursor.fetchone()
+    return qualifying_total_value(program, total)
+
+
+def qualifying_total_query(
+    *, member, program: ProgramDefinition, at: datetime.datetime
+) -> tuple[str, list]:
+    """The SQL and parameters of `qualifying_total`, for a caller that asks it within another
+    statement (a purchase's write); `qualifying_total_value` reads its answer."""
     start = qualification_window_start(program, at)
-    points = program.qualification_metric == "points"
+    adapt = connection.ops.adapt_datetimefield_value
     # Hand-written: every purchase asks it, and the ORM's aggregate cost 0.5 ms of CPU per
     # purchase in bench/earn.py. The (member, purchased_at) index answers it.
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _POINTS_TOTAL_SQL if points else _SPEND_TOTAL_SQL,
-            [getattr(member, "pk", member), adapt(start), adapt(at)],
-        )
-        (total,) = cursor.fetchone()
+    sql = _POINTS_TOTAL_SQL if program.qualification_metric == "points" else _SPEND_TOTAL_SQL
+    return sql, [getattr(member, "pk", member), adapt(start), adapt(at)]
+
+
+def qualifying_total_value(program: ProgramDefinition, total) -> Decimal:
     if total is None:
         return Decimal(0)
     # PostgreSQL sums numeric exactly; SQLite may answer a float, rounded here to the currency.
-    return Decimal(int(total)) if points else money_quantize(Decimal(str(total)), program.currency)
+    if program.qualification_metric == "points":
+        return Decimal(int(total))
+    return money_quantize(Decimal(str(total)), program.currency)
+
+
+def qualifying_part(program: ProgramDefinition, purchase, at: datetime.datetime) -> Decimal:
+    """What `purchase` adds to the qualifying total of the window ending at `at`."""
+    start = qualification_window_start(program, at)
+    if not start < purchase.purchased_at <= at:
+        return Decimal(0)
+    if program.qualification_metric == "points":
+        return Decimal(purchase.points)
+    return purchase.amount - purchase.refunded_amount
 
 
 _TOTAL_SQL = (
@@ -155,11 +176,15 @@ def _change_write(
 
 
 def tier_upgrade_check(
-    *, account: LoyaltyAccount, at: datetime.datetime, program: ProgramDefinition | None = None
+    *,
+    account: LoyaltyAccount,
+    at: datetime.datetime,
+    program: ProgramDefinition | None = None,
+    total: Decimal | None = None,
 ) -> TierChange | None:
     """Upgrade the locked `account` at once if its qualifying total at `at` reaches a higher tier;
-    never downgrades. `program` is the one in force at `at` when the caller has it already. The
-    upgrade notice is queued to run after commit."""
+    never downgrades. `program` is the one in force at `at` and `total` the qualifying total at
+    `at`, when the caller has them already. The upgrade notice is queued to run after commit."""
     if program is None:
         try:
             program = program_version_at(at=at).definition
@@ -167,7 +192,8 @@ def tier_upgrade_check(
             return None
     if not tier_can_rise(program, account.tier_code):
         return None
-    total = qualifying_total(member=account.member_id, program=program, at=at)
+    if total is None:
+        total = qualifying_total(member=account.member_id, program=program, at=at)
     target = tier_upgrade_target(program, account.tier_code, total)
     if target is None:
         return None

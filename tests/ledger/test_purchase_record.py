@@ -4,17 +4,18 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from loyalty.models import EntryKind, LedgerEntry, PointsLot, Purchase
+from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase
 from loyalty.services.purchases import (
     CurrencyMismatch,
     DuplicateExternalId,
     InvalidPurchase,
+    MemberNotFound,
     PurchasedAtInFuture,
     purchase_preview,
     purchase_record,
     purchase_status,
 )
-from tests.factories.ledger import program_version_create
+from tests.factories.ledger import MemberFactory, program_version_create, purchase_body
 from tests.ledger.conftest import assert_consistent, balances, record, snapshot
 
 WINE = {"sku": "VINO", "category": "wine", "quantity": 2, "unit_price": "12.50"}
@@ -215,3 +216,54 @@ def test_backdated_purchase_past_its_window_is_available(member, now):
 
     assert purchase_status(purchase)["status"] == "available"
     assert balances(member)["available"] == 30
+
+
+def test_purchase_by_member_number_is_the_purchase_by_member(member, other_member, now):
+    record(member, external_id="till-1", amount=Decimal("10.00"))  # both have an account now
+    record(other_member, external_id="till-2", amount=Decimal("10.00"))
+    body = purchase_body(purchased_at=timezone.now()) | {"amount": Decimal("54.90")}
+
+    by_member, _ = purchase_record(member=member, **body | {"external_id": "till-3"})
+    by_number, created = purchase_record(
+        member_number=f" {other_member.member_number} ", **body | {"external_id": "till-4"}
+    )
+
+    assert created
+    assert by_number.member_id == other_member.pk
+    assert by_number.member.member_number == other_member.member_number
+    assert (by_number.points, by_number.breakdown) == (by_member.points, by_member.breakdown)
+    assert by_number.program_version_id == by_member.program_version_id
+    assert balances(other_member) == balances(member)
+    assert_consistent(other_member)
+
+
+def test_first_purchase_by_member_number_creates_the_account(program, now):
+    member = MemberFactory()
+    assert not LoyaltyAccount.objects.filter(member=member).exists()
+
+    purchase, created = purchase_record(
+        member_number=member.member_number, **purchase_body(purchased_at=timezone.now())
+    )
+
+    assert created
+    assert purchase.member_id == member.pk
+    assert balances(member)["pending"] == purchase.points > 0
+    assert_consistent(member)
+
+
+def test_unknown_member_number_is_refused_and_writes_nothing(member, now):
+    record(member)
+    before = (Purchase.objects.count(), LedgerEntry.objects.count())
+
+    with pytest.raises(MemberNotFound):
+        purchase_record(member_number="4000000000000", **purchase_body(purchased_at=now))
+
+    assert (Purchase.objects.count(), LedgerEntry.objects.count()) == before
+
+
+@pytest.mark.parametrize("who", [{}, {"both": True}])
+def test_purchase_needs_exactly_one_way_to_name_the_member(member, now, who):
+    if who:
+        who = {"member": member, "member_number": member.member_number}
+    with pytest.raises(TypeError):
+        purchase_record(**who, **purchase_body(purchased_at=now))

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from config.rows import row_get, row_insert, row_update, rows_insert_linked
+from config.rows import row_get, row_insert, row_update, rows_get, rows_insert_chain
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase
 from tests.ledger.conftest import record
 
@@ -126,44 +126,130 @@ def test_row_get_reads_what_the_orm_reads(member, now):
     assert row_get(LoyaltyAccount, "member_id = %s", [10**9]) is None
 
 
-@pytest.mark.parametrize("vendor", ["postgresql", "other"])
-def test_rows_insert_linked_writes_parent_child_and_update(member, now, monkeypatch, vendor):
-    # PostgreSQL: one statement; any other database: one statement each. Both must agree.
-    if vendor == "other":
-        monkeypatch.setattr(connection, "vendor", "sqlite")
-    purchase, _ = record(member, amount=Decimal("20.00"))
-    account = LoyaltyAccount.objects.get(member=member)
+def _chain(member, now, *, external_id="till-20"):
+    """A purchase, its earn entry and its lot, none saved, linked as purchase_record links them."""
+    template, _ = record(member, external_id=f"{external_id}-template", amount=Decimal("20.00"))
+    purchase = Purchase.objects.get(pk=template.pk)
+    purchase.pk = None
+    purchase._state.adding = True
+    purchase.external_id = external_id
     entry = _entry(member, purchase, points=7)
     lot = PointsLot(
         member_id=member.pk,
         entry=entry,
+        purchase=purchase,
         points=7,
         remaining=7,
         available_at=now,
         is_matured=True,
         earned_at=now,
     )
+    return purchase, entry, lot
+
+
+SPENT = ("SELECT SUM(amount) FROM loyalty_purchase WHERE member_id = %s", None)
+
+
+@pytest.fixture(params=["postgresql", "other"])
+def vendor(request, monkeypatch):
+    # PostgreSQL: one statement; any other database: one statement each. Both must agree.
+    if request.param == "other":
+        monkeypatch.setattr(connection, "vendor", "sqlite")
+    return request.param
+
+
+def test_rows_insert_chain_links_the_rows_and_updates(member, now, vendor):
+    purchase, entry, lot = _chain(member, now)
+    account = LoyaltyAccount.objects.get(member=member)
+    available = account.available
     account.available += 7
 
-    rows_insert_linked(entry, lot, link="entry", update=account, update_fields=("available",))
-
-    assert entry.pk is not None
-    assert lot.pk is not None
-    stored = PointsLot.objects.get(pk=lot.pk)
-    assert stored.entry_id == entry.pk
-    assert (stored.points, stored.remaining, stored.is_matured) == (7, 7, True)
-    assert LedgerEntry.objects.get(pk=entry.pk).points == 7
-    assert LoyaltyAccount.objects.get(pk=account.pk).available == 7
-
-
-def test_rows_insert_linked_fails_loudly_without_the_row_to_update(member, now):
-    purchase, _ = record(member)
-    account = LoyaltyAccount.objects.get(member=member)
-    account.pk = 10**9
-    entry = _entry(member, purchase, points=1)
-    lot = PointsLot(
-        member_id=member.pk, entry=entry, points=1, remaining=1, available_at=now, earned_at=now
+    written, spent_before = rows_insert_chain(
+        [purchase, entry, lot],
+        update=account,
+        update_fields=("available",),
+        select=(SPENT[0], [member.pk]),
     )
 
+    assert written is True
+    assert None not in (purchase.pk, entry.pk, lot.pk)
+    assert (entry.purchase_id, lot.entry_id, lot.purchase_id) == (
+        purchase.pk,
+        entry.pk,
+        purchase.pk,
+    )
+    stored = PointsLot.objects.get(pk=lot.pk)
+    assert (stored.entry_id, stored.purchase_id) == (entry.pk, purchase.pk)
+    assert (stored.points, stored.remaining, stored.is_matured) == (7, 7, True)
+    assert LedgerEntry.objects.get(pk=entry.pk).purchase_id == purchase.pk
+    assert Purchase.objects.get(pk=purchase.pk).external_id == "till-20"
+    assert LoyaltyAccount.objects.get(pk=account.pk).available == available + 7
+    # `select` answers as the database stood before the writes: the template purchase only.
+    assert spent_before == Decimal("20.00")
+
+
+def test_rows_insert_chain_writes_nothing_on_a_conflict(member, now, vendor):
+    purchase, entry, lot = _chain(member, now, external_id="till-21")
+    record(member, external_id="till-21", amount=Decimal("5.00"))
+    account = LoyaltyAccount.objects.get(member=member)
+    before = (LedgerEntry.objects.count(), PointsLot.objects.count(), account.available)
+    account.available += 7
+
+    with transaction.atomic():
+        written, _ = rows_insert_chain(
+            [purchase, entry, lot],
+            unless_conflict_on="external_id",
+            update=account,
+            update_fields=("available",),
+        )
+        # Nothing aborted the transaction: it can still read.
+        assert Purchase.objects.filter(external_id="till-21").count() == 1
+
+    assert written is False
+    assert (purchase.pk, entry.pk, lot.pk) == (None, None, None)
+    after = (
+        LedgerEntry.objects.count(),
+        PointsLot.objects.count(),
+        LoyaltyAccount.objects.get(pk=account.pk).available,
+    )
+    assert after == before
+    assert Purchase.objects.get(external_id="till-21").amount == Decimal("5.00")
+
+
+def test_rows_insert_chain_fails_loudly_without_the_row_to_update(member, now):
+    record(member)
+    account = LoyaltyAccount.objects.get(member=member)
+    account.pk = 10**9
+    _purchase, entry, lot = _chain(member, now)
+
     with pytest.raises(RuntimeError, match="was not updated"), transaction.atomic():
-        rows_insert_linked(entry, lot, link="entry", update=account, update_fields=("pending",))
+        rows_insert_chain([entry, lot], update=account, update_fields=("pending",))
+
+
+def test_rows_get_reads_a_join_and_extra_values_as_the_orm_does(member, now):
+    purchase, _ = record(member, amount=Decimal("54.90"))
+    account_by_orm = LoyaltyAccount.objects.get(member=member)
+    sources = [(LoyaltyAccount, "a"), (Purchase, "p")]
+    joined = "loyalty_loyaltyaccount a JOIN loyalty_purchase p ON p.member_id = a.member_id"
+
+    with transaction.atomic():
+        (account, stored), extra = rows_get(
+            sources,
+            joined,
+            "p.external_id = %s",
+            [purchase.external_id],
+            extra=["p.amount * 2"],
+            for_update_of="a",
+        )
+        missing = rows_get(sources, joined, "p.external_id = %s", ["none"], for_update_of="a")
+
+    names = [field.attname for field in LoyaltyAccount._meta.concrete_fields]
+    assert [getattr(account, n) for n in names] == [getattr(account_by_orm, n) for n in names]
+    assert (stored.pk, stored.amount, stored.items) == (
+        purchase.pk,
+        purchase.amount,
+        purchase.items,
+    )
+    assert stored.breakdown == purchase.breakdown  # JSON decoded
+    assert extra[0] == Decimal("109.80")
+    assert missing is None

@@ -21,9 +21,33 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
+from django.conf import settings
 from django.db import connection, models
 
 _Converters = list[tuple[int, models.expressions.Col, list[Callable]]]
+
+
+def _cursor():
+    """A cursor for the statements built here. On PostgreSQL (psycopg 3) they bind their
+    parameters on the server and are prepared: each is parsed and planned once per connection,
+    not on every request (planning was 0.2-0.3 ms of PostgreSQL's CPU for a purchase's lock
+    and write). Django's cursor wrapper is kept, so errors, query logging and execute wrappers
+    behave as for any query. settings.DB_PREPARED_STATEMENTS turns it off."""
+    if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
+        return connection.cursor()
+    connection.ensure_connection()
+    return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
+
+
+@functools.cache
+def _prepared_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparedCursor
 
 
 @functools.cache
@@ -100,7 +124,7 @@ def rows_get(
     ends. One statement, built once per call site; values converted as the ORM converts them."""
     sources = tuple(sources)
     sql = _select_statement(sources, from_, where, tuple(extra), for_update_of)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -154,7 +178,7 @@ def row_insert(obj: models.Model, *, unless_conflict_on: str | None = None) -> b
     between simultaneous inserts, no savepoint needed."""
     sql, fields = _insert_statement(type(obj), unless_conflict_on)
     params = _prepared(obj, fields, add=True)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -181,7 +205,7 @@ def row_update(obj: models.Model, *, fields: Sequence[str]) -> None:
     """UPDATE `fields` of the saved `obj` (auto_now fields are stamped, as `save()` would)."""
     sql, model_fields = _update_statement(type(obj), tuple(fields))
     params = _prepared(obj, model_fields, add=False)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, [*params, obj.pk])
         if cursor.rowcount != 1:
             raise RuntimeError(f"{obj._meta.label} {obj.pk} was not updated")
@@ -292,7 +316,7 @@ def rows_insert_chain(
         params += [*_prepared(update, model_update_fields, add=False), update.pk]
     if select is not None:
         params += list(select[1])
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         result = cursor.fetchone()
     pks = result[: len(rows)]

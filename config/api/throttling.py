@@ -59,7 +59,7 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         if client is not None and hasattr(client, "get_client"):
             redis = _redis_for(client)
             full_key = self.cache.make_and_validate_key(window_key)
-            pipe = redis.pipeline()
+            pipe = redis.pipeline(transaction=False)  # INCR and EXPIRE are each atomic
             pipe.incr(full_key)
             pipe.expire(full_key, self.duration + 1)
             count, _ = pipe.execute()

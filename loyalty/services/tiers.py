@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from config.rows import rows_insert_chain
 from loyalty.models import LoyaltyAccount, TierChange
 from loyalty.models.ledger import TierChangeReason
 from loyalty.money import money_quantize
@@ -160,7 +161,7 @@ def _change_write(
     total: Decimal,
     at: datetime.datetime,
 ) -> TierChange:
-    change = TierChange.objects.create(
+    change = TierChange(
         member_id=account.member_id,
         from_code=account.tier_code,
         to_code=to.code,
@@ -171,7 +172,13 @@ def _change_write(
     account.tier_code = to.code
     account.tier_since = at
     account.tier_review_on = tier_review_on(program, to.code, at)
-    account.save(update_fields=["tier_code", "tier_since", "tier_review_on", "updated_at"])
+    # The change and the account in one round trip (config.rows): an upgrade happens during a
+    # purchase, on the API's hot path.
+    rows_insert_chain(
+        [change],
+        update=account,
+        update_fields=("tier_code", "tier_since", "tier_review_on", "updated_at"),
+    )
     return change
 
 

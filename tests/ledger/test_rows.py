@@ -253,3 +253,27 @@ def test_rows_get_reads_a_join_and_extra_values_as_the_orm_does(member, now):
     assert stored.breakdown == purchase.breakdown  # JSON decoded
     assert extra[0] == Decimal("109.80")
     assert missing is None
+
+
+def _prepared_here(fragment: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            [f"%{fragment}%"],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_hot_statements_are_prepared_on_postgresql_unless_turned_off(
+    member, now, settings, prepared
+):
+    settings.DB_PREPARED_STATEMENTS = prepared
+    record(member, amount=Decimal("54.90"))
+    # A statement no other test runs (the connection and its prepared statements outlive tests).
+    where = f"member_id = %s /* prepared test {prepared} */"
+    first = row_get(LoyaltyAccount, where, [member.pk])
+    again = row_get(LoyaltyAccount, where, [member.pk])
+
+    assert first.pk == again.pk == LoyaltyAccount.objects.get(member=member).pk
+    assert _prepared_here(f"prepared test {prepared}") == (1 if prepared else 0)

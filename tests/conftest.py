@@ -23,6 +23,16 @@ def _fresh_program_snapshots():
     program_caches_clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_api_key_memory():
+    # API key rows are remembered per process (config.api.keycache); each test starts afresh.
+    from config.api.keycache import api_keys_forget
+
+    api_keys_forget()
+    yield
+    api_keys_forget()
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.api.keycache import api_key_changed
+
 
 class Scope(models.TextChoices):
     """What an API key may do. Views name the scopes they need (see permissions.py)."""
@@ -66,6 +68,10 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        api_key_changed(self)  # web processes remember key rows between requests
 
     @property
     def is_active(self) -> bool:

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.api.keycache import api_key_changed
 from config.api.keys import generate_key
 from config.api.models import ApiKey, Scope, validate_scopes
 
@@ -50,6 +51,7 @@ def api_key_revoke(*, api_key: ApiKey, at: datetime | None = None) -> ApiKey:
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
         revoked_at=at or timezone.now()
     )
+    api_key_changed(api_key)  # an update() sends no save(): every process must read it again
     api_key.refresh_from_db(fields=["revoked_at"])
     return api_key
 

@@ -1,5 +1,4 @@
 import time
-import weakref
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
@@ -7,6 +6,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.api.models import ApiKey
+from config.redis import cache_key, shared_redis
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
@@ -55,10 +55,9 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         pipeline) with one client kept per cache connection, rather than the cache API's
         add-then-incr, which builds a client per call: that was a millisecond of every API
         request in bench/earn.py's profile."""
-        client = getattr(self.cache, "_cache", None)
-        if client is not None and hasattr(client, "get_client"):
-            redis = _redis_for(client)
-            full_key = self.cache.make_and_validate_key(window_key)
+        redis = shared_redis() if self.cache is cache else None
+        if redis is not None:
+            full_key = cache_key(window_key)
             pipe = redis.pipeline(transaction=False)  # INCR and EXPIRE are each atomic
             pipe.incr(full_key)
             pipe.expire(full_key, self.duration + 1)
@@ -73,15 +72,3 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
     def wait(self):
         return max(self._window_ends_at - self._now, 1)
-
-
-# Django's Redis cache builds a client object (over its shared connection pool) on every call;
-# the throttle keeps one per cache connection (a Redis client is safe to share between threads).
-_redis_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _redis_for(cache_client):
-    redis = _redis_clients.get(cache_client)
-    if redis is None:
-        redis = _redis_clients[cache_client] = cache_client.get_client(write=True)
-    return redis

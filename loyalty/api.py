@@ -1,7 +1,10 @@
 """The loyalty endpoints of API.md: program, purchases, refunds, preview."""
 
+import datetime
+import re
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -115,6 +118,103 @@ class PurchaseInput(serializers.Serializer):
     items = ItemInput(many=True, required=False, default=list)
 
 
+# --- PurchaseInput without DRF's fields, for the plainly valid body a till sends ----------------
+# DRF's field machinery (run_validation, validators, error collection for each of 11 fields) was
+# the largest piece of the request's own Python in bench/earn.py after the SQL. This accepts only
+# the plain shape (strings as sent, no padding, no exotic numbers) and answers exactly what
+# PurchaseInput would; anything else goes to PurchaseInput itself (SharedSerializer), so every
+# error still comes from the serializer. tests/api/test_shared_serializer.py holds it to that.
+
+_PURCHASE_KEYS = frozenset(PurchaseInput._declared_fields)
+_PURCHASE_REQUIRED = _PURCHASE_KEYS - {"items"}
+_ITEM_KEYS = frozenset(ItemInput._declared_fields)
+_MONEY = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,2})?")  # max_digits 12, decimal_places 2
+_QUANTITY = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,3})?")  # max_digits 12, decimal_places 3
+_CENTS = Decimal("0.01")
+_THOUSANDTHS = Decimal("0.001")
+_CHANNELS = frozenset(Channel.values)
+
+
+def _plain_text(value, max_length: int, *, blank: bool = False) -> str | None:
+    if type(value) is not str or len(value) > max_length or (not value and not blank):
+        return None
+    if value != value.strip() or not value.isprintable():
+        return None
+    return value
+
+
+def _plain_money(value) -> Decimal | None:
+    if type(value) is not str or not _MONEY.fullmatch(value):
+        return None
+    return Decimal(value).quantize(_CENTS)
+
+
+def _plain_quantity(value) -> Decimal | None:
+    whole = type(value) is int and 0 < value < 10**9
+    if not (whole or (type(value) is str and _QUANTITY.fullmatch(value))):
+        return None
+    quantity = Decimal(value).quantize(_THOUSANDTHS)
+    return quantity if quantity >= _THOUSANDTHS else None
+
+
+def _plain_time(value) -> datetime.datetime | None:
+    if type(value) is not str:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:  # well formed but no such time (month 13)
+        return None
+
+
+def _plain_item(item) -> dict | None:
+    if type(item) is not dict or not item.keys() <= _ITEM_KEYS:
+        return None
+    sku = _plain_text(item.get("sku", ""), 100, blank=True)
+    category = _plain_text(item.get("category", ""), 100, blank=True)
+    quantity = _plain_quantity(item.get("quantity"))
+    unit_price = _plain_money(item.get("unit_price"))
+    if sku is None or category is None or quantity is None or unit_price is None:
+        return None
+    return {"sku": sku, "category": category, "quantity": quantity, "unit_price": unit_price}
+
+
+def purchase_input_plain(data) -> dict | None:
+    """PurchaseInput's validated data for a plainly valid body; None for anything else."""
+    if type(data) is not dict or not _PURCHASE_REQUIRED <= data.keys() <= _PURCHASE_KEYS:
+        return None
+    external_id = _plain_text(data["external_id"], 100)
+    member_number = _plain_text(data["member_number"], 13)
+    amount = _plain_money(data["amount"])
+    currency = _plain_text(data["currency"], 3)
+    channel = data["channel"]
+    parsed = _plain_time(data["purchased_at"])
+    if (
+        None in (external_id, member_number, amount, currency, parsed)
+        or len(currency) != 3
+        or parsed.tzinfo is None
+        or type(channel) is not str
+        or channel not in _CHANNELS
+    ):
+        return None
+    raw_items = data.get("items", [])
+    items = [_plain_item(item) for item in raw_items] if type(raw_items) is list else [None]
+    if None in items:
+        return None
+    try:
+        purchased_at = parsed.astimezone(timezone.get_current_timezone())
+    except OverflowError:
+        return None
+    return {
+        "external_id": external_id,
+        "member_number": member_number,
+        "amount": amount,
+        "currency": currency,
+        "purchased_at": purchased_at,
+        "channel": channel,
+        "items": items,
+    }
+
+
 class PreviewInput(PurchaseInput):
     external_id = serializers.CharField(max_length=100, required=False, default="preview")
 
@@ -163,7 +263,7 @@ def _purchase_body(purchase) -> dict:
 
 
 # The purchase endpoint is the hottest path of the API (every till posts every sale).
-_purchase_input = SharedSerializer(PurchaseInput)
+_purchase_input = SharedSerializer(PurchaseInput, plain=purchase_input_plain)
 _purchase_output = SharedSerializer(PurchaseOutput)
 
 

@@ -14,6 +14,7 @@ the purchase endpoint's are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rest_framework import serializers
@@ -21,10 +22,21 @@ from rest_framework import serializers
 
 class SharedSerializer:
     """``validate(data)`` is ``validated_data`` after ``is_valid(raise_exception=True)``: the same
-    values, or the same ValidationError; ``represent(obj)`` is ``.data``."""
+    values, or the same ValidationError; ``represent(obj)`` is ``.data``.
 
-    def __init__(self, serializer_class: type[serializers.Serializer]):
+    ``plain``, when given, validates a body first without DRF's fields: it returns the validated
+    data for a body that is plainly valid and None for anything else, which the serializer then
+    decides (with its own errors). It must never accept what the serializer refuses nor answer
+    other values: test it against the serializer (tests/api/test_shared_serializer.py)."""
+
+    def __init__(
+        self,
+        serializer_class: type[serializers.Serializer],
+        *,
+        plain: Callable[[Any], dict[str, Any] | None] | None = None,
+    ):
         self.serializer_class = serializer_class
+        self.plain = plain
         self._instance: serializers.Serializer | None = None
 
     @property
@@ -35,6 +47,10 @@ class SharedSerializer:
         return self._instance
 
     def validate(self, data: Any) -> dict[str, Any]:
+        if self.plain is not None:
+            validated = self.plain(data)
+            if validated is not None:
+                return validated
         try:
             return self.instance.run_validation(data)
         except serializers.ValidationError:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rest_framework import serializers
 
 from config.api.serializers import SharedSerializer
-from loyalty.api import PurchaseInput, PurchaseOutput
+from loyalty.api import PurchaseInput, PurchaseOutput, purchase_input_plain
 
 
 def per_request(serializer_class, data):
@@ -170,3 +170,124 @@ def test_represent_matches_data(status):
         "breakdown": [{"part": "base", "points": "54.9"}],
     }
     assert SharedSerializer(PurchaseOutput).represent(body) == PurchaseOutput(body).data
+
+
+# --- purchase_input_plain: the body a till sends, without DRF's fields --------------------------
+
+
+def canonical(value):
+    """Values as the rest of the request sees them: Decimal('54.90') is not Decimal('54.9') (the
+    purchase's fingerprint is made of their text), nor is a time in another zone the same."""
+    if isinstance(value, dict):
+        return {key: canonical(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [canonical(item) for item in value]
+    return (type(value).__name__, str(value), repr(getattr(value, "tzinfo", None)))
+
+
+def assert_plain_agrees(data):
+    plain = purchase_input_plain(data)
+    if plain is None:
+        return False
+    outcome, validated = per_request(PurchaseInput, data)
+    assert outcome == "ok", validated
+    assert canonical(plain) == canonical(dict(validated))
+    return True
+
+
+PLAIN = [
+    VALID,
+    {**VALID, "items": []},
+    {key: value for key, value in VALID.items() if key != "items"},
+    {**VALID, "amount": "54.9"},
+    {**VALID, "amount": "0"},
+    {**VALID, "amount": "9999999999.99"},
+    {**VALID, "purchased_at": "2026-12-08T10:05:00Z"},
+    {**VALID, "purchased_at": "2026-12-08T10:05:00.123456-03:30"},
+    {**VALID, "channel": "online"},
+    {**VALID, "external_id": "a" * 100, "member_number": "1" * 13},
+    {**VALID, "items": [{"quantity": "1.5", "unit_price": "3"}]},
+    {**VALID, "items": [{"sku": "", "category": "", "quantity": 1, "unit_price": "0"}]},
+    {**VALID, "items": [{"sku": "ÑAND Ú", "quantity": "0.001", "unit_price": "0.5"}]},
+]
+
+
+@pytest.mark.parametrize("data", PLAIN)
+def test_plain_takes_a_tills_body_and_answers_what_the_serializer_answers(data):
+    assert assert_plain_agrees(data) is True
+
+
+@pytest.mark.parametrize("data", CASES)
+def test_plain_never_answers_otherwise_than_the_serializer(data):
+    assert_plain_agrees(data)
+
+
+_digits = st.text("0123456789", min_size=1, max_size=12)
+_near_plain_values = {
+    "external_id": st.one_of(st.text(max_size=102), st.just("till-1")),
+    "member_number": st.one_of(st.text(max_size=14), st.just("1000000017")),
+    "amount": st.one_of(
+        st.builds(lambda a, b: f"{a}.{b}", _digits, _digits), _digits, st.text(max_size=6)
+    ),
+    "currency": st.one_of(st.text(min_size=2, max_size=4), st.just("EUR")),
+    "purchased_at": st.one_of(
+        st.datetimes(timezones=st.timezones()).map(datetime.isoformat),
+        st.datetimes().map(datetime.isoformat),
+        st.builds(
+            lambda m, d: f"2026-{m:02d}-{d:02d}T10:00:00+01:00",
+            st.integers(0, 13),
+            st.integers(0, 32),
+        ),
+    ),
+    "channel": st.sampled_from(["store", "online", "app", "fax", " store", "STORE"]),
+    "items": st.lists(
+        st.fixed_dictionaries(
+            {
+                "quantity": st.one_of(
+                    st.integers(-1, 10**10),
+                    st.builds(lambda a, b: f"{a}.{b}", _digits, _digits),
+                    _digits,
+                    st.booleans(),
+                ),
+                "unit_price": st.one_of(st.builds(lambda a, b: f"{a}.{b}", _digits, _digits)),
+            },
+            optional={
+                "sku": st.one_of(st.text(max_size=101), st.none()),
+                "category": st.text(max_size=4),
+                "other": st.just(1),
+            },
+        ),
+        max_size=3,
+    ),
+}
+
+
+def _mostly(valid, odd):
+    """`valid` three times in four: bodies the plain path takes, with one odd value here and
+    there, so both of its answers are exercised."""
+    return st.one_of(valid, valid, valid, odd)
+
+
+_near_plain_bodies = st.fixed_dictionaries(
+    {
+        "external_id": _mostly(st.just("till-1"), _near_plain_values["external_id"]),
+        "member_number": _mostly(st.just("1000000017"), _near_plain_values["member_number"]),
+        "amount": _mostly(_near_plain_values["amount"], st.floats()),
+        "currency": _mostly(st.just("EUR"), _near_plain_values["currency"]),
+        "purchased_at": _near_plain_values["purchased_at"],
+        "channel": _mostly(st.just("store"), _near_plain_values["channel"]),
+    },
+    optional={"items": _near_plain_values["items"]},
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=_near_plain_bodies)
+def test_plain_never_answers_otherwise_than_the_serializer_on_any_body(data):
+    assert_plain_agrees(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=_bodies)
+def test_plain_never_answers_otherwise_than_the_serializer_on_odd_bodies(data):
+    assert_plain_agrees(data)

@@ -147,7 +147,7 @@ def _chain(member, now, *, external_id="till-20"):
     return purchase, entry, lot
 
 
-SPENT = ("SELECT SUM(amount) FROM loyalty_purchase WHERE member_id = %s", None)
+SPENT = "SELECT SUM(amount) FROM loyalty_purchase WHERE member_id = %s"
 
 
 @pytest.fixture(params=["postgresql", "other"])
@@ -168,7 +168,7 @@ def test_rows_insert_chain_links_the_rows_and_updates(member, now, vendor):
         [purchase, entry, lot],
         update=account,
         update_fields=("available",),
-        select=(SPENT[0], [member.pk]),
+        select=(SPENT, [member.pk]),
     )
 
     assert written is True

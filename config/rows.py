@@ -1,15 +1,19 @@
-"""Single rows read and written with SQL built once per model, for the hottest paths (an API
-request's key, a purchase's member, account lock, inserts and balance update).
+"""Rows read and written with SQL built once per call site, for the hottest paths (an API
+request's key; a purchase's account lock, and its purchase, entry, lot and balances).
 
 Reading: `QuerySet.first()` compiles its query on every call and `Manager.raw()` works out the
 model's columns and converters on every call; each was 0.3-0.7 ms of CPU per query in
-bench/earn.py's profile. `row_get` builds its SELECT and the fields' converters once per model.
+bench/earn.py's profile. `row_get` (one model) and `rows_get` (a join, as model instances) build
+their SELECT and the fields' converters once.
 
 Writing: `Model.save()` builds its INSERT or UPDATE anew on every call (the query compiler, the
 returning fields, the signals); on the purchase endpoint those were about 0.2 ms of CPU per row.
 Here the statement text is made once per model and field list and each call only prepares the
 values, with each field's own `get_db_prep_save`, so what reaches the database is exactly what
-the ORM would send, on PostgreSQL and SQLite alike.
+the ORM would send, on PostgreSQL and SQLite alike. `rows_insert_chain` writes linked rows and
+an update in one statement on PostgreSQL.
+
+On PostgreSQL these statements are prepared (`_cursor`): planned once per connection.
 
 Rows written here are ordinary rows: no signals are sent (the project has no receivers for these
 models) and a model's `save()` override does not run, so use this only for models whose `save()`
@@ -119,9 +123,8 @@ def rows_get(
     """One row of a join as model instances, or None: `sources` are (model, alias) pairs named
     in `from_` (SQL, which may join subqueries), and `extra` are more SQL expressions to select,
     returned as a tuple after the instances. `params` fill the %s of `extra`, `from_` and
-    `where`, in that order. With
-    `for_update_of` (an alias, or "" for every table) the row is locked until the transaction
-    ends. One statement, built once per call site; values converted as the ORM converts them."""
+    `where`, in that order. With `for_update_of` (an alias, or "" for every table) the row is
+    locked until the transaction ends. Values are converted as the ORM converts them."""
     sources = tuple(sources)
     sql = _select_statement(sources, from_, where, tuple(extra), for_update_of)
     with _cursor() as cursor:
@@ -183,10 +186,15 @@ def row_insert(obj: models.Model, *, unless_conflict_on: str | None = None) -> b
         row = cursor.fetchone()
     if row is None:
         return False
-    obj.pk = row[0]
+    _stored(obj, row[0])
+    return True
+
+
+def _stored(obj: models.Model, pk) -> None:
+    """Mark `obj` as the row just inserted with primary key `pk`, as `save()` would."""
+    obj.pk = pk
     obj._state.adding = False
     obj._state.db = connection.alias
-    return True
 
 
 @functools.cache
@@ -325,13 +333,10 @@ def rows_insert_chain(
         return False, selected
     if update is not None and result[len(rows)] != 1:
         raise RuntimeError(f"{update._meta.label} {update.pk} was not updated")
-    for row, pk in zip(rows, pks, strict=True):
-        row.pk = pk
-        row._state.adding = False
-        row._state.db = connection.alias
-    for row, row_links in zip(rows, links, strict=True):
+    for row, pk, row_links in zip(rows, pks, links, strict=True):
+        _stored(row, pk)
         for field, source in row_links:
-            setattr(row, field.attname, rows[source].pk)
+            setattr(row, field.attname, rows[source].pk)  # sources come first: pk already set
     return True, selected
 
 

@@ -1,6 +1,7 @@
 """The loyalty endpoints of API.md: program, purchases, refunds, preview."""
 
 import datetime
+import functools
 import re
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from config.api.exceptions import ApiError
 from config.api.idempotency import idempotent
 from config.api.serializers import SharedSerializer
 from config.api.views import ApiView
-from loyalty.models.ledger import Channel
+from loyalty.models.ledger import CHANNELS, Channel
 from loyalty.selectors.ledger import purchase_get
 from loyalty.selectors.program import ProgramNotConfigured, program_version_latest
 from loyalty.services.ledger import LedgerError
@@ -121,98 +122,97 @@ class PurchaseInput(serializers.Serializer):
 # --- PurchaseInput without DRF's fields, for the plainly valid body a till sends ----------------
 # DRF's field machinery (run_validation, validators, error collection for each of 11 fields) was
 # the largest piece of the request's own Python in bench/earn.py after the SQL. This accepts only
-# the plain shape (strings as sent, no padding, no exotic numbers) and answers exactly what
-# PurchaseInput would; anything else goes to PurchaseInput itself (SharedSerializer), so every
-# error still comes from the serializer. tests/api/test_shared_serializer.py holds it to that.
+# the plain shape (strings as sent, no padding, plain decimal numbers) and answers exactly what
+# PurchaseInput would, reading the limits from its fields; anything else goes to PurchaseInput
+# itself (SharedSerializer), so every error still comes from the serializer.
+# tests/api/test_shared_serializer.py holds it to that.
 
-_PURCHASE_KEYS = frozenset(PurchaseInput._declared_fields)
-_PURCHASE_REQUIRED = _PURCHASE_KEYS - {"items"}
-_ITEM_KEYS = frozenset(ItemInput._declared_fields)
-_MONEY = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,2})?")  # max_digits 12, decimal_places 2
-_QUANTITY = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,3})?")  # max_digits 12, decimal_places 3
-_CENTS = Decimal("0.01")
-_THOUSANDTHS = Decimal("0.001")
-_CHANNELS = frozenset(Channel.values)
+_FIELDS = PurchaseInput._declared_fields
+_ITEM_FIELDS = ItemInput._declared_fields
+_REQUIRED = frozenset(name for name, field in _FIELDS.items() if field.required)
 
 
-def _plain_text(value, max_length: int, *, blank: bool = False) -> str | None:
-    if type(value) is not str or len(value) > max_length or (not value and not blank):
+def _plain_text(value, field: serializers.CharField) -> str | None:
+    if type(value) is not str or value != value.strip() or not value.isprintable():
         return None
-    if value != value.strip() or not value.isprintable():
+    if not value and not field.allow_blank:
+        return None
+    if field.max_length is not None and len(value) > field.max_length:
+        return None
+    if field.min_length is not None and len(value) < field.min_length:
         return None
     return value
 
 
-def _plain_money(value) -> Decimal | None:
-    if type(value) is not str or not _MONEY.fullmatch(value):
-        return None
-    return Decimal(value).quantize(_CENTS)
+@functools.cache
+def _decimal_shape(field: serializers.DecimalField) -> tuple[re.Pattern, Decimal]:
+    """The plain text of a value `field` takes (no sign, no exponent) and its quantum."""
+    whole = field.max_digits - field.decimal_places
+    pattern = re.compile(rf"[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{field.decimal_places}}})?")
+    return pattern, Decimal(1).scaleb(-field.decimal_places)
 
 
-def _plain_quantity(value) -> Decimal | None:
-    whole = type(value) is int and 0 < value < 10**9
-    if not (whole or (type(value) is str and _QUANTITY.fullmatch(value))):
+def _plain_decimal(value, field: serializers.DecimalField) -> Decimal | None:
+    pattern, quantum = _decimal_shape(field)
+    if type(value) is int:
+        value = str(value)  # as DRF reads it; a bool is not an int here
+    if type(value) is not str or not pattern.fullmatch(value):
         return None
-    quantity = Decimal(value).quantize(_THOUSANDTHS)
-    return quantity if quantity >= _THOUSANDTHS else None
+    number = Decimal(value).quantize(quantum)
+    if field.min_value is not None and number < field.min_value:
+        return None
+    return number
 
 
 def _plain_time(value) -> datetime.datetime | None:
     if type(value) is not str:
         return None
     try:
-        return parse_datetime(value)
+        parsed = parse_datetime(value)
     except ValueError:  # well formed but no such time (month 13)
+        return None
+    if parsed is None or parsed.tzinfo is None:
+        return None
+    try:
+        return parsed.astimezone(timezone.get_current_timezone())  # as DRF gives it
+    except OverflowError:
         return None
 
 
 def _plain_item(item) -> dict | None:
-    if type(item) is not dict or not item.keys() <= _ITEM_KEYS:
+    if type(item) is not dict or not item.keys() <= _ITEM_FIELDS.keys():
         return None
-    sku = _plain_text(item.get("sku", ""), 100, blank=True)
-    category = _plain_text(item.get("category", ""), 100, blank=True)
-    quantity = _plain_quantity(item.get("quantity"))
-    unit_price = _plain_money(item.get("unit_price"))
-    if sku is None or category is None or quantity is None or unit_price is None:
-        return None
-    return {"sku": sku, "category": category, "quantity": quantity, "unit_price": unit_price}
+    fields = _ITEM_FIELDS
+    plain = {
+        "sku": _plain_text(item.get("sku", fields["sku"].default), fields["sku"]),
+        "category": _plain_text(
+            item.get("category", fields["category"].default), fields["category"]
+        ),
+        "quantity": _plain_decimal(item.get("quantity"), fields["quantity"]),
+        "unit_price": _plain_decimal(item.get("unit_price"), fields["unit_price"]),
+    }
+    return None if None in plain.values() else plain
 
 
 def purchase_input_plain(data) -> dict | None:
     """PurchaseInput's validated data for a plainly valid body; None for anything else."""
-    if type(data) is not dict or not _PURCHASE_REQUIRED <= data.keys() <= _PURCHASE_KEYS:
+    if type(data) is not dict or not _REQUIRED <= data.keys() <= _FIELDS.keys():
         return None
-    external_id = _plain_text(data["external_id"], 100)
-    member_number = _plain_text(data["member_number"], 13)
-    amount = _plain_money(data["amount"])
-    currency = _plain_text(data["currency"], 3)
     channel = data["channel"]
-    parsed = _plain_time(data["purchased_at"])
-    if (
-        None in (external_id, member_number, amount, currency, parsed)
-        or len(currency) != 3
-        or parsed.tzinfo is None
-        or type(channel) is not str
-        or channel not in _CHANNELS
-    ):
+    if type(channel) is not str or channel not in CHANNELS:
         return None
     raw_items = data.get("items", [])
     items = [_plain_item(item) for item in raw_items] if type(raw_items) is list else [None]
-    if None in items:
-        return None
-    try:
-        purchased_at = parsed.astimezone(timezone.get_current_timezone())
-    except OverflowError:
-        return None
-    return {
-        "external_id": external_id,
-        "member_number": member_number,
-        "amount": amount,
-        "currency": currency,
-        "purchased_at": purchased_at,
+    plain = {
+        "external_id": _plain_text(data["external_id"], _FIELDS["external_id"]),
+        "member_number": _plain_text(data["member_number"], _FIELDS["member_number"]),
+        "amount": _plain_decimal(data["amount"], _FIELDS["amount"]),
+        "currency": _plain_text(data["currency"], _FIELDS["currency"]),
+        "purchased_at": _plain_time(data["purchased_at"]),
         "channel": channel,
         "items": items,
     }
+    return None if None in plain.values() or None in items else plain
 
 
 class PreviewInput(PurchaseInput):

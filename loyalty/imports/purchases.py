@@ -38,7 +38,7 @@ from django.utils import timezone
 from loyalty.imports.base import BATCH_SIZE, Checked, Importer, RowInvalid, SeenKeys
 from loyalty.imports.writing import JsonText, TableWriter
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase, TierChange
-from loyalty.models.ledger import Channel, TierChangeReason
+from loyalty.models.ledger import CHANNELS, Channel, TierChangeReason
 from loyalty.models.program import ProgramVersion
 from loyalty.money import currency_decimals, money_quantize
 from loyalty.program_file import ProgramDefinition
@@ -48,6 +48,7 @@ from loyalty.services.ledger import REASON_MAX_LENGTH, lot_expires_at
 from loyalty.services.purchases import FUTURE_TOLERANCE, PurchaseInput, items_normalize
 from loyalty.services.tiers import (
     qualification_window_start,
+    qualifying_measure,
     tier_can_rise,
     tier_holds_at,
     tier_review_on,
@@ -72,7 +73,6 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("external_id", "purchased_at", "amount")
 ITEM_COLUMNS = ("quantity", "sku", "category", "unit_price")
 EXTERNAL_ID_MAX_LENGTH = 100
-CHANNELS = frozenset(Channel.values)
 
 
 @dataclass(slots=True)
@@ -724,7 +724,7 @@ class _MemberState:
         if not tier_can_rise(program, account.tier_code):
             return None
         spent, points = self.purchases.totals(after=start, until=at)
-        total = Decimal(points) if program.qualification_metric == "points" else spent
+        total = qualifying_measure(program, spent=spent, points=points)
         target = tier_upgrade_target(program, account.tier_code, total)
         if target is None:
             return None

@@ -44,6 +44,10 @@ class Channel(models.TextChoices):
     APP = "app", _("app")
 
 
+# For membership tests on hot paths: `Channel.values` builds a new list on every call.
+CHANNELS = frozenset(Channel.values)
+
+
 class EntryKind(models.TextChoices):
     EARN = "earn", _("earned")
     BONUS = "bonus", _("bonus")

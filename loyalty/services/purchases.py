@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from config.rows import row_get, rows_get
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, ProgramVersion, Purchase, Refund
-from loyalty.models.ledger import Channel
+from loyalty.models.ledger import CHANNELS, Channel
 from loyalty.money import money_quantize
 from loyalty.program_file import ProgramDefinition
 from loyalty.scoring import Item, Score, score_purchase
@@ -34,9 +34,8 @@ from loyalty.services.ledger import (
     lot_expires_at,
 )
 from loyalty.services.tiers import (
-    qualifying_part,
     qualifying_total_query,
-    qualifying_total_value,
+    qualifying_total_with,
     tier_at,
     tier_can_rise,
     tier_holds_at,
@@ -179,9 +178,6 @@ class PurchaseInput:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_CHANNELS = frozenset(Channel.values)
-
-
 def _purchased_at_check(purchased_at: datetime.datetime) -> None:
     if timezone.is_naive(purchased_at):
         raise InvalidPurchase("purchased_at", "needs a time zone offset")
@@ -197,7 +193,7 @@ def _purchase_input(
     _purchased_at_check(purchased_at)
     if purchased_at > timezone.now() + FUTURE_TOLERANCE:
         raise PurchasedAtInFuture()
-    if channel not in _CHANNELS:
+    if channel not in CHANNELS:
         raise InvalidPurchase("channel", f"must be one of {', '.join(Channel.values)}")
     if version is None:
         version = program_version_at(at=purchased_at)
@@ -412,9 +408,7 @@ def purchase_record(
         if not written:
             return _replay(data, Purchase.objects.get(external_id=data.external_id))
         if rising:
-            total = qualifying_total_value(data.program, total_before) + qualifying_part(
-                data.program, purchase, purchased_at
-            )
+            total = qualifying_total_with(data.program, total_before, purchase, purchased_at)
             tier_upgrade_check(account=account, at=purchased_at, program=data.program, total=total)
     # What purchase_status would read back from the lot credit_write just made (none for 0).
     lot_available_at = (available_at or now) if score.points > 0 else purchase.created_at

@@ -81,14 +81,23 @@ def qualifying_total_value(program: ProgramDefinition, total) -> Decimal:
     return money_quantize(Decimal(str(total)), program.currency)
 
 
-def qualifying_part(program: ProgramDefinition, purchase, at: datetime.datetime) -> Decimal:
-    """What `purchase` adds to the qualifying total of the window ending at `at`."""
-    start = qualification_window_start(program, at)
-    if not start < purchase.purchased_at <= at:
-        return Decimal(0)
-    if program.qualification_metric == "points":
-        return Decimal(purchase.points)
-    return purchase.amount - purchase.refunded_amount
+def qualifying_total_with(
+    program: ProgramDefinition, total_before, purchase, at: datetime.datetime
+) -> Decimal:
+    """The qualifying total at `at` once `purchase` is stored, from `total_before` (the raw
+    answer of `qualifying_total_query`, asked in the statement that stored the purchase, which
+    does not see it)."""
+    total = qualifying_total_value(program, total_before)
+    if qualification_window_start(program, at) < purchase.purchased_at <= at:
+        spent = purchase.amount - purchase.refunded_amount
+        total += qualifying_measure(program, spent=spent, points=purchase.points)
+    return total
+
+
+def qualifying_measure(program: ProgramDefinition, *, spent: Decimal, points: int) -> Decimal:
+    """What counts toward a tier under the program's metric: spend net of refunds, or the
+    points purchases earned."""
+    return Decimal(points) if program.qualification_metric == "points" else spent
 
 
 _TOTAL_SQL = (

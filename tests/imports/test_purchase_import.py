@@ -15,7 +15,7 @@ from loyalty.imports.purchases import PurchaseImporter
 from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot, Purchase, TierChange
 from loyalty.services.ledger import account_recompute
 from loyalty.services.purchases import purchase_record
-from tests.factories.ledger import MemberFactory
+from tests.factories.ledger import MemberFactory, program_version_create
 from tests.imports.conftest import NOW, PURCHASE_HEADER
 
 pytestmark = pytest.mark.django_db
@@ -304,6 +304,24 @@ def test_points_tiers_and_balances_equal_what_purchase_record_gives(
         assert account_recompute(member=imported[n])["consistent"]
     assert LoyaltyAccount.objects.get(member=imported[0]).tier_code == "gold"
     assert TierChange.objects.filter(member=imported[0]).count() == 2
+
+
+def test_under_the_points_metric_tiers_equal_what_purchase_record_gives(program, now, write_csv):
+    program_version_create(metric="points", signup_bonus=True, created_at=program.created_at + DAY)
+    imported, live = MemberFactory(email="imported@example.com"), MemberFactory()
+    header = [*PURCHASE_HEADER, "quantity", "sku", "category", "unit_price"]
+
+    import_run(
+        importer=PurchaseImporter(), path=write_csv([header, *_history(imported.email, "i")])
+    )
+    _record_live(live, _history(live.user.email, "l"))
+
+    assert _state(imported) == _state(live)
+    changes = TierChange.objects.filter(member=imported).order_by("at")
+    spent = Purchase.objects.filter(member=imported, purchased_at__lte=changes[0].at)
+    assert changes  # the history crosses a threshold
+    # Counted in points: not the amounts spent up to the change.
+    assert changes[0].qualifying_total != sum(p.amount for p in spent)
 
 
 @pytest.mark.parametrize("batch_size", [1, 1000])

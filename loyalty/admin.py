@@ -81,6 +81,7 @@ class ProgramForm(_ProgramCheckedForm):
             "point_value",
             "pending_days",
             "rounding",
+            "max_purchase_amount",
             "expiry_policy",
             "expiry_months",
             "expiry_warn_days",
@@ -265,7 +266,7 @@ class ProgramAdmin(ConfigHistoryMixin, admin.ModelAdmin):
     list_display = ("name", "currency", "timezone", "rounding", "expiry_policy")
     fieldsets = (
         (None, {"fields": ("name", "currency", "timezone", "point_value", "pending_days")}),
-        (_("Scoring"), {"fields": ("rounding",)}),
+        (_("Scoring"), {"fields": ("rounding", "max_purchase_amount")}),
         (_("Expiry"), {"fields": ("expiry_policy", "expiry_months", "expiry_warn_days")}),
         (
             _("Tier qualification"),

@@ -18,10 +18,12 @@ from config.api.idempotency import idempotent
 from config.api.serializers import SharedSerializer
 from config.api.views import ApiView
 from loyalty.models.ledger import CHANNELS, Channel
+from loyalty.money import decimal_plain
 from loyalty.selectors.ledger import purchase_get
 from loyalty.selectors.program import ProgramNotConfigured, program_version_latest
 from loyalty.services.ledger import LedgerError
 from loyalty.services.purchases import (
+    MAX_ITEMS,
     InvalidPurchase,
     MemberNotFound,
     purchase_preview,
@@ -66,6 +68,8 @@ _LEDGER_STATUS = {
     "purchased_at_in_future": status.HTTP_400_BAD_REQUEST,
     "refund_exceeds_purchase": status.HTTP_400_BAD_REQUEST,
     "insufficient_points": status.HTTP_409_CONFLICT,
+    "amount_above_limit": status.HTTP_400_BAD_REQUEST,
+    "items_exceed_amount": status.HTTP_400_BAD_REQUEST,
 }
 
 
@@ -88,11 +92,28 @@ class ProgramMissingError(ApiError):
     detail = "No program is in force at purchased_at."
 
 
+class PlainDecimalField(serializers.DecimalField):
+    """A decimal written plainly: a string of digits with an optional point ("54.90") or a
+    JSON integer. DRF's own field also takes floats, whose text is lost, and "1e5", "NaN" and
+    "Infinity"; a till that sends those is refused at the field."""
+
+    default_error_messages = {
+        "plain": _('Write it as a plain decimal number in a string, such as "54.90".'),
+    }
+
+    def to_internal_value(self, data):
+        if type(data) is int:
+            data = str(data)
+        if type(data) is not str or decimal_plain(data.strip()) is None:
+            self.fail("plain")
+        return super().to_internal_value(data)
+
+
 class ItemInput(serializers.Serializer):
     sku = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
-    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
+    quantity = PlainDecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
+    unit_price = PlainDecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -112,11 +133,16 @@ def _has_offset(value: str) -> bool:
 class PurchaseInput(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
     member_number = serializers.CharField(max_length=13)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
+    amount = PlainDecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("Must be greater than zero.")},
+    )
     currency = serializers.CharField(min_length=3, max_length=3)
     purchased_at = AwareDateTimeField()
     channel = serializers.ChoiceField(choices=Channel.choices)
-    items = ItemInput(many=True, required=False, default=list)
+    items = ItemInput(many=True, required=False, default=list, max_length=MAX_ITEMS)
 
 
 # --- PurchaseInput without DRF's fields, for the plainly valid body a till sends ----------------
@@ -202,7 +228,9 @@ def purchase_input_plain(data) -> dict | None:
     if type(channel) is not str or channel not in CHANNELS:
         return None
     raw_items = data.get("items", [])
-    items = [_plain_item(item) for item in raw_items] if type(raw_items) is list else [None]
+    if type(raw_items) is not list or len(raw_items) > _FIELDS["items"].max_length:
+        return None
+    items = [_plain_item(item) for item in raw_items]
     plain = {
         "external_id": _plain_text(data["external_id"], _FIELDS["external_id"]),
         "member_number": _plain_text(data["member_number"], _FIELDS["member_number"]),
@@ -236,8 +264,13 @@ class PreviewOutput(serializers.Serializer):
 
 class RefundInput(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    items = ItemInput(many=True, required=False)
+    amount = PlainDecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("Must be greater than zero.")},
+    )
+    items = ItemInput(many=True, required=False, max_length=MAX_ITEMS)
 
 
 class RefundOutput(serializers.Serializer):

@@ -3,7 +3,11 @@
 Amounts are `Decimal`, quantized to the currency's minor unit; a float never holds money.
 """
 
+import re
 from decimal import Decimal
+
+from django.utils import formats
+from django.utils.translation import get_language
 
 # Active ISO 4217 currencies with their minor units (ISO 4217 amendment list, 2024). Precious
 # metals, fund and testing codes (XAU, XDR, XTS, XXX...) are left out: a loyalty program is priced
@@ -45,3 +49,29 @@ def currency_quantum(code: str) -> Decimal:
 
 def money_quantize(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(currency_quantum(currency))
+
+
+# A plain decimal as a person or a till writes it: digits, optionally a point and more digits.
+# No sign, exponent ("1e5"), spaces, thousands separators, "NaN" or "Infinity": Decimal() takes
+# all of those, and "1e5" is how a careless or hostile client turns 1 into 100,000.
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def decimal_plain(text: str) -> Decimal | None:
+    """`text` as a Decimal when it is written as a plain decimal number ("54.90", "12");
+    None for anything else."""
+    if type(text) is not str or not _PLAIN_DECIMAL.fullmatch(text):
+        return None
+    return Decimal(text)
+
+
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
+
+
+def money_text(amount, currency: str) -> str:
+    """An amount in the language's format: €12.50 in English, 12,50 € in Spanish and French."""
+    number = formats.number_format(Decimal(str(amount)), 2, force_grouping=True)
+    symbol = CURRENCY_SYMBOLS.get(currency, currency)
+    if (get_language() or "en").startswith("en") and len(symbol) == 1:
+        return f"{symbol}{number}"
+    return f"{number}\N{NO-BREAK SPACE}{symbol}"

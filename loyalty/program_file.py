@@ -74,6 +74,7 @@ DEFAULT_WARN_DAYS = 30
 # (max_digits, decimal_places) of each decimal, shared with the model fields so that whatever the
 # file accepts the database can store exactly, and the other way round.
 POINT_VALUE_DIGITS = (12, 6)
+PURCHASE_AMOUNT_DIGITS = (12, 2)  # max_purchase_amount: what a purchase's amount column holds
 AMOUNT_DIGITS = (14, 4)  # per, min_amount, reward amounts; also capped by the currency's decimals
 THRESHOLD_DIGITS = (14, 4)  # spend or points, depending on the qualification metric
 MULTIPLIER_DIGITS = (9, 4)
@@ -180,6 +181,9 @@ class ProgramDefinition:
     expiry: Expiry
     qualification_metric: str
     qualification_window_months: int
+    # The largest purchase the program takes (None: no limit); a manager may still record a
+    # larger one in the staff console after confirming it.
+    max_purchase_amount: Decimal | None = None
     tiers: tuple[TierDefinition, ...] = ()
     rules: tuple[RuleDefinition, ...] = ()
     rewards: tuple[RewardDefinition, ...] = ()
@@ -273,16 +277,18 @@ def program_to_data(program: ProgramDefinition) -> dict[str, Any]:
     expiry: dict[str, Any] = {"policy": program.expiry.policy}
     if program.expiry.policy != "none":
         expiry |= {"months": program.expiry.months, "warn_days": program.expiry.warn_days}
+    settings: dict[str, Any] = {
+        "name": program.name,
+        "currency": program.currency,
+        "timezone": program.timezone,
+        "point_value": _plain(program.point_value),
+        "pending_days": program.pending_days,
+        "rounding": program.rounding,
+    }
+    if program.max_purchase_amount is not None:
+        settings["max_purchase_amount"] = money(program.max_purchase_amount)
     return {
-        "program": {
-            "name": program.name,
-            "currency": program.currency,
-            "timezone": program.timezone,
-            "point_value": _plain(program.point_value),
-            "pending_days": program.pending_days,
-            "rounding": program.rounding,
-            "expiry": expiry,
-        },
+        "program": {**settings, "expiry": expiry},
         "tiers": {
             "qualification": {
                 "metric": program.qualification_metric,
@@ -726,7 +732,14 @@ class _Reader:
             node,
             path,
             required=("name", "point_value"),
-            optional=("currency", "timezone", "pending_days", "rounding", "expiry"),
+            optional=(
+                "currency",
+                "timezone",
+                "pending_days",
+                "rounding",
+                "max_purchase_amount",
+                "expiry",
+            ),
         )
         if values is None:
             return None
@@ -756,7 +769,22 @@ class _Reader:
             )
         if "expiry" in values:
             result["expiry"] = self.expiry(values["expiry"], (*path, "expiry"))
-        return result if all(value is not None for value in result.values()) else None
+        if not all(value is not None for value in result.values()):
+            return None
+        if "max_purchase_amount" in values:
+            currency = result["currency"]
+            limit = self.decimal(
+                values["max_purchase_amount"],
+                (*path, "max_purchase_amount"),
+                digits=PURCHASE_AMOUNT_DIGITS,
+                positive=True,
+                places=currency_decimals(currency),
+                currency=currency,
+            )
+            if limit is None:
+                return None
+            result["max_purchase_amount"] = limit
+        return result
 
     def currency(self, node: Node, path: Path) -> str | None:
         value = self.text(node, path)

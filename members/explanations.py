@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from loyalty.models import EntryKind, LedgerEntry
-
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
+from loyalty.money import money_text
 
 
 def points_text(value) -> str:
@@ -37,17 +36,6 @@ def decimal_text(value) -> str:
     normalized = number.normalize()
     places = max(-normalized.as_tuple().exponent, 0)
     return formats.number_format(normalized, places, force_grouping=True)
-
-
-def money_text(amount, currency: str) -> str:
-    """An amount in the language's format: €12.50 in English, 12,50 € in Spanish and French."""
-    from django.utils.translation import get_language
-
-    number = formats.number_format(Decimal(str(amount)), 2, force_grouping=True)
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    if (get_language() or "en").startswith("en") and len(symbol) == 1:
-        return f"{symbol}{number}"
-    return f"{number}\N{NO-BREAK SPACE}{symbol}"
 
 
 def event_label(event: str) -> str:

@@ -90,6 +90,10 @@ class Member(models.Model):
         permissions = [
             ("enrol_member", _("Can enrol a member at the till")),
             ("record_purchase", _("Can record a purchase")),
+            (
+                "record_purchase_above_limit",
+                _("Can record a purchase above the program's limit, confirming it"),
+            ),
             ("refund_purchase", _("Can refund a purchase")),
             ("adjust_points", _("Can adjust points, up to the cashier limit")),
             ("adjust_points_any", _("Can adjust points by any amount")),
@@ -163,6 +167,7 @@ class StaffActionKind(models.TextChoices):
     REFUND = "refund", _("refunded a purchase")
     ADJUST = "adjust", _("adjusted points")
     VOUCHER_CONSUME = "voucher_consume", _("consumed a voucher")
+    PURCHASE_ABOVE_LIMIT = "purchase_above_limit", _("recorded a purchase above the limit")
 
 
 class StaffAction(models.Model):

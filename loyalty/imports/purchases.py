@@ -40,12 +40,17 @@ from loyalty.imports.writing import JsonText, TableWriter
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase, TierChange
 from loyalty.models.ledger import CHANNELS, Channel, TierChangeReason
 from loyalty.models.program import ProgramVersion
-from loyalty.money import currency_decimals, money_quantize
+from loyalty.money import currency_decimals, decimal_plain, money_quantize
 from loyalty.program_file import ProgramDefinition
 from loyalty.scoring import Item, score_purchase
 from loyalty.selectors.program import ProgramNotConfigured
-from loyalty.services.ledger import REASON_MAX_LENGTH, lot_expires_at
-from loyalty.services.purchases import FUTURE_TOLERANCE, PurchaseInput, items_normalize
+from loyalty.services.ledger import REASON_MAX_LENGTH, LedgerError, lot_expires_at
+from loyalty.services.purchases import (
+    FUTURE_TOLERANCE,
+    PurchaseInput,
+    items_normalize,
+    purchase_limits_check,
+)
 from loyalty.services.tiers import (
     qualification_window_start,
     qualifying_measure,
@@ -113,12 +118,16 @@ class ProgramVersions:
 
 
 def _decimal(text: str, name: str) -> Decimal:
+    """A plain decimal ("54.90"); a negative one is parsed, for its own message. "1e5",
+    "NaN" and the like are refused: Decimal() would take them."""
     try:
         value = Decimal(text)
     except (InvalidOperation, ValueError):
         raise RowInvalid(f"{name} {text!r} is not a number") from None
     if not value.is_finite():
         raise RowInvalid(f"{name} {text!r} is not a number")
+    if decimal_plain(text.strip().removeprefix("-")) is None:
+        raise RowInvalid(f"{name} {text!r} is not written as a plain decimal number (e.g. 54.90)")
     return value
 
 
@@ -210,6 +219,8 @@ class PurchaseImporter(Importer):
         amount = _decimal(amount_text, "amount")
         if amount < 0:
             raise RowInvalid(f"amount {amount_text} is negative")
+        if amount == 0:
+            raise RowInvalid("amount must be greater than zero")
         if amount >= AMOUNT_LIMIT:
             raise RowInvalid(f"amount {amount_text} is too large (the limit is {AMOUNT_LIMIT:,})")
         if money_quantize(amount, currency) != amount:
@@ -218,15 +229,23 @@ class PurchaseImporter(Importer):
         channel = row.get("channel", "") or Channel.STORE
         if channel not in CHANNELS:
             raise RowInvalid(f"channel {channel!r} is not one of {', '.join(Channel.values)}")
+        amount = money_quantize(amount, currency)
+        items = self._items(row, amount, currency)
+        try:
+            # The live path's limits: above zero, lines within the amount, the program's
+            # max_purchase_amount (history has no manager to confirm a larger one).
+            purchase_limits_check(program=program, amount=amount, items=items)
+        except LedgerError as refused:
+            raise RowInvalid(str(refused)) from None
         return PurchaseRow(
             external_id=external_id,
             member_number=number,
             member_email=email,
             purchased_at=purchased_at,
-            amount=money_quantize(amount, currency),
+            amount=amount,
             currency=currency,
             channel=channel,
-            items=self._items(row, amount, currency),
+            items=items,
             version_id=version.pk,
         )
 

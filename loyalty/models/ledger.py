@@ -341,6 +341,8 @@ class TierChangeReason(models.TextChoices):
     UPGRADE = "upgrade", _("upgrade")
     REVIEW = "review", _("review")
     STAFF = "staff", _("set by staff")
+    # A refund took the qualifying total back below a tier reached in the current period.
+    REFUND = "refund", _("withdrawn after a refund")
 
 
 class TierChange(models.Model):

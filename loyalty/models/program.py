@@ -57,6 +57,16 @@ class Program(models.Model):
     rounding = models.CharField(
         _("rounding"), max_length=8, choices=_choices(pf.ROUNDINGS), default="floor"
     )
+    max_purchase_amount = _decimal(
+        pf.PURCHASE_AMOUNT_DIGITS,
+        verbose_name=_("largest purchase"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A purchase above this amount is refused; a manager may still record it in the "
+            "staff console after confirming. Empty: no limit."
+        ),
+    )
     expiry_policy = models.CharField(
         _("expiry policy"), max_length=16, choices=_choices(pf.EXPIRY_POLICIES), default="none"
     )

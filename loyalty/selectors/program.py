@@ -247,6 +247,11 @@ def _program_data(program: Program, tiers: list[Tier], rules: list[EarningRule])
             "point_value": program.point_value,
             "pending_days": program.pending_days,
             "rounding": program.rounding,
+            **(
+                {"max_purchase_amount": program.max_purchase_amount}
+                if program.max_purchase_amount is not None
+                else {}
+            ),
             "expiry": expiry,
         },
         "tiers": {

@@ -157,6 +157,7 @@ def _program_apply(program: Program, definition: ProgramDefinition) -> Program:
     program.point_value = definition.point_value
     program.pending_days = definition.pending_days
     program.rounding = definition.rounding
+    program.max_purchase_amount = definition.max_purchase_amount
     program.expiry_policy = definition.expiry.policy
     program.expiry_months = definition.expiry.months
     program.expiry_warn_days = definition.expiry.warn_days

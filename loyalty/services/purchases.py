@@ -17,11 +17,12 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from config.rows import row_get, rows_get
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, ProgramVersion, Purchase, Refund
 from loyalty.models.ledger import CHANNELS, Channel
-from loyalty.money import money_quantize
+from loyalty.money import decimal_plain, money_quantize, money_text
 from loyalty.program_file import ProgramDefinition
 from loyalty.scoring import Item, Score, score_purchase
 from loyalty.selectors.program import VERSION_AT_SQL, program_version_at, program_version_of
@@ -39,11 +40,14 @@ from loyalty.services.tiers import (
     tier_at,
     tier_can_rise,
     tier_holds_at,
+    tier_refund_check,
     tier_upgrade_check,
 )
 from members.models import Member
 
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
+# The most item lines one purchase may carry (API.md): a till's basket, not a bulk load.
+MAX_ITEMS = 500
 
 
 # --- Errors ----------------------------------------------------------------------------------
@@ -81,6 +85,40 @@ class InvalidPurchase(LedgerError):
         super().__init__(f"{field}: {message}")
 
 
+class AmountAboveLimit(LedgerError):
+    """Above the program's `max_purchase_amount`; a manager may still record it in the console
+    (`allow_above_limit`)."""
+
+    code = "amount_above_limit"
+    field = "amount"
+
+    def __init__(self, *, amount: Decimal, limit: Decimal, currency: str):
+        self.amount = amount
+        self.limit = limit
+        super().__init__(
+            _("%(amount)s is above the program's limit of %(limit)s for one purchase.")
+            % {"amount": money_text(amount, currency), "limit": money_text(limit, currency)}
+        )
+
+
+class ItemsExceedAmount(LedgerError):
+    """The lines (Σ quantity * unit_price) are worth more than the amount paid: rules that
+    count the lines would credit money nobody spent."""
+
+    code = "items_exceed_amount"
+    field = "items"
+
+    def __init__(self, *, items_total: Decimal, amount: Decimal, currency: str):
+        self.items_total = items_total
+        super().__init__(
+            _("The items add up to %(items)s, more than the amount of %(amount)s.")
+            % {
+                "items": money_text(items_total, currency),
+                "amount": money_text(amount, currency),
+            }
+        )
+
+
 class MemberNotFound(LedgerError):
     code = "member_not_found"
 
@@ -99,11 +137,18 @@ class RefundExceedsPurchase(LedgerError):
 
 
 def _decimal(value: Any, field: str) -> Decimal:
+    """A number given as a plain decimal string ("54.90"), an int or a Decimal; never a float
+    (its text is lost) nor a string with an exponent ("1e5") or a sign."""
     if isinstance(value, float | bool):
         raise InvalidPurchase(field, "must be a decimal string, not a float")
+    if isinstance(value, str):
+        number = decimal_plain(value.strip())
+        if number is None:
+            raise InvalidPurchase(field, _('Write it as a plain decimal number, such as "54.90".'))
+        return number
     try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
+        number = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
         raise InvalidPurchase(field, "is not a number") from None
     if not number.is_finite():
         raise InvalidPurchase(field, "is not a number")
@@ -184,7 +229,16 @@ def _purchased_at_check(purchased_at: datetime.datetime) -> None:
 
 
 def _purchase_input(
-    *, member, external_id, amount, currency, purchased_at, channel, items, version=None
+    *,
+    member,
+    external_id,
+    amount,
+    currency,
+    purchased_at,
+    channel,
+    items,
+    version=None,
+    allow_above_limit=False,
 ) -> PurchaseInput:
     """Validate everything before anything is written. `version` is the one in force at
     `purchased_at` when the caller has read it already."""
@@ -201,20 +255,54 @@ def _purchase_input(
     if currency != program.currency:
         raise CurrencyMismatch(currency=currency, expected=program.currency)
     amount = _decimal(amount, "amount")
-    if amount < 0:
-        raise InvalidPurchase("amount", "must not be negative")
     if money_quantize(amount, currency) != amount:
         raise InvalidPurchase("amount", f"has more decimals than {currency} allows")
+    amount = money_quantize(amount, currency)
+    if items is not None and len(items) > MAX_ITEMS:
+        raise InvalidPurchase(
+            "items", _("A purchase has at most %(count)s items.") % {"count": MAX_ITEMS}
+        )
+    normalized = items_normalize(items, currency=currency)
+    purchase_limits_check(
+        program=program, amount=amount, items=normalized, allow_above_limit=allow_above_limit
+    )
     return PurchaseInput(
         member=member,
         external_id=str(external_id),
-        amount=money_quantize(amount, currency),
+        amount=amount,
         currency=currency,
         purchased_at=purchased_at,
         channel=channel,
-        items=items_normalize(items, currency=currency),
+        items=normalized,
         version=version,
     )
+
+
+def items_total(items: list[dict[str, Any]]) -> Decimal:
+    """Σ quantity * unit_price of normalized items."""
+    return sum(
+        (Decimal(item["quantity"]) * Decimal(item["unit_price"]) for item in items), Decimal(0)
+    )
+
+
+def purchase_limits_check(
+    *,
+    program: ProgramDefinition,
+    amount: Decimal,
+    items: list[dict[str, Any]],
+    allow_above_limit: bool = False,
+) -> None:
+    """What keeps a purchase from minting points, on every path (API, console, import): an
+    amount above zero, lines worth no more than it, and no more than the program's
+    `max_purchase_amount` unless a manager confirmed it (`allow_above_limit`)."""
+    if amount <= 0:
+        raise InvalidPurchase("amount", _("Must be greater than zero."))
+    limit = program.max_purchase_amount
+    if limit is not None and amount > limit and not allow_above_limit:
+        raise AmountAboveLimit(amount=amount, limit=limit, currency=program.currency)
+    total = items_total(items)
+    if total > amount:
+        raise ItemsExceedAmount(items_total=total, amount=amount, currency=program.currency)
 
 
 def _score(data: PurchaseInput, *, tier_code: str | None) -> Score:
@@ -240,7 +328,15 @@ class Preview:
 
 
 def purchase_preview(
-    *, member, amount, currency, purchased_at, channel, items=None, external_id="preview"
+    *,
+    member,
+    amount,
+    currency,
+    purchased_at,
+    channel,
+    items=None,
+    external_id="preview",
+    allow_above_limit=False,
 ) -> Preview:
     """What `purchase_record` would credit for this body now; writes nothing."""
     data = _purchase_input(
@@ -251,6 +347,7 @@ def purchase_preview(
         purchased_at=purchased_at,
         channel=channel,
         items=items,
+        allow_above_limit=allow_above_limit,
     )
     tier_code = tier_at(member=member, at=purchased_at, program=data.program)
     score = _score(data, tier_code=tier_code)
@@ -327,6 +424,7 @@ def purchase_record(
     channel: str,
     items: list[dict] | None = None,
     actor=None,
+    allow_above_limit: bool = False,
 ) -> tuple[Purchase, bool]:
     """Record a purchase and credit its points: one `earn` entry with the breakdown and one lot,
     pending for the program's `pending_days` from `purchased_at`, expiring (rolling policy) N
@@ -336,7 +434,12 @@ def purchase_record(
     purchase itself is scored at the tier before it).
 
     The member is `member`, or the one with `member_number` (MemberNotFound if none): the API
-    gives the number, so finding the member costs no statement of its own."""
+    gives the number, so finding the member costs no statement of its own.
+
+    Refused before anything is written: an amount of zero or less, lines worth more than the
+    amount (ItemsExceedAmount), more than MAX_ITEMS lines, and an amount above the program's
+    `max_purchase_amount` (AmountAboveLimit) unless `allow_above_limit` (a manager's
+    confirmation in the console; the caller checks who may give it)."""
     if (member is None) == (member_number is None):
         raise TypeError("purchase_record needs member or member_number")
     _purchased_at_check(purchased_at)
@@ -354,6 +457,7 @@ def purchase_record(
             channel=channel,
             items=items,
             version=version,
+            allow_above_limit=allow_above_limit,
         )
         tier_code = _tier_when_purchased(account, data)
         score = _score(data, tier_code=tier_code)
@@ -542,8 +646,9 @@ def refund_record(
         purchase.refunded_amount += amount
         purchase.breakdown = rescored.breakdown
         purchase.save(update_fields=["points", "refunded_amount", "breakdown"])
-        # Qualifying totals drop, but a downgrade waits for the review date (services.tiers).
-        tier_upgrade_check(account=account, at=now)
+        # A tier this period's purchases reached and the refunded total no longer reaches is
+        # taken back now; any other downgrade waits for the review date (services.tiers).
+        tier_refund_check(account=account, at=now)
     return refund
 
 

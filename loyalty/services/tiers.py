@@ -15,6 +15,7 @@ upgrade notice.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.mail import send_mail
@@ -221,10 +222,175 @@ def tier_upgrade_check(
         total=total,
         at=at,
     )
+    told_at = _notice_already_given(program, change)
+    if told_at is not None:
+        # No second "you are now Gold" for a tier a refund took back in the same period.
+        TierChange.objects.filter(pk=change.pk).update(notified_at=told_at)
+        change.notified_at = told_at
+        return change
     from loyalty.tasks import tier_notice_send
 
     tier_notice_send.delay(change.pk)  # deferred to on_commit by TesseraTask
     return change
+
+
+@dataclass
+class _Held:
+    """A tier as the account holds it: its code, since when, and its next review date."""
+
+    code: str
+    since: datetime.datetime | None
+    review_on: datetime.date | None
+
+
+@dataclass(frozen=True)
+class _Rise:
+    """An upgrade of the current review period, as refunds may have lowered it."""
+
+    at: datetime.datetime
+    from_code: str
+    to_code: str
+
+
+def _reviews_pass(program: ProgramDefinition, held: _Held, until: datetime.date, period: list):
+    """Reviews that kept the tier between the last change and `until`: each ends the period."""
+    while held.review_on is not None and held.review_on <= until:
+        period.clear()
+        held.review_on = months_after(
+            datetime.datetime.combine(held.review_on, datetime.time(12), tzinfo=program.zone),
+            REVIEW_MONTHS,
+            zone=program.zone,
+        ).date()
+
+
+def _tier_period(
+    program: ProgramDefinition, member_id: int, at: datetime.datetime
+) -> tuple[_Held, _Held, list[_Rise]]:
+    """Replay the member's tier history up to `at`: the tier held now, the tier held before
+    the current review period's upgrades (`base`), and those upgrades, oldest first. An upgrade
+    starts a review period but one reached before the previous one's review date continues it;
+    a review (which writes no change when it keeps the tier), a review's downgrade or a tier set
+    by staff ends it; a refund's withdrawal lowers the upgrades it took back."""
+    lowest = program.tiers[0].code if program.tiers else ""
+    held = _Held(code=lowest, since=None, review_on=None)
+    base = _Held(code=lowest, since=None, review_on=None)
+    period: list[_Rise] = []
+    changes = TierChange.objects.filter(member_id=member_id, at__lte=at).order_by("at", "pk")
+    for change in changes:
+        local_day = change.at.astimezone(program.zone).date()
+        _reviews_pass(program, held, local_day, period)
+        if change.reason == TierChangeReason.REFUND:
+            rank = tier_rank(program, change.to_code)
+            while period and tier_rank(program, period[-1].to_code) > rank:
+                rise = period.pop()
+                if tier_rank(program, rise.from_code) < rank:
+                    period.append(_Rise(rise.at, rise.from_code, change.to_code))
+                    break
+            held = _Held(change.to_code, *_held_after_refund(program, base, period, rank))
+            continue
+        if change.reason != TierChangeReason.UPGRADE or not period:
+            base = _Held(held.code, held.since, held.review_on)
+            period.clear()
+        if change.reason == TierChangeReason.UPGRADE:
+            period.append(_Rise(change.at, change.from_code, change.to_code))
+        held = _Held(change.to_code, change.at, tier_review_on(program, change.to_code, change.at))
+    _reviews_pass(program, held, at.astimezone(program.zone).date(), period)
+    return held, base, period
+
+
+def _held_after_refund(
+    program: ProgramDefinition, base: _Held, period: list[_Rise], rank: int
+) -> tuple[datetime.datetime | None, datetime.date | None]:
+    """Since when, and until which review, a member holds the tier of `rank` once a refund took
+    the higher ones back: the tier held before the period keeps its own dates; a tier the
+    period's upgrades reached (or passed) is held since the first of them that did."""
+    reached = next(
+        (
+            rise
+            for rise in period
+            if tier_rank(program, rise.from_code) < rank <= tier_rank(program, rise.to_code)
+        ),
+        None,
+    )
+    if reached is None:
+        return base.since, base.review_on
+    code = program.tiers[rank].code
+    return reached.at, tier_review_on(program, code, reached.at)
+
+
+def tier_refund_check(
+    *, account: LoyaltyAccount, at: datetime.datetime, program: ProgramDefinition | None = None
+) -> TierChange | None:
+    """After a refund, take back at once a tier reached during the current review period that
+    the qualifying total at `at` no longer reaches (API.md): down to the highest tier the total
+    still reaches, never below the tier held before the period's upgrades. Recorded in the
+    history as a `refund` change; the tier kept has the dates it had. Downgrades for other
+    reasons still wait for the review date."""
+    if program is None:
+        try:
+            program = program_version_at(at=at).definition
+        except ProgramNotConfigured:
+            return None
+    if not program.tiers:
+        return None
+    held, base, period = _tier_period(program, account.member_id, at)
+    if not period or held.code != account.tier_code:
+        return None  # nothing reached this period, or a history this program cannot replay
+    floor_rank = max(tier_rank(program, period[0].from_code), tier_rank(program, base.code), 0)
+    current_rank = tier_rank(program, account.tier_code)
+    total = qualifying_total(member=account.member_id, program=program, at=at)
+    reached = tier_for_total(program, total)
+    target_rank = max(tier_rank(program, reached.code if reached else None), floor_rank)
+    if target_rank >= current_rank:
+        return None
+    target = program.tiers[target_rank]
+    change = TierChange.objects.create(
+        member_id=account.member_id,
+        from_code=account.tier_code,
+        to_code=target.code,
+        reason=TierChangeReason.REFUND,
+        qualifying_total=total,
+        at=at,
+    )
+    since, review_on = _held_after_refund(program, base, period, target_rank)
+    account.tier_code = target.code
+    account.tier_since = since
+    # A review date that came while a withdrawn tier was held is run by the next daily review.
+    account.tier_review_on = review_on if target_rank > 0 else None
+    account.save(update_fields=["tier_code", "tier_since", "tier_review_on", "updated_at"])
+    return change
+
+
+def _notice_already_given(
+    program: ProgramDefinition, change: TierChange
+) -> datetime.datetime | None:
+    """When the member was last told of reaching `code`, if a refund took that tier back and
+    its review period has not ended: reaching it again then is no news (the same spend, put
+    back after a refund or an exchange). None otherwise."""
+    start = months_after(change.at, -REVIEW_MONTHS, zone=program.zone)
+    told = (
+        TierChange.objects.filter(
+            member_id=change.member_id,
+            reason=TierChangeReason.UPGRADE,
+            to_code=change.to_code,
+            at__gt=start,
+            at__lte=change.at,
+            notified_at__isnull=False,
+        )
+        .exclude(pk=change.pk)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if told is None:
+        return None
+    withdrawn = TierChange.objects.filter(
+        member_id=change.member_id,
+        reason=TierChangeReason.REFUND,
+        from_code=change.to_code,
+        at__gte=told.at,
+        pk__gt=told.pk,
+    ).exists()
+    return told.notified_at if withdrawn else None
 
 
 def tier_review(*, member, at: datetime.datetime | None = None) -> TierChange | None:

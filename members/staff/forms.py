@@ -11,6 +11,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.models.ledger import Channel
+from loyalty.money import decimal_plain
 from members.forms import BirthdayMixin, _birthday_fields
 from members.models import Language
 
@@ -53,20 +54,45 @@ class OneTimeTokenForm(forms.Form):
             self.initial.setdefault("token", uuid.uuid4())
 
 
-def _amount_field(label) -> forms.DecimalField:
-    return forms.DecimalField(
+class PlainDecimalField(forms.DecimalField):
+    """A number typed as digits with a decimal point or comma ("54.90", "54,90"). Django's own
+    field also takes "1e5" (100,000) and "1E+9": a slip on the keypad must not multiply a sale."""
+
+    default_error_messages = {"plain": _("Type a plain number, such as 54.90.")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if "," in text and "." not in text:
+            text = text.replace(",", ".", 1)
+        if decimal_plain(text) is None:
+            raise forms.ValidationError(self.error_messages["plain"], code="plain")
+        return super().to_python(text)
+
+
+ABOVE_ZERO = _("Enter an amount above zero.")
+
+
+def _amount_field(label, *, above_zero=ABOVE_ZERO) -> forms.DecimalField:
+    return PlainDecimalField(
         label=label,
-        min_value=Decimal("0.00"),
+        min_value=Decimal("0.01"),
         max_value=MAX_AMOUNT,
         max_digits=12,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+        error_messages={"min_value": above_zero},
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0.01"}),
     )
 
 
 class PurchaseForm(OneTimeTokenForm):
     amount = _amount_field(_("Amount paid"))
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.STORE)
+    # Shown to a manager once the amount was refused as above the program's limit.
+    confirm_above_limit = forms.BooleanField(
+        label=_("I confirm this amount above the program's limit"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,7 +102,7 @@ class PurchaseForm(OneTimeTokenForm):
 class PurchaseLineForm(forms.Form):
     sku = forms.CharField(label=_("SKU"), max_length=100, required=False)
     category = forms.CharField(label=_("Category"), max_length=100, required=False)
-    quantity = forms.DecimalField(
+    quantity = PlainDecimalField(
         label=_("Quantity"),
         min_value=Decimal("0"),
         max_digits=10,
@@ -84,7 +110,7 @@ class PurchaseLineForm(forms.Form):
         required=False,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
     )
-    unit_price = forms.DecimalField(
+    unit_price = PlainDecimalField(
         label=_("Unit price"),
         min_value=Decimal("0.00"),
         max_digits=12,
@@ -122,7 +148,7 @@ def purchase_items(formset) -> list[dict]:
 
 class RefundForm(OneTimeTokenForm):
     purchase = forms.ChoiceField(label=_("Purchase"))
-    amount = _amount_field(_("Amount refunded"))
+    amount = _amount_field(_("Amount refunded"), above_zero=_("Refund an amount above zero."))
     reason = forms.CharField(
         label=_("Reason"),
         max_length=500,
@@ -135,12 +161,6 @@ class RefundForm(OneTimeTokenForm):
             (purchase.external_id, currency_label(purchase) if currency_label else str(purchase))
             for purchase in purchases
         ]
-
-    def clean_amount(self):
-        amount = self.cleaned_data["amount"]
-        if amount <= 0:
-            raise forms.ValidationError(_("Refund an amount above zero."))
-        return amount
 
 
 class AdjustForm(forms.Form):

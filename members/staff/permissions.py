@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 VIEW_MEMBERS = "members.view_member"
 ENROL = "members.enrol_member"
 RECORD_PURCHASE = "members.record_purchase"
+RECORD_PURCHASE_ABOVE_LIMIT = "members.record_purchase_above_limit"
 REFUND = "members.refund_purchase"
 ADJUST = "members.adjust_points"
 ADJUST_ANY = "members.adjust_points_any"

@@ -16,7 +16,13 @@ from members.explanations import entry_explanation, entry_title
 from members.models import Member
 from members.numbers import member_number_is_valid
 from members.selectors import member_overview
-from members.staff.permissions import RECORD_PURCHASE, VIEW_MEMBERS, staff_permission_require
+from members.staff.permissions import (
+    RECORD_PURCHASE,
+    RECORD_PURCHASE_ABOVE_LIMIT,
+    VIEW_MEMBERS,
+    staff_can,
+    staff_permission_require,
+)
 from members.staff.services import console_currency
 
 SEARCH_LIMIT = 20
@@ -129,9 +135,16 @@ def purchase_for_staff(*, actor, member: Member, external_id: str) -> Purchase |
 
 
 def purchase_preview_for_staff(
-    *, actor, member: Member, amount: Decimal, channel: str, items: list[dict] | None = None
+    *,
+    actor,
+    member: Member,
+    amount: Decimal,
+    channel: str,
+    items: list[dict] | None = None,
+    confirm_above_limit: bool = False,
 ) -> Preview:
-    """The points a purchase made now would earn; writes nothing."""
+    """The points a purchase made now would earn; writes nothing. Above the program's limit it
+    raises AmountAboveLimit unless a manager confirms (as purchase_record_by_staff)."""
     staff_permission_require(actor, RECORD_PURCHASE)
     now = timezone.now()
     return purchase_preview(
@@ -141,4 +154,5 @@ def purchase_preview_for_staff(
         purchased_at=now,
         channel=channel,
         items=items or [],
+        allow_above_limit=confirm_above_limit and staff_can(actor, RECORD_PURCHASE_ABOVE_LIMIT),
     )

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loyalty.models import LedgerEntry, Purchase, Refund
-from loyalty.selectors.program import program_version_at
+from loyalty.selectors.program import ProgramNotConfigured, program_version_at
 from loyalty.services.ledger import LedgerError, ReasonRequired, points_adjust
 from loyalty.services.purchases import DuplicateExternalId, purchase_record, refund_record
 from members.models import (
@@ -36,6 +36,7 @@ from members.staff.permissions import (
     CONSUME_VOUCHER,
     ENROL,
     RECORD_PURCHASE,
+    RECORD_PURCHASE_ABOVE_LIMIT,
     REFUND,
     staff_can,
     staff_permission_require,
@@ -116,6 +117,14 @@ def console_currency(*, at=None) -> str:
     return program_version_at(at=at or timezone.now()).definition.currency
 
 
+def console_purchase_limit(*, at=None) -> Decimal | None:
+    """The program's `max_purchase_amount` now (None: no limit, or no program yet)."""
+    try:
+        return program_version_at(at=at or timezone.now()).definition.max_purchase_amount
+    except ProgramNotConfigured:
+        return None
+
+
 def purchase_record_by_staff(
     *,
     member: Member,
@@ -124,10 +133,17 @@ def purchase_record_by_staff(
     channel: str,
     items: list[dict] | None = None,
     actor,
+    confirm_above_limit: bool = False,
 ) -> tuple[Purchase, bool]:
     """Record a purchase made now, in the program's currency, as `console-<token>`. Returns
-    (purchase, created); the same token again returns the first purchase, created False."""
+    (purchase, created); the same token again returns the first purchase, created False.
+
+    An amount above the program's `max_purchase_amount` raises AmountAboveLimit unless a
+    manager (`record_purchase_above_limit`) confirms it; such a purchase is recorded as a
+    `purchase_above_limit` staff action."""
     staff_permission_require(actor, RECORD_PURCHASE)
+    if confirm_above_limit:
+        staff_permission_require(actor, RECORD_PURCHASE_ABOVE_LIMIT)
     external_id = f"{PURCHASE_PREFIX}{token}"
     existing = _console_purchase(member, external_id)
     if existing is not None:
@@ -144,6 +160,7 @@ def purchase_record_by_staff(
                 channel=channel,
                 items=items or [],
                 actor=actor,
+                allow_above_limit=confirm_above_limit,
             )
         except DuplicateExternalId:
             # Two submits of one form racing: the second's body differs from the first's only
@@ -154,16 +171,21 @@ def purchase_record_by_staff(
                 raise
             return existing, False
         if created:
+            limit = purchase.program_version.definition.max_purchase_amount
+            above_limit = limit is not None and purchase.amount > limit
+            details = {
+                "external_id": external_id,
+                "amount": str(purchase.amount),
+                "points": purchase.points,
+            }
             _action_record(
                 actor=actor,
                 member=member,
-                kind=StaffActionKind.PURCHASE,
+                kind=StaffActionKind.PURCHASE_ABOVE_LIMIT
+                if above_limit
+                else StaffActionKind.PURCHASE,
                 key=f"purchase:{purchase.pk}",
-                details={
-                    "external_id": external_id,
-                    "amount": str(purchase.amount),
-                    "points": purchase.points,
-                },
+                details={**details, "limit": str(limit)} if above_limit else details,
             )
     return purchase, created
 

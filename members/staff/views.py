@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from loyalty.selectors.program import ProgramNotConfigured
 from loyalty.services.ledger import LedgerError
+from loyalty.services.purchases import AmountAboveLimit, InvalidPurchase, ItemsExceedAmount
 from members.explanations import money_text
 from members.services import MemberExists
 from members.staff import permissions as perms
@@ -44,6 +46,7 @@ from members.staff.selectors import (
 )
 from members.staff.services import (
     AdjustmentAboveLimit,
+    console_purchase_limit,
     member_enrol_by_staff,
     points_adjust_by_staff,
     purchase_record_by_staff,
@@ -127,8 +130,20 @@ def _purchase_forms(request):
     return PurchaseForm(data), PurchaseLineFormSet(data, prefix="lines")
 
 
+def _purchase_refused(form, error: LedgerError) -> None:
+    """Put a refusal of the ledger at the field it is about: the amount (above the limit, the
+    lines worth more than it, not above zero) or the form as a whole."""
+    field = getattr(error, "field", None)
+    refusal = ValidationError(str(error), code=error.code)
+    if isinstance(error, AmountAboveLimit | ItemsExceedAmount) or field == "amount":
+        form.add_error("amount", refusal)
+    else:
+        form.add_error(None, refusal)
+
+
 def _preview(request, member, form, lines):
-    """The points the purchase would earn, or why it cannot be previewed yet (None, error)."""
+    """The points the purchase would earn, or why it cannot be previewed yet (None, error).
+    A refusal of the amount or the lines goes to the form's fields."""
     if not (form.is_valid() and lines.is_valid()):
         return None, ""
     try:
@@ -138,12 +153,39 @@ def _preview(request, member, form, lines):
             amount=form.cleaned_data["amount"],
             channel=form.cleaned_data["channel"],
             items=purchase_items(lines),
+            confirm_above_limit=form.cleaned_data["confirm_above_limit"],
         )
     except ProgramNotConfigured:
         return None, _("The program is not set up yet: purchases cannot be recorded.")
+    except (AmountAboveLimit, ItemsExceedAmount, InvalidPurchase) as error:
+        _purchase_refused(form, error)
+        return None, ""
     except LedgerError as error:
         return None, str(error)
     return preview, ""
+
+
+def _purchase_context(request, member, form, lines, preview, preview_error) -> dict:
+    refused = form.errors.as_data().get("amount", []) if form.is_bound else []
+    above_limit = any(error.code == AmountAboveLimit.code for error in refused)
+    if not above_limit and form.is_bound and form.cleaned_data.get("confirm_above_limit"):
+        # Confirmed and accepted: keep the confirmation on screen while it is still needed.
+        limit = console_purchase_limit()
+        amount = form.cleaned_data.get("amount")
+        above_limit = limit is not None and amount is not None and amount > limit
+    if request.htmx and refused and not preview_error:
+        # The htmx preview replaces only its own region: say there what the amount field says.
+        preview_error = " ".join(message for error in refused for message in error.messages)
+    return {
+        "member": member,
+        "form": form,
+        "lines": lines,
+        "preview": preview,
+        "preview_error": preview_error,
+        # A manager may record it anyway, ticking the confirmation; a cashier is told to ask one.
+        "above_limit": above_limit,
+        "may_confirm_above_limit": staff_can(request.user, perms.RECORD_PURCHASE_ABOVE_LIMIT),
+    }
 
 
 @staff_required(perms.RECORD_PURCHASE)
@@ -164,11 +206,12 @@ def purchase(request: HttpRequest, member_number: str) -> HttpResponse:
                     channel=form.cleaned_data["channel"],
                     items=purchase_items(lines),
                     actor=request.user,
+                    confirm_above_limit=form.cleaned_data["confirm_above_limit"],
                 )
             except ProgramNotConfigured:
                 preview_error = _("The program is not set up yet: purchases cannot be recorded.")
             except LedgerError as error:
-                form.add_error(None, str(error))
+                _purchase_refused(form, error)
             else:
                 if created:
                     messages.success(
@@ -182,13 +225,7 @@ def purchase(request: HttpRequest, member_number: str) -> HttpResponse:
                 else:
                     messages.info(request, _("This purchase was already recorded."))
                 return redirect(_member_url(member))
-    context = {
-        "member": member,
-        "form": form,
-        "lines": lines,
-        "preview": preview,
-        "preview_error": preview_error,
-    }
+    context = _purchase_context(request, member, form, lines, preview, preview_error)
     return render(request, "staff/purchase.html", context)
 
 
@@ -199,7 +236,7 @@ def purchase_preview(request: HttpRequest, member_number: str) -> HttpResponse:
     member = _member_or_404(request, member_number)
     form, lines = _purchase_forms(request)
     preview, preview_error = _preview(request, member, form, lines)
-    context = {"member": member, "preview": preview, "preview_error": preview_error}
+    context = _purchase_context(request, member, form, lines, preview, preview_error)
     return render(request, "staff/_purchase_preview.html", context)
 
 

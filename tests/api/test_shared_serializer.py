@@ -97,7 +97,7 @@ def test_threads_sharing_one_instance_each_get_their_own_answer():
 
     threads = []
     for n in range(8):
-        body = {**VALID, "amount": f"{n}.00"}
+        body = {**VALID, "amount": f"{n + 1}.00"}
         if n % 2:
             body["channel"] = "fax"  # odd threads: refused, for the channel only
         threads.append(threading.Thread(target=work, args=(n, body)))
@@ -113,7 +113,7 @@ def test_threads_sharing_one_instance_each_get_their_own_answer():
             assert list(value) == ["channel"]
         else:
             assert outcome == "ok"
-            assert value["amount"] == Decimal(f"{n}.00")
+            assert value["amount"] == Decimal(f"{n + 1}.00")
 
 
 # Bodies near the valid one: every field may be missing, of another type or out of range.
@@ -200,7 +200,7 @@ PLAIN = [
     {**VALID, "items": []},
     {key: value for key, value in VALID.items() if key != "items"},
     {**VALID, "amount": "54.9"},
-    {**VALID, "amount": "0"},
+    {**VALID, "amount": "0.01"},
     {**VALID, "amount": "9999999999.99"},
     {**VALID, "purchased_at": "2026-12-08T10:05:00Z"},
     {**VALID, "purchased_at": "2026-12-08T10:05:00.123456-03:30"},

@@ -20,7 +20,7 @@ program:
   point_value: "0.01"
   pending_days: {pending_days}
   rounding: floor
-  expiry: {expiry}
+{limit}  expiry: {expiry}
 
 tiers:
   qualification: {{metric: {metric}, window_months: 12}}
@@ -46,11 +46,18 @@ _numbers = itertools.count(1)
 
 
 def ledger_program_text(
-    *, pending_days=14, expiry=ROLLING, metric="spend", signup_bonus=True, extra_rules=""
+    *,
+    pending_days=14,
+    expiry=ROLLING,
+    metric="spend",
+    signup_bonus=True,
+    extra_rules="",
+    max_purchase_amount=None,
 ) -> str:
     rules = "\n".join(r for r in (SIGNUP_RULE if signup_bonus else "", extra_rules) if r)
+    limit = f'  max_purchase_amount: "{max_purchase_amount}"\n' if max_purchase_amount else ""
     return LEDGER_PROGRAM.format(
-        pending_days=pending_days, expiry=expiry, metric=metric, extra_rules=rules
+        pending_days=pending_days, expiry=expiry, metric=metric, extra_rules=rules, limit=limit
     )
 
 

@@ -364,7 +364,7 @@ def test_every_account_stays_consistent_after_an_import(program, now, write_csv)
     rows = [PURCHASE_HEADER]
     for n in range(60):
         member = members[n % 6]
-        rows.append([f"c-{n}", member.email, at(300 - n * 5), f"{(n * 37) % 400}.{n % 100:02d}",
+        rows.append([f"c-{n}", member.email, at(300 - n * 5), f"{(n * 37) % 400 + 1}.{n % 100:02d}",
                      "EUR", ["store", "online", "app"][n % 3]])  # fmt: skip
     importer = PurchaseImporter()
     importer.batch_size = 7  # members spread over many batches
@@ -505,3 +505,34 @@ def test_a_duplicate_id_is_found_in_a_later_batch_and_after_a_known_one(ana, wri
         (8, "external_id 'old' appears more than once in the file"),
     ]
     assert (report.rows_read, report.skipped, report.rejected) == (7, 1, 4)
+
+
+def test_rows_that_would_mint_points_are_refused_with_their_line(now, write_csv):
+    # The live path's limits hold for history too: the program refuses purchases above 500.00.
+    program_version_create(
+        max_purchase_amount="500.00", created_at=NOW - datetime.timedelta(days=400)
+    )
+    MemberFactory(email="ana@example.com")
+    header = [*PURCHASE_HEADER, "quantity", "sku", "category", "unit_price"]
+    path = write_csv(
+        [
+            header,
+            ["ok", "ana@example.com", at(30), "500.00", "EUR", "store", "", "", "", ""],  # line 2
+            ["zero", "ana@example.com", at(30), "0.00", "EUR", "store", "", "", "", ""],
+            ["exponent", "ana@example.com", at(30), "1e2", "EUR", "store", "", "", "", ""],
+            ["above", "ana@example.com", at(30), "500.01", "EUR", "store", "", "", "", ""],
+            ["lines", "ana@example.com", at(30), "10.00", "EUR", "store", "100", "V", "wine", "50"],
+            ["qty", "ana@example.com", at(30), "10.00", "EUR", "store", "1E3", "V", "wine", "0"],
+        ]
+    )
+
+    report = import_run(importer=PurchaseImporter(), path=path)
+
+    reasons = {problem.line: problem.reason for problem in report.problems}
+    assert sorted(reasons) == [3, 4, 5, 6, 7]
+    assert reasons[3] == "amount must be greater than zero"
+    assert "amount '1e2' is not written as a plain decimal number" in reasons[4]
+    assert "above the program's limit of €500.00" in reasons[5]
+    assert "The items add up to €5,000.00, more than the amount of €10.00." in reasons[6]
+    assert "quantity '1E3' is not written as a plain decimal number" in reasons[7]
+    assert nothing_written()

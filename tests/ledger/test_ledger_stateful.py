@@ -26,7 +26,7 @@ from tests.factories.ledger import MemberFactory, program_version_create
 from tests.ledger.conftest import NOW, snapshot
 
 _ids = itertools.count()  # external ids stay unique across examples (the database is shared)
-amounts = st.decimals(min_value=0, max_value=400, places=2)
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=400, places=2)  # zero is refused
 
 
 class LedgerMachine(RuleBasedStateMachine):

@@ -195,8 +195,8 @@ def test_preview_answers_the_points_and_writes_nothing(member, now):
     assert not Purchase.objects.exists()
 
 
-def test_zero_amount_purchase_records_an_entry_without_a_lot(member, now):
-    purchase, _ = record(member, amount=Decimal("0.00"))
+def test_purchase_earning_no_points_records_an_entry_without_a_lot(member, now):
+    purchase, _ = record(member, amount=Decimal("0.50"))  # below the 1.00 of the base rule
 
     assert purchase.points == 0
     assert LedgerEntry.objects.filter(purchase=purchase).count() == 1

@@ -185,12 +185,3 @@ def test_refund_beyond_its_own_lot_takes_available_points_fifo(member, now, time
     assert balances(member)["available"] == 0
     assert balances(member)["debt"] == 5
     assert_consistent(member)
-
-
-def test_refund_does_not_downgrade_at_once(member, now):
-    purchase, _ = record(member, amount=Decimal("600.00"))
-    assert balances(member)["tier_code"] == "silver"
-
-    refund_record(purchase=purchase, external_id="r1", amount=Decimal("600.00"))
-
-    assert balances(member)["tier_code"] == "silver"

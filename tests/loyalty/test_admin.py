@@ -1,5 +1,7 @@
 """The admin edits the program with the file's validation, and each save publishes a version."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -157,6 +159,44 @@ def test_program_settings_are_validated_like_the_file(admin_client, imported_ver
     errors = response.context["adminform"].form.errors
     assert errors["currency"] == ["unknown currency 'XYZ' (an ISO 4217 code such as EUR)"]
     assert errors["expiry_months"] == ["only applies when points expire"]
+    assert ProgramVersion.objects.count() == 1
+
+
+PROGRAM_FORM = {
+    "name": "Club Sicmay",
+    "currency": "EUR",
+    "timezone": "Europe/Madrid",
+    "point_value": "0.01",
+    "pending_days": "14",
+    "rounding": "floor",
+    "expiry_policy": "rolling",
+    "expiry_months": "12",
+    "expiry_warn_days": "30",
+    "qualification_metric": "spend",
+    "qualification_window_months": "12",
+}
+
+
+def test_the_purchase_limit_is_set_in_the_admin_and_published(admin_client, imported_version):
+    program = Program.objects.get()
+    url = reverse("admin:loyalty_program_change", args=[program.pk])
+
+    response = admin_client.post(url, PROGRAM_FORM | {"max_purchase_amount": "1500.00"})
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    latest = ProgramVersion.objects.order_by("-number").first()
+    assert latest.definition.max_purchase_amount == Decimal("1500.00")
+    assert latest.snapshot["program"]["max_purchase_amount"] == "1500.00"
+
+
+def test_a_purchase_limit_of_zero_is_refused_at_its_field(admin_client, imported_version):
+    program = Program.objects.get()
+    url = reverse("admin:loyalty_program_change", args=[program.pk])
+
+    response = admin_client.post(url, PROGRAM_FORM | {"max_purchase_amount": "0"})
+
+    errors = response.context["adminform"].form.errors
+    assert errors["max_purchase_amount"] == ["must be greater than 0"]
     assert ProgramVersion.objects.count() == 1
 
 

@@ -212,3 +212,42 @@ def test_snapshot_data_is_held_to_the_same_rules(example_program):
     assert [str(error) for error in refused.value.errors] == [
         "rules[0].points: must not be negative (got -3)"
     ]
+
+
+def with_limit(text: str, limit: str = '"2000.00"') -> str:
+    """The example with PROGRAM.md's optional limit, on line 8."""
+    return edit(text, "  expiry:\n", f"  max_purchase_amount: {limit}\n  expiry:\n")
+
+
+def test_max_purchase_amount_is_read_and_written_back(example_text):
+    program = parse_program_text(with_limit(example_text))
+
+    assert program.max_purchase_amount == Decimal("2000.00")
+    assert program_to_data(program)["program"]["max_purchase_amount"] == "2000.00"
+    assert 'max_purchase_amount: "2000.00"' in program_to_text(program)
+    assert parse_program_text(program_to_text(program)) == program
+
+
+def test_max_purchase_amount_is_optional(example_text):
+    program = parse_program_text(example_text)
+
+    assert program.max_purchase_amount is None
+    assert "max_purchase_amount" not in program_to_data(program)["program"]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('"0"', "must be greater than 0"),
+        ('"-10"', "must not be negative"),
+        ('"10.001"', "has more than 2 decimal places for EUR"),
+        ('"1e5"', "is not a decimal number"),
+        ('"10000000000"', "is too large"),
+    ],
+)
+def test_max_purchase_amount_errors_name_the_line(example_text, value, problem):
+    [(line, message)] = errors_of(with_limit(example_text, value))
+
+    assert line == 8
+    assert "program.max_purchase_amount" in message
+    assert problem in message

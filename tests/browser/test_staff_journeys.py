@@ -140,3 +140,33 @@ def test_manager_refunds_a_purchase_and_adjusts_points(page: Page, live_server, 
     expect(page.get_by_text("Reason given: tasting night host")).to_be_visible()
     assert_fits_the_screen(page)
     screenshot("3-member")
+
+
+def test_manager_records_a_purchase_above_the_limit_after_confirming_it(
+    page: Page, live_server, transactional_db, screenshot
+):
+    roles_install()
+    program_version_create(pending_days=0, max_purchase_amount="2000.00")
+    alice = MemberFactory(email="alice@example.com", first_name="Alice")
+    staff_login(page, live_server, "manager")
+    page.goto(live_server.url + reverse("staff:purchase", args=[alice.member_number]))
+
+    # A slip on the keypad: the preview says why, and offers the manager the confirmation.
+    page.get_by_label("Amount paid").fill("25000.00")
+    preview = page.get_by_test_id("purchase-preview")
+    expect(preview).to_contain_text("above the program's limit of €2,000.00")
+    confirm = page.get_by_label("I confirm this amount above the program's limit")
+    expect(confirm).to_be_visible()
+    assert_fits_the_screen(page)
+    screenshot("1-above-limit")
+
+    # The manager corrects the amount, still above the limit, checks it and confirms.
+    page.get_by_label("Amount paid").fill("2500.00")
+    expect(preview).to_contain_text("above the program's limit")
+    page.get_by_label("I confirm this amount above the program's limit").check()
+    expect(preview).to_contain_text("This purchase earns 2,550 points.")
+    screenshot("2-confirmed")
+    page.get_by_test_id("record-purchase").click()
+
+    expect(page.get_by_test_id("member-number")).to_have_text(alice.member_number)
+    assert Purchase.objects.get(member=alice).amount == Decimal("2500.00")

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.api.exceptions import api_not_found, api_server_error
+from config.api.exceptions import api_not_found
 from config.health.views import health
 from members import views as member_views
 
@@ -35,17 +35,7 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 
-def handler404(request, exception):
-    if request.path.startswith("/api/"):
-        return api_not_found(request)
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception)
-
-
-def handler500(request):
-    if request.path.startswith("/api/"):
-        return api_server_error(request)
-    from django.views.defaults import server_error
-
-    return server_error(request)
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

@@ -37,7 +37,9 @@ class UnstorableInputMiddleware:
             if is_bad_path:
                 return errors.page_not_found(request)
             return errors.bad_request(request)
-        if "\x00" in meta.get("HTTP_COOKIE", ""):
+        cookie = meta.get("HTTP_COOKIE", "")
+        # A quoted cookie value may carry a NUL as an octal escape ("\\000"), decoded on parsing.
+        if "\x00" in cookie or "\\" in cookie:
             request.COOKIES = {
                 name: value
                 for name, value in request.COOKIES.items()

@@ -8,6 +8,8 @@ so a planted cookie cannot lock a browser out. Bodies are checked where they are
 by Django's fields (ProhibitNullCharactersValidator), JSON by config.api.parsers.
 """
 
+from django.utils import translation
+
 from config import errors
 from config.api.exceptions import api_unstorable_input
 from config.text import is_unstorable
@@ -32,11 +34,10 @@ class UnstorableInputMiddleware:
             )
         )
         if is_bad_path or is_bad_rest:
-            if errors.is_api(request):
-                return api_unstorable_input(request)
-            if is_bad_path:
-                return errors.page_not_found(request)
-            return errors.bad_request(request)
+            # Ahead of LocaleMiddleware (a session must not be read with a bad cookie), so the
+            # refusal picks its language itself.
+            with translation.override(translation.get_language_from_request(request)):
+                return self.refusal(request, is_bad_path=is_bad_path)
         cookie = meta.get("HTTP_COOKIE", "")
         # A quoted cookie value may carry a NUL as an octal escape ("\\000"), decoded on parsing.
         if "\x00" in cookie or "\\" in cookie:
@@ -46,3 +47,11 @@ class UnstorableInputMiddleware:
                 if not (is_unstorable(name) or is_unstorable(value))
             }
         return self.get_response(request)
+
+    @staticmethod
+    def refusal(request, *, is_bad_path: bool):
+        if errors.is_api(request):
+            return api_unstorable_input(request)
+        if is_bad_path:
+            return errors.page_not_found(request)
+        return errors.bad_request(request)

@@ -264,3 +264,21 @@ def test_huge_page_numbers_are_4xx_not_500(api_client, member, query):
 
     assert response.status_code < 500
     assert response["Content-Type"] == "application/json"
+
+
+def test_the_refusal_speaks_the_clients_language(api_client, member):
+    response = api_client.get("/api/v1/members/?email=%00", HTTP_ACCEPT_LANGUAGE="es")
+
+    body = assert_json_error(response, 400, "unstorable_characters")
+    assert body["detail"].startswith("La petición contiene caracteres")
+
+
+def test_the_size_refusal_speaks_the_clients_language(api_client, member, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    body = json.dumps(purchase_body(member, external_id="x" * 200))
+
+    response = api_client.post(
+        PURCHASES, data=body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="fr"
+    )
+
+    assert assert_json_error(response, 413, "request_too_large")["detail"].startswith("Le corps")

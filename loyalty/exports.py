@@ -4,10 +4,10 @@ views and the commands check `members.export_data` / are run by an operator."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from loyalty.csv_cells import csv_writer
 from loyalty.models import LedgerEntry
 from members.models import Member
 
@@ -55,7 +55,7 @@ class _Line:
 
 
 def csv_lines(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    writer = csv.writer(_Line())
+    writer = csv_writer(_Line())
     yield writer.writerow(header)
     for row in rows:
         yield writer.writerow(row)

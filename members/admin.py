@@ -5,8 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from loyalty.exports import members_csv
 from loyalty.imports.admin_views import ImportExportAdminMixin
+from members.admin_login import AdminLoginForm
 from members.imports import MemberImporter
 from members.models import Member, User
+
+# Staff and superusers sign in under the portal's limits on failed logins (members/admin_login.py).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

@@ -19,10 +19,13 @@ unhandled is logged and answered with a bare 500 ``server_error``, never a stack
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -49,6 +52,25 @@ class ApiError(exceptions.APIException):
         super().__init__(detail=detail or self.__class__.detail, code=self.code)
 
 
+class RequestTooLarge(ApiError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "request_too_large"
+    detail = _lazy("The request body is larger than this server accepts.")
+
+
+class UnstorableInput(ApiError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "unstorable_characters"
+    detail = _lazy(
+        "The request contains characters that cannot be stored (a NUL or a lone surrogate)."
+    )
+
+
+class BadRequest(ApiError):
+    code = "bad_request"
+    detail = _lazy("The request could not be understood.")
+
+
 def error_body(code: str, detail, **extra) -> dict:
     return {"code": code, "detail": str(detail), **extra}
 
@@ -61,6 +83,11 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        # Too many fields, a malformed multipart body...: the client's fault, as Django's 400.
+        exc = BadRequest()
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -103,6 +130,7 @@ def _detail_of(exc: exceptions.APIException) -> str:
 # Plain Django views for what never reaches a DRF view (config/urls.py routes /api/ to them).
 
 
+@csrf_exempt
 def api_not_found(request, exception=None):
     detail = _("Not found.")
     path = request.path_info
@@ -110,6 +138,32 @@ def api_not_found(request, exception=None):
         # No redirect as for pages: it would silently turn a POST into a GET.
         detail = _("Not found. Did you mean %(path)s?") % {"path": request.path + "/"}
     return JsonResponse(error_body("not_found", detail), status=status.HTTP_404_NOT_FOUND)
+
+
+def api_bad_request(request, exception=None):
+    error = RequestTooLarge() if isinstance(exception, RequestDataTooBig) else BadRequest()
+    return JsonResponse(error_body(error.code, error.detail), status=error.status_code)
+
+
+def api_unstorable_input(request):
+    error = UnstorableInput()
+    return JsonResponse(error_body(error.code, error.detail), status=error.status_code)
+
+
+def api_forbidden(request, exception=None):
+    return JsonResponse(
+        error_body("permission_denied", _("You do not have permission to perform this action.")),
+        status=status.HTTP_403_FORBIDDEN,
+    )
+
+
+def api_csrf_failure(request, reason=""):
+    # Only a request carrying a session cookie is checked, and an API client sends a key instead;
+    # still JSON, so no /api/ URL ever answers with Django's HTML page.
+    return JsonResponse(
+        error_body("csrf_failed", _("CSRF check failed: API clients authenticate with a key.")),
+        status=status.HTTP_403_FORBIDDEN,
+    )
 
 
 def api_server_error(request):

@@ -38,6 +38,8 @@ from typing import IO, Any
 
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 
+from loyalty.csv_cells import csv_writer
+
 PROBLEMS_KEPT = 1000
 BATCH_SIZE = 1000
 REASON_COLUMN = "reason"
@@ -348,7 +350,7 @@ class _Rejects:
         if self.writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            self.writer = csv.writer(self.handle)
+            self.writer = csv_writer(self.handle)
             self.writer.writerow([LINE_COLUMN, REASON_COLUMN, "row"])
         row = {k: v for k, v in checked.row.items() if k != "__width__"}
         self.writer.writerow([checked.line, checked.reason, _row_text(row)])
@@ -360,7 +362,7 @@ class _Rejects:
 
 def _row_text(row: dict[str, str]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(row.values())
+    csv.writer(buffer).writerow(row.values())  # one cell of the rejects file: neutralised there
     return buffer.getvalue().rstrip("\r\n")
 
 

@@ -11,10 +11,10 @@ from rest_framework.response import Response
 from config.api.exceptions import ApiError
 from config.api.idempotency import idempotent
 from config.api.views import ApiGenericView, ApiView
-from config.urls import handler404, handler500
+from config.urls import handler400, handler403, handler404, handler500
 from config.urls import urlpatterns as project_urlpatterns
 
-__all__ = ["handler404", "handler500", "urlpatterns"]
+__all__ = ["handler400", "handler403", "handler404", "handler500", "urlpatterns"]
 
 
 class Boom(ApiView):

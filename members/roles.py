@@ -2,8 +2,8 @@
 
 The superuser needs no group (a superuser has every permission). A staff account is `is_staff`
 (it may open the staff console and the admin) and belongs to one of these groups, which decide
-what it may do there. The groups are installed by a migration (members 0005) and kept in step by
-`roles_install`: a change to ROLE_PERMISSIONS ships with a migration that runs it again.
+what it may do there. The groups are installed by a migration (members 0005, again in 0006 for
+blocking members) and kept in step by `roles_install`: a change to ROLE_PERMISSIONS ships with a migration that runs it again.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "members.change_member",
         "members.refund_purchase",
         "members.adjust_points_any",
+        "members.block_member",
         "members.import_data",
         "members.export_data",
         # Catalog and program configuration in the admin; the records are read-only there

@@ -3,7 +3,8 @@
 The superuser needs no group (a superuser has every permission). A staff account is `is_staff`
 (it may open the staff console and the admin) and belongs to one of these groups, which decide
 what it may do there. The groups are installed by a migration (members 0005, again in 0006 for
-blocking members) and kept in step by `roles_install`: a change to ROLE_PERMISSIONS ships with a migration that runs it again.
+blocking members) and kept in step by `roles_install`: a change to ROLE_PERMISSIONS ships with a
+migration that runs it again.
 """
 
 from __future__ import annotations

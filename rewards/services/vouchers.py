@@ -29,9 +29,7 @@ def voucher_consume(*, code: str, order_ref: str, actor=None) -> Voucher:
     if normalized is None:
         raise VoucherNotFound()
     now = timezone.now()
-    voucher = (
-        Voucher.objects.select_related("redemption__member").filter(code=normalized).first()
-    )
+    voucher = Voucher.objects.select_related("redemption__member").filter(code=normalized).first()
     if voucher is None:
         raise VoucherNotFound()
     # The member's status is read here, not joined into the UPDATE: a join would move the

@@ -72,9 +72,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def roles_install(apps=None) -> None:
+def roles_install(apps=None, *, missing_ok: bool = False) -> None:
     """Create the role groups and set each one's permissions to exactly ROLE_PERMISSIONS.
-    Idempotent. `apps` is a migration's historical registry (None: the live one)."""
+    Idempotent. `apps` is a migration's historical registry (None: the live one). `missing_ok`
+    grants what exists and skips permissions a later migration declares (that migration runs
+    this again); otherwise an unknown permission is an error."""
     if apps is None:
         from django.apps import apps as live_apps
 
@@ -101,7 +103,7 @@ def roles_install(apps=None) -> None:
         ]
         found = {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
         missing = wanted - found
-        if missing:
+        if missing and not missing_ok:
             raise LookupError(f"role {role}: unknown permissions {sorted(missing)}")
         group, _created = Group.objects.get_or_create(name=role)
         group.permissions.set(permissions)

@@ -161,9 +161,7 @@ def test_no_voucher_of_a_blocked_member_is_consumed(alice, alice_voucher, manage
     assert Voucher.objects.get(pk=alice_voucher.pk).status == "issued"
 
 
-def test_refund_of_a_blocked_members_purchase_takes_the_points_back(
-    alice, alice_purchase, manager
-):
+def test_refund_of_a_blocked_members_purchase_takes_the_points_back(alice, alice_purchase, manager):
     before = _balance(alice)
     _blocked(alice, manager)
     refund = refund_record(purchase=alice_purchase, external_id="r-1", amount=Decimal("40.00"))

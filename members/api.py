@@ -20,7 +20,7 @@ from loyalty.selectors.ledger import (
 )
 from loyalty.selectors.program import program_definition_current
 from members import services
-from members.models import Language, Member
+from members.models import Language, Member, MemberStatus
 from members.selectors import member_for_write, member_get, member_list
 
 
@@ -102,6 +102,11 @@ class MemberOutput(serializers.Serializer):
     tier = TierOutput(allow_null=True)
     next_tier = NextTierOutput(allow_null=True)
     points = PointsOutput()
+    status = serializers.ChoiceField(
+        choices=MemberStatus.choices,
+        help_text="blocked: the member earns nothing, redeems nothing and no voucher of theirs "
+        "is consumed (409 member_blocked) until staff unblock them.",
+    )
 
     def to_representation(self, member: Member) -> dict:
         account = account_for_member(member=member)
@@ -132,6 +137,7 @@ class MemberOutput(serializers.Serializer):
                     "lifetime": account.lifetime,
                     "expiring_soon": expiring_soon(member=member),
                 },
+                "status": member.status,
             }
         )
 

@@ -50,6 +50,12 @@ class Language(models.TextChoices):
     FRENCH = "fr", _("French")
 
 
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    # Earns nothing, redeems nothing, and none of their vouchers is consumed, until unblocked.
+    BLOCKED = "blocked", _("blocked")
+
+
 class Member(models.Model):
     """A customer in the program. Every member has a User (enrolled at the till: no usable
     password until they claim the account by resetting it)."""
@@ -81,6 +87,21 @@ class Member(models.Model):
         verbose_name=_("referred by"),
     )
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    # The current block, if any (members.staff.services.member_block); every block and unblock
+    # is also a StaffAction, which keeps the history this row forgets on unblocking.
+    status = models.CharField(
+        _("status"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
+    )
+    blocked_reason = models.CharField(_("reason for the block"), max_length=500, blank=True)
+    blocked_at = models.DateTimeField(_("blocked at"), null=True, blank=True)
+    blocked_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("blocked by"),
+    )
 
     class Meta:
         verbose_name = _("member")
@@ -103,6 +124,7 @@ class Member(models.Model):
             ("view_analytics", _("Can read the analytics")),
             ("manage_segments", _("Can build segments")),
             ("manage_campaigns", _("Can manage campaigns")),
+            ("block_member", _("Can block and unblock a member")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -118,6 +140,24 @@ class Member(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(referred_by=models.F("pk")), name="member_no_self_referral"
             ),
+            # A block always says why, when and by whom; an active member carries no block.
+            models.CheckConstraint(
+                condition=models.Q(
+                    status=MemberStatus.ACTIVE,
+                    blocked_reason="",
+                    blocked_at__isnull=True,
+                    blocked_by__isnull=True,
+                )
+                | (
+                    models.Q(
+                        status=MemberStatus.BLOCKED,
+                        blocked_at__isnull=False,
+                        blocked_by__isnull=False,
+                    )
+                    & ~models.Q(blocked_reason="")
+                ),
+                name="member_status_block_complete",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,6 +166,10 @@ class Member(models.Model):
     @property
     def email(self) -> str:
         return self.user.email
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.status == MemberStatus.BLOCKED
 
 
 class ConsentKind(models.TextChoices):
@@ -167,6 +211,8 @@ class StaffActionKind(models.TextChoices):
     REFUND = "refund", _("refunded a purchase")
     ADJUST = "adjust", _("adjusted points")
     VOUCHER_CONSUME = "voucher_consume", _("consumed a voucher")
+    BLOCK = "block", _("blocked the member")
+    UNBLOCK = "unblock", _("unblocked the member")
     PURCHASE_ABOVE_LIMIT = "purchase_above_limit", _("recorded a purchase above the limit")
 
 

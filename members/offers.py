@@ -55,6 +55,8 @@ class RewardOffer:
     grant: str
     available: int
     live_redemptions: int
+    # False for a blocked member: nothing is redeemable, whatever the balance.
+    is_member_active: bool = True
 
     @property
     def code(self) -> str:
@@ -79,7 +81,7 @@ class RewardOffer:
 
     @property
     def is_redeemable(self) -> bool:
-        return self.is_affordable and not self.is_limit_reached
+        return self.is_member_active and self.is_affordable and not self.is_limit_reached
 
     @property
     def balance_after(self) -> int:

@@ -2,8 +2,9 @@
 
 The superuser needs no group (a superuser has every permission). A staff account is `is_staff`
 (it may open the staff console and the admin) and belongs to one of these groups, which decide
-what it may do there. The groups are installed by a migration (members 0005) and kept in step by
-`roles_install`: a change to ROLE_PERMISSIONS ships with a migration that runs it again.
+what it may do there. The groups are installed by a migration (members 0005, again in 0006 for
+blocking members) and kept in step by `roles_install`: a change to ROLE_PERMISSIONS ships with a
+migration that runs it again.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "members.refund_purchase",
         "members.record_purchase_above_limit",
         "members.adjust_points_any",
+        "members.block_member",
         "members.import_data",
         "members.export_data",
         # Catalog and program configuration in the admin; the records are read-only there
@@ -71,14 +73,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def roles_install(apps=None) -> None:
+def roles_install(apps=None, *, missing_ok: bool = False) -> None:
     """Create the role groups and set each one's permissions to exactly ROLE_PERMISSIONS.
-    Idempotent. `apps` is a migration's historical registry (None: the live one).
-
-    In a migration, a permission its models do not declare yet is left out: an earlier role
-    migration runs with today's ROLE_PERMISSIONS, and the migration that declares the new
-    permission runs this again. Live, an unknown permission is an error."""
-    is_historical = apps is not None
+    Idempotent. `apps` is a migration's historical registry (None: the live one). `missing_ok`
+    grants what exists and skips permissions a later migration declares (that migration runs
+    this again); otherwise an unknown permission is an error."""
     if apps is None:
         from django.apps import apps as live_apps
 
@@ -105,7 +104,7 @@ def roles_install(apps=None) -> None:
         ]
         found = {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
         missing = wanted - found
-        if missing and not is_historical:
+        if missing and not missing_ok:
             raise LookupError(f"role {role}: unknown permissions {sorted(missing)}")
         group, _created = Group.objects.get_or_create(name=role)
         group.permissions.set(permissions)

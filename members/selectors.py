@@ -321,6 +321,7 @@ def reward_offers_for_member(
             ),
             available=account.available,
             live_redemptions=reward.live_redemptions,
+            is_member_active=not member.is_blocked,
         )
         for reward in rewards
     ]

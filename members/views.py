@@ -45,6 +45,7 @@ from members.services import (
     member_profile_update,
     member_signup,
 )
+from members.status import MemberBlocked
 from rewards.errors import RewardError, VoucherNotUsable
 from rewards.models import RewardKind
 from rewards.selectors import (
@@ -415,6 +416,9 @@ def _reward_redeem_post(request, member, reward) -> HttpResponse:
     except RewardError as error:
         cache.delete(_claim_key(nonce))  # nothing happened: the same form may be sent again
         return _redeem_refused(request, member, error.message(language), status=409)
+    except MemberBlocked as error:
+        cache.delete(_claim_key(nonce))
+        return _redeem_refused(request, member, error.message(language, to_member=True), status=409)
     cache.set(_claim_key(nonce), str(redemption.public_id), REDEEM_TOKEN_MAX_AGE)
     return _redeem_done(request, member, redemption)
 

@@ -159,10 +159,13 @@ def _voucher_body(request, voucher: Voucher) -> dict:
 _REFUSALS = OpenApiResponse(
     ErrorResponse,
     description="Refused: `insufficient_points`, `out_of_stock`, `limit_reached`, "
-    "`tier_required` or `not_available` (detail in the member's language).",
+    "`tier_required` or `not_available` (detail in the member's language), or "
+    "`member_blocked`.",
 )
 _NOT_USABLE = OpenApiResponse(
-    ErrorResponse, description="`voucher_not_usable`: consumed, expired or cancelled (in detail)."
+    ErrorResponse,
+    description="`voucher_not_usable`: consumed, expired or cancelled (in detail); "
+    "`member_blocked` when consuming a voucher of a blocked member.",
 )
 
 

@@ -14,6 +14,9 @@ Everything else that can go wrong in an API view ends up here too: DRF's excepti
 codes (``not_authenticated``, ``permission_denied``, ``method_not_allowed``, ``throttled``...),
 Django's ``Http404``/``PermissionDenied`` become ``not_found``/``permission_denied``, and anything
 unhandled is logged and answered with a bare 500 ``server_error``, never a stack trace.
+
+A refusal that several domains raise is mapped here, once: ``members.status.MemberBlocked`` (a
+purchase, a preview, a redemption or a voucher of a blocked member) is 409 ``member_blocked``.
 """
 
 import logging
@@ -31,6 +34,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
+
+from members.status import MemberBlocked
 
 logger = logging.getLogger("config.api")
 
@@ -71,6 +76,12 @@ class BadRequest(ApiError):
     detail = _lazy("The request could not be understood.")
 
 
+class MemberBlockedError(ApiError):
+    status_code = status.HTTP_409_CONFLICT
+    code = MemberBlocked.code
+    detail = MemberBlocked.template
+
+
 def error_body(code: str, detail, **extra) -> dict:
     return {"code": code, "detail": str(detail), **extra}
 
@@ -88,6 +99,8 @@ def exception_handler(exc, context):
     elif isinstance(exc, SuspiciousOperation):
         # Too many fields, a malformed multipart body...: the client's fault, as Django's 400.
         exc = BadRequest()
+    elif isinstance(exc, MemberBlocked):
+        exc = MemberBlockedError(exc.message())
 
     response = drf_exception_handler(exc, context)
     if response is None:

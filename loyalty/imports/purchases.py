@@ -59,7 +59,7 @@ from loyalty.services.tiers import (
     tier_review_on,
     tier_upgrade_target,
 )
-from members.models import Member
+from members.models import Member, MemberStatus
 from members.numbers import member_number_is_valid
 
 COLUMNS = (
@@ -175,7 +175,7 @@ class PurchaseImporter(Importer):
 
     def checks_reset(self) -> None:
         self.seen.close()
-        # (pk, joined_at) by member number and by email, as found during this check.
+        # (pk, joined_at, status) by member number and by email, as found during this check.
         self.members_by_number: dict[str, tuple] = {}
         self.members_by_email: dict[str, tuple] = {}
 
@@ -298,8 +298,8 @@ class PurchaseImporter(Importer):
         numbers = {row.value.member_number for row in parsed if row.value.member_number}
         emails = {row.value.member_email for row in parsed if row.value.member_email}
         found = _members_found(list(numbers - by_number.keys()), list(emails - by_email.keys()))
-        for pk, number, email, joined_at in found:
-            by_number[number] = by_email[email.lower()] = (pk, joined_at)
+        for pk, number, email, joined_at, status in found:
+            by_number[number] = by_email[email.lower()] = (pk, joined_at, status)
         for row in parsed:
             data: PurchaseRow = row.value
             member = by_number.get(data.member_number) if data.member_number else None
@@ -315,7 +315,11 @@ class PurchaseImporter(Importer):
                     row.reason = "member_email and member_number are two different members"
                     continue
                 member = by_mail
-            data.member_id, data.joined_at = member
+            data.member_id, data.joined_at, status = member
+            if status == MemberStatus.BLOCKED:
+                # A blocked member earns nothing, imported history included (checked with the
+                # rest of the file, before anything is written).
+                row.reason = "member is blocked"
         # Kept for the next batches (a member's rows are spread over the file), within bounds.
         for members in (by_number, by_email):
             if len(members) > self.members_kept:
@@ -464,10 +468,10 @@ class PurchaseImporter(Importer):
 
 
 def _members_found(numbers: list[str], emails: list[str]) -> list[tuple]:
-    """(pk, member_number, email, joined_at) of the members with one of `numbers` or `emails`:
-    two index lookups (an OR across the join let the planner scan the users)."""
+    """(pk, member_number, email, joined_at, status) of the members with one of `numbers` or
+    `emails`: two index lookups (an OR across the join let the planner scan the users)."""
     found: list[tuple] = []
-    fields = ("pk", "member_number", "user__email", "joined_at")
+    fields = ("pk", "member_number", "user__email", "joined_at", "status")
     if connection.vendor != "postgresql":
         if numbers:
             found += Member.objects.filter(member_number__in=numbers).values_list(*fields)
@@ -476,7 +480,7 @@ def _members_found(numbers: list[str], emails: list[str]) -> list[tuple]:
         return found
     member, user = Member._meta.db_table, Member._meta.get_field("user").related_model._meta
     select = (
-        f"SELECT m.id, m.member_number, u.email, m.joined_at FROM {member} m "  # noqa: S608
+        f"SELECT m.id, m.member_number, u.email, m.joined_at, m.status FROM {member} m "  # noqa: S608
         f"JOIN {user.db_table} u ON u.id = m.user_id"
     )
     with connection.cursor() as cursor:

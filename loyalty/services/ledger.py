@@ -33,6 +33,7 @@ from loyalty.models.ledger import LIFETIME_KINDS
 from loyalty.program_file import ProgramDefinition
 from loyalty.scoring import event_bonus_rule
 from loyalty.selectors.program import ProgramNotConfigured, program_version_at
+from members.status import MemberBlocked, member_active_require
 
 REASON_MAX_LENGTH = 500
 
@@ -345,7 +346,8 @@ def points_debit(
 def points_adjust(*, member, points: int, reason: str, actor) -> LedgerEntry:
     """A staff correction with a mandatory reason. Positive: available at once (and expiring like
     any other points); negative: taken first-in-first-out, never below zero (InsufficientPoints).
-    Adjustments do not count as points earned (lifetime)."""
+    Adjustments do not count as points earned (lifetime). A blocked member earns nothing: a
+    positive adjustment raises MemberBlocked (a negative one still takes points back)."""
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired()
@@ -358,6 +360,8 @@ def points_adjust(*, member, points: int, reason: str, actor) -> LedgerEntry:
             return debit_write(
                 account=account, kind=EntryKind.ADJUST, points=-points, reason=reason, actor=actor
             )
+        # Read under the account lock: a block committed before it is seen.
+        member_active_require(member=member)
         version = _version_or_none(now)
         return credit_write(
             account=account,
@@ -395,8 +399,10 @@ def event_bonus_award(
     """Award the program's bonus for `event` (signup, birthday, referral...) once per member and
     `source_key` ("once" for signup, the year for a birthday, the referee for a referral).
     `points` overrides the rule's points (a referee's `referee_points`). Returns the entry, or None
-    when the program gives nothing for the event or it was already awarded. Bonus points are
-    available at once."""
+    when the program gives nothing for the event or it was already awarded, or when the member
+    is blocked (a blocked member earns nothing; the bonus is skipped, not kept for later, and the
+    automations that call this carry on with the next member). Bonus points are available at
+    once."""
     at = at or timezone.now()
     version = _version_or_none(at)
     if version is None:
@@ -410,6 +416,10 @@ def event_bonus_award(
         return None
     with transaction.atomic():
         account = account_lock(member=member)
+        try:
+            member_active_require(member=member)
+        except MemberBlocked:
+            return None
         # "Once per member and key" is the unique (member, bonus_key) index, not a lookup first.
         try:
             with transaction.atomic():

@@ -44,6 +44,7 @@ from loyalty.services.tiers import (
     tier_upgrade_check,
 )
 from members.models import Member
+from members.status import member_active_require
 
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
 # The most item lines one purchase may carry (API.md): a till's basket, not a bulk load.
@@ -338,7 +339,9 @@ def purchase_preview(
     external_id="preview",
     allow_above_limit=False,
 ) -> Preview:
-    """What `purchase_record` would credit for this body now; writes nothing."""
+    """What `purchase_record` would credit for this body now; writes nothing. A blocked member
+    would earn nothing: MemberBlocked (the copy of the member given is read as it is)."""
+    member_active_require(member=member, status=member.status)
     data = _purchase_input(
         member=member,
         external_id=external_id,
@@ -389,7 +392,8 @@ def _purchase_lock(
 ) -> tuple[LoyaltyAccount, Member, ProgramVersion]:
     """Lock the account of `member` (or of the member with `member_number`) and read the version
     in force at `at`, in one statement: the API's hot path. A member whose account does not
-    exist yet takes the long way (account_lock creates it)."""
+    exist yet takes the long way (account_lock creates it). A blocked member: MemberBlocked,
+    decided on the member row this statement read (no query of its own)."""
     if member is not None:
         where, key = "a.member_id = %s", member.pk
     else:
@@ -408,8 +412,10 @@ def _purchase_lock(
             if member is None:
                 raise MemberNotFound()
         account = account_lock(member=member)
+        member_active_require(member=member)
         return account, member, program_version_at(at=at)
     (account, found_member), version_row = found
+    member_active_require(member=member or found_member, status=found_member.status)
     return account, member or found_member, program_version_of(*version_row)
 
 
@@ -439,7 +445,9 @@ def purchase_record(
     Refused before anything is written: an amount of zero or less, lines worth more than the
     amount (ItemsExceedAmount), more than MAX_ITEMS lines, and an amount above the program's
     `max_purchase_amount` (AmountAboveLimit) unless `allow_above_limit` (a manager's
-    confirmation in the console; the caller checks who may give it)."""
+    confirmation in the console; the caller checks who may give it). A blocked member earns
+    nothing: MemberBlocked, and nothing is written (even for an external_id recorded before the
+    block: the replay answers again once the member is unblocked)."""
     if (member is None) == (member_number is None):
         raise TypeError("purchase_record needs member or member_number")
     _purchased_at_check(purchased_at)

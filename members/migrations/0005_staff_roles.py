@@ -6,7 +6,9 @@ from django.db import migrations
 def install(apps, schema_editor):
     from members.roles import roles_install
 
-    roles_install(apps)
+    # Permissions declared by later migrations (0006's block_member) do not exist yet here;
+    # those migrations install the roles again.
+    roles_install(apps, missing_ok=True)
 
 
 def uninstall(apps, schema_editor):

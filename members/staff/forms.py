@@ -268,3 +268,20 @@ class EnrolForm(BirthdayMixin, forms.Form):
             "marketing_email_opt_in": data["marketing_email_opt_in"],
             "marketing_sms_opt_in": data["marketing_sms_opt_in"],
         }
+
+
+class BlockForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_(
+            "Staff see it on the member's page; the member is only told to contact the shop."
+        ),
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Say why you block the member."))
+        return reason

@@ -14,6 +14,7 @@ REFUND = "members.refund_purchase"
 ADJUST = "members.adjust_points"
 ADJUST_ANY = "members.adjust_points_any"
 CONSUME_VOUCHER = "members.consume_voucher"
+BLOCK = "members.block_member"
 
 
 class ActionNotAllowed(PermissionDenied):

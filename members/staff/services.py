@@ -26,6 +26,7 @@ from members.models import (
     ConsentKind,
     ConsentSource,
     Member,
+    MemberStatus,
     StaffAction,
     StaffActionKind,
 )
@@ -33,6 +34,7 @@ from members.services import Birthday, member_enrol
 from members.staff.permissions import (
     ADJUST,
     ADJUST_ANY,
+    BLOCK,
     CONSUME_VOUCHER,
     ENROL,
     RECORD_PURCHASE,
@@ -247,6 +249,72 @@ def voucher_consume_by_staff(*, code: str, actor, order_ref: str = ""):
             details={"code": voucher.code, "order_ref": voucher.order_ref},
         )
     return voucher
+
+
+# --- Blocking ----------------------------------------------------------------------------------
+
+
+def member_block(*, member: Member, reason: str, actor) -> Member:
+    """Block the member (managers): from now on they earn nothing, redeem nothing and none of
+    their vouchers is consumed (members.status). The reason is required; the block and its
+    reason are kept on the member and as a StaffAction. Blocking a blocked member changes
+    nothing (a double submit records one block). Raises ReasonRequired, ActionNotAllowed."""
+    staff_permission_require(actor, BLOCK)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        if locked.status != MemberStatus.BLOCKED:
+            now = timezone.now()
+            locked.status = MemberStatus.BLOCKED
+            locked.blocked_reason = reason[:500]
+            locked.blocked_at = now
+            locked.blocked_by = actor
+            locked.save(update_fields=["status", "blocked_reason", "blocked_at", "blocked_by"])
+            _action_record(
+                actor=actor,
+                member=locked,
+                kind=StaffActionKind.BLOCK,
+                key=f"block:{uuid.uuid4()}",
+                reason=locked.blocked_reason,
+            )
+    _status_copy(locked, member)
+    return member
+
+
+def member_unblock(*, member: Member, actor) -> Member:
+    """Unblock the member (managers): everything a block refused works again. The block's
+    reason, time and author go with the StaffAction that records the unblock. Unblocking an
+    active member changes nothing. Raises ActionNotAllowed."""
+    staff_permission_require(actor, BLOCK)
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        if locked.status == MemberStatus.BLOCKED:
+            details = {
+                "blocked_reason": locked.blocked_reason,
+                "blocked_at": locked.blocked_at.isoformat(),
+                "blocked_by": locked.blocked_by_id,
+            }
+            locked.status = MemberStatus.ACTIVE
+            locked.blocked_reason = ""
+            locked.blocked_at = None
+            locked.blocked_by = None
+            locked.save(update_fields=["status", "blocked_reason", "blocked_at", "blocked_by"])
+            _action_record(
+                actor=actor,
+                member=locked,
+                kind=StaffActionKind.UNBLOCK,
+                key=f"unblock:{uuid.uuid4()}",
+                details=details,
+            )
+    _status_copy(locked, member)
+    return member
+
+
+def _status_copy(source: Member, target: Member) -> None:
+    for field in ("status", "blocked_reason", "blocked_at", "blocked_by_id"):
+        setattr(target, field, getattr(source, field))
 
 
 # --- Enrolment ---------------------------------------------------------------------------------

@@ -21,4 +21,6 @@ urlpatterns = [
     ),
     path("members/<str:member_number>/refund/", views.refund, name="refund"),
     path("members/<str:member_number>/adjust/", views.adjust, name="adjust"),
+    path("members/<str:member_number>/block/", views.block, name="block"),
+    path("members/<str:member_number>/unblock/", views.unblock, name="unblock"),
 ]

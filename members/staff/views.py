@@ -25,6 +25,7 @@ from members.services import MemberExists
 from members.staff import permissions as perms
 from members.staff.forms import (
     AdjustForm,
+    BlockForm,
     EnrolForm,
     PurchaseForm,
     PurchaseLineFormSet,
@@ -47,12 +48,15 @@ from members.staff.selectors import (
 from members.staff.services import (
     AdjustmentAboveLimit,
     console_purchase_limit,
+    member_block,
     member_enrol_by_staff,
+    member_unblock,
     points_adjust_by_staff,
     purchase_record_by_staff,
     refund_record_by_staff,
     voucher_consume_by_staff,
 )
+from members.status import MemberBlocked
 from rewards.errors import RewardError
 
 
@@ -82,6 +86,13 @@ def _member_or_404(request, member_number: str):
 
 def _member_url(member) -> str:
     return reverse("staff:member", kwargs={"member_number": member.member_number})
+
+
+def _error_text(error: Exception) -> str:
+    """A domain refusal as the form shows it, in the active language where it has one."""
+    if isinstance(error, MemberBlocked):
+        return error.message()
+    return str(error)
 
 
 # --- Search ------------------------------------------------------------------------------------
@@ -195,7 +206,10 @@ def purchase(request: HttpRequest, member_number: str) -> HttpResponse:
     form, lines = _purchase_forms(request)
     preview, preview_error = (None, "")
     if request.method == "POST":
-        preview, preview_error = _preview(request, member, form, lines)
+        try:
+            preview, preview_error = _preview(request, member, form, lines)
+        except MemberBlocked as error:
+            form.add_error(None, error.message())
         # "Preview" re-shows the form with the points; "Record" saves.
         if preview is not None and "preview" not in request.POST:
             try:
@@ -210,6 +224,8 @@ def purchase(request: HttpRequest, member_number: str) -> HttpResponse:
                 )
             except ProgramNotConfigured:
                 preview_error = _("The program is not set up yet: purchases cannot be recorded.")
+            except MemberBlocked as error:
+                form.add_error(None, _error_text(error))
             except LedgerError as error:
                 _purchase_refused(form, error)
             else:
@@ -235,7 +251,10 @@ def purchase_preview(request: HttpRequest, member_number: str) -> HttpResponse:
     """The preview region of the purchase form, asked by htmx as the cashier types."""
     member = _member_or_404(request, member_number)
     form, lines = _purchase_forms(request)
-    preview, preview_error = _preview(request, member, form, lines)
+    try:
+        preview, preview_error = _preview(request, member, form, lines)
+    except MemberBlocked as error:
+        preview, preview_error = None, error.message()
     context = _purchase_context(request, member, form, lines, preview, preview_error)
     return render(request, "staff/_purchase_preview.html", context)
 
@@ -314,8 +333,8 @@ def adjust(request: HttpRequest, member_number: str) -> HttpResponse:
             )
         except AdjustmentAboveLimit as error:
             form.add_error("points", str(error))
-        except LedgerError as error:
-            form.add_error("points", str(error))
+        except (LedgerError, MemberBlocked) as error:
+            form.add_error("points", _error_text(error))
         else:
             messages.success(
                 request, _("Points adjusted by %(points)s.") % {"points": f"{entry.points:+d}"}
@@ -328,6 +347,42 @@ def adjust(request: HttpRequest, member_number: str) -> HttpResponse:
         "limit": settings.STAFF_CASHIER_MAX_ADJUSTMENT,
     }
     return render(request, "staff/adjust.html", context)
+
+
+# --- Block --------------------------------------------------------------------------------------
+
+
+@staff_required(perms.BLOCK)
+@require_http_methods(["GET", "POST"])
+def block(request: HttpRequest, member_number: str) -> HttpResponse:
+    member = _member_or_404(request, member_number)
+    form = BlockForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_block(member=member, reason=form.cleaned_data["reason"], actor=request.user)
+        except LedgerError as error:  # ReasonRequired: the form has checked it already
+            form.add_error("reason", str(error))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is blocked: no points, rewards or vouchers until unblocked.")
+                % {"name": member.user.get_full_name() or member.user.email},
+            )
+            return redirect(_member_url(member))
+    return render(request, "staff/block.html", {"member": member, "form": form})
+
+
+@staff_required(perms.BLOCK)
+@require_POST
+def unblock(request: HttpRequest, member_number: str) -> HttpResponse:
+    member = _member_or_404(request, member_number)
+    member_unblock(member=member, actor=request.user)
+    messages.success(
+        request,
+        _("%(name)s is unblocked: everything works again.")
+        % {"name": member.user.get_full_name() or member.user.email},
+    )
+    return redirect(_member_url(member))
 
 
 # --- Vouchers ----------------------------------------------------------------------------------
@@ -376,7 +431,7 @@ def voucher_consume(request: HttpRequest) -> HttpResponse:
             order_ref=form.cleaned_data["order_ref"],
             actor=request.user,
         )
-    except RewardError as error:
+    except (RewardError, MemberBlocked) as error:
         messages.error(request, error.message())
         query = urlencode({"code": form.cleaned_data["code"]})
         return redirect(f"{reverse('staff:voucher')}?{query}")

@@ -27,6 +27,7 @@ from loyalty.models import EntryKind, LotAllocation
 from loyalty.program_file import DEFAULT_CURRENCY
 from loyalty.selectors.program import ProgramNotConfigured, program_version_at
 from loyalty.services.ledger import InsufficientPoints, account_lock, credit_write, points_debit
+from members.status import member_active_require
 from rewards.codes import voucher_code_generate
 from rewards.errors import (
     InsufficientPointsForReward,
@@ -46,11 +47,14 @@ CODE_ATTEMPTS = 5
 def reward_redeem(*, member, reward: Reward, actor=None) -> Redemption:
     """Spend the member's points (oldest lots first) on `reward`, take one from its stock and
     issue a voucher. Raises a RewardError (not_available, tier_required, limit_reached,
-    out_of_stock, insufficient_points) having changed nothing."""
+    out_of_stock, insufficient_points), or MemberBlocked for a blocked member, having changed
+    nothing."""
     now = timezone.now()
     with transaction.atomic():
         # Account first, then the reward: see the module docstring.
         account = account_lock(member=member)
+        # Read under the account lock: a block committed before it is seen.
+        member_active_require(member=member)
         reward = Reward.objects.select_for_update().get(pk=reward.pk)
         try:
             version = program_version_at(at=now)
@@ -159,7 +163,11 @@ def _voucher_issue(
 def redemption_cancel(*, redemption: Redemption, actor=None) -> Redemption:
     """Cancel a redemption whose voucher is unused (issued and not expired): the points come back
     as new lots with the expiry of the lots they were taken from, the stock comes back, and the
-    ledger gets `reversal` entries. Raises VoucherNotUsable (consumed, expired, cancelled)."""
+    ledger gets `reversal` entries. Raises VoucherNotUsable (consumed, expired, cancelled).
+
+    Allowed for a blocked member: it earns nothing (the points were the member's before the
+    redemption; lifetime does not move) and it takes out of circulation a voucher that cannot be
+    used while they are blocked, giving its stock back to the shop."""
     now = timezone.now()
     with transaction.atomic():
         # Same lock order as reward_redeem: account, reward, then the voucher.

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from members.status import MemberBlocked
 from rewards.codes import voucher_code_normalize
 from rewards.errors import VoucherNotFound, VoucherNotUsable
 from rewards.models import Voucher, VoucherStatus
@@ -22,24 +23,37 @@ ORDER_REF_MAX_LENGTH = 100
 def voucher_consume(*, code: str, order_ref: str, actor=None) -> Voucher:
     """Use the voucher for `order_ref`, once. The conditional UPDATE (issued and not expired) is
     the whole guard: of two tills racing, exactly one changes the row. Raises VoucherNotFound,
-    or VoucherNotUsable with the reason (consumed, expired, cancelled)."""
+    VoucherNotUsable with the reason (consumed, expired, cancelled), or MemberBlocked when the
+    voucher is usable but its member is blocked (nothing is written)."""
     normalized = voucher_code_normalize(code)
     if normalized is None:
         raise VoucherNotFound()
     now = timezone.now()
+    voucher = Voucher.objects.select_related("redemption__member").filter(code=normalized).first()
+    if voucher is None:
+        raise VoucherNotFound()
+    # The member's status is read here, not joined into the UPDATE: a join would move the
+    # UPDATE's conditions into a subquery that sees the voucher as it was before a racing till's
+    # commit, and both tills would consume it. A block committed after this read came after
+    # the consumption.
+    member = voucher.redemption.member
+    if member.is_blocked and voucher.is_usable(now):
+        raise MemberBlocked(member=member)
     consumed = Voucher.objects.filter(
-        code=normalized, status=VoucherStatus.ISSUED, expires_at__gt=now
+        pk=voucher.pk, status=VoucherStatus.ISSUED, expires_at__gt=now
     ).update(
         status=VoucherStatus.CONSUMED,
         consumed_at=now,
         order_ref=order_ref[:ORDER_REF_MAX_LENGTH],
         consumed_by=actor,
     )
-    voucher = Voucher.objects.select_related("redemption").filter(code=normalized).first()
-    if voucher is None:
-        raise VoucherNotFound()
     if consumed != 1:
+        voucher.refresh_from_db(fields=["status", "expires_at"])
         raise VoucherNotUsable(reason=voucher.status_at(now))
+    voucher.status = VoucherStatus.CONSUMED
+    voucher.consumed_at = now
+    voucher.order_ref = order_ref[:ORDER_REF_MAX_LENGTH]
+    voucher.consumed_by = actor
     return voucher
 
 

@@ -12,6 +12,7 @@ the parsed data is walked only when the raw bytes hold `\\u` at all, which a til
 """
 
 import codecs
+import json as stdlib_json
 
 from django.conf import settings
 from rest_framework import exceptions
@@ -20,6 +21,10 @@ from rest_framework.utils import json
 
 from config.api.exceptions import RequestTooLarge, UnstorableInput
 from config.text import has_unstorable_text
+
+# Built once: json.loads with any keyword builds a new decoder on every call.
+_STRICT = stdlib_json.JSONDecoder(parse_constant=json.strict_constant)
+_LENIENT = stdlib_json.JSONDecoder()
 
 
 class ApiJSONParser(JSONParser):
@@ -36,7 +41,7 @@ class ApiJSONParser(JSONParser):
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.decode(raw, encoding)
-            data = json.loads(text, parse_constant=json.strict_constant if self.strict else None)
+            data = (_STRICT if self.strict else _LENIENT).decode(text)
         except RecursionError:
             raise exceptions.ParseError("JSON parse error - nested too deeply") from None
         except ValueError as exc:

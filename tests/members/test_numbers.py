@@ -16,7 +16,9 @@ def test_check_digit_matches_a_known_ean13():
 
 def test_generated_numbers_are_13_digits_with_a_valid_check_digit():
     numbers = {member_number_generate() for _ in range(2000)}
-    assert len(numbers) == 2000
+    # Eight random digits: 2,000 draws repeat one about once in 50 runs (enrolment retries a
+    # taken number); a generator that is not random repeats far more.
+    assert len(numbers) >= 1990
     for number in numbers:
         assert number.startswith("4000")
         assert member_number_is_valid(number)

@@ -12,7 +12,9 @@ from tests.factories.rewards import points_give, redemption_create, tier_set
 from tests.rewards.conftest import assert_consistent, available, state
 
 
-def test_cancelling_is_one_movement_giving_each_lot_back_with_its_expiry(member, reward, time_machine):
+def test_cancelling_is_one_movement_giving_each_lot_back_with_its_expiry(
+    member, reward, time_machine
+):
     time_machine.move_to(datetime.datetime(2027, 1, 10, 9, 0, tzinfo=datetime.UTC), tick=False)
     points_give(member, 450)  # a second lot, expiring later than the sign-up bonus
     expiries = dict(PointsLot.objects.filter(member=member).values_list("points", "expires_at"))

@@ -505,3 +505,13 @@ def test_a_duplicate_id_is_found_in_a_later_batch_and_after_a_known_one(ana, wri
         (8, "external_id 'old' appears more than once in the file"),
     ]
     assert (report.rows_read, report.skipped, report.rejected) == (7, 1, 4)
+
+
+def test_imported_history_keeps_its_own_dates(ana, write_csv, now):
+    path = write_csv([PURCHASE_HEADER, ["old-1", "ana@example.com", at(30), "10.00", "EUR", ""]])
+
+    call_command("import_purchases", str(path), stdout=io.StringIO())
+
+    entry = LedgerEntry.objects.get(purchase__external_id="old-1")
+    assert entry.occurred_at == Purchase.objects.get(external_id="old-1").purchased_at
+    assert entry.occurred_at < entry.created_at == now

@@ -66,3 +66,36 @@ def test_activity_lists_movements_by_when_they_happened(client, bob_with_a_late_
     )
 
     assert [entry.purchase.external_id for entry in entries] == ["bob-late", "bob-older"]
+
+
+def test_the_ledger_export_dates_movements_on_the_program_clock(bob_with_a_late_purchase):
+    import csv
+
+    from loyalty.exports import ledger_csv
+
+    rows = list(csv.DictReader(ledger_csv()))
+    (earn,) = [row for row in rows if row["kind"] == "earn"]
+
+    assert earn["occurred_at"] == "2026-11-21T00:30:00+01:00"
+    assert earn["created_at"] == "2026-11-23T11:00:00+01:00"  # NOW, written later
+
+
+def test_a_cancelled_voucher_is_one_movement_naming_it_in_spanish(client, bob):
+    from loyalty.services.ledger import points_adjust
+    from rewards.services.redemption import redemption_cancel, reward_redeem
+    from tests.factories.rewards import RewardFactory
+
+    reward = RewardFactory(code="coffee", name_es="Café gratis", name_en="Free coffee")
+    points_adjust(member=bob, points=100, reason="gift", actor=None)
+    redemption = reward_redeem(member=bob, reward=reward)
+    redemption_cancel(redemption=redemption)
+    client = login(client, bob)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    html = client.get(reverse("members:activity")).content.decode()
+
+    assert html.count("Café gratis") == 2  # spent on it, then its voucher cancelled
+    assert "Corrección" not in html
+    cancellation = LedgerEntry.objects.get(member=bob, kind="reversal")
+    detail = client.get(reverse("members:entry", args=[cancellation.pk])).content.decode()
+    assert redemption.voucher.code in detail

@@ -95,6 +95,7 @@ def test_a_cancelled_voucher_is_one_movement_naming_it_in_spanish(client, bob):
     html = client.get(reverse("members:activity")).content.decode()
 
     assert html.count("Café gratis") == 2  # spent on it, then its voucher cancelled
+    assert "Vale cancelado: Café gratis" in html
     assert "Corrección" not in html
     cancellation = LedgerEntry.objects.get(member=bob, kind="reversal")
     detail = client.get(reverse("members:entry", args=[cancellation.pk])).content.decode()

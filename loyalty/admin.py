@@ -481,7 +481,9 @@ class PurchaseAdmin(ImportExportAdminMixin, _ReadOnlyAdmin):
 class LedgerEntryAdmin(ImportExportAdminMixin, _ReadOnlyAdmin):
     """The points ledger, with its CSV export."""
 
-    list_display = ("created_at", "member", "kind", "points", "reason")
+    list_display = ("occurred_at", "member", "kind", "points", "reason", "created_at")
+    # By pk (write order, its own index): a sort on occurred_at over the whole table has none.
+    ordering = ("-pk",)
     list_filter = ("kind",)
     search_fields = ("member__member_number", "reason")
     list_select_related = ("member__user",)

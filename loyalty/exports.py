@@ -9,6 +9,7 @@ from typing import Any
 
 from loyalty.csv_cells import csv_writer
 from loyalty.models import LedgerEntry
+from loyalty.selectors.program import program_zone
 from members.models import Member
 
 CHUNK = 2000
@@ -32,6 +33,7 @@ MEMBER_COLUMNS = (
 
 LEDGER_COLUMNS = (
     "id",
+    "occurred_at",
     "created_at",
     "member_number",
     "kind",
@@ -68,6 +70,7 @@ def _birth_date(day, month, year) -> str:
 
 
 def member_export_rows() -> Iterator[tuple]:
+    zone = program_zone()
     rows = (
         Member.objects.order_by("pk")
         .values_list(
@@ -102,7 +105,7 @@ def member_export_rows() -> Iterator[tuple]:
             _birth_date(day, month, year),
             language,
             "true" if opt_in else "false",
-            joined.isoformat(),
+            joined.astimezone(zone).isoformat(),
             tier or "",
             available or 0,
             pending or 0,
@@ -116,6 +119,7 @@ def ledger_export_rows() -> Iterator[tuple]:
         LedgerEntry.objects.order_by("pk")
         .values_list(
             "pk",
+            "occurred_at",
             "created_at",
             "member__member_number",
             "kind",
@@ -131,8 +135,15 @@ def ledger_export_rows() -> Iterator[tuple]:
         )
         .iterator(chunk_size=CHUNK)
     )
-    for pk, created_at, *rest in rows:
-        yield (pk, created_at.isoformat(), *("" if value is None else value for value in rest))
+    zone = program_zone()
+    for pk, occurred_at, created_at, *rest in rows:
+        yield (
+            pk,
+            # On the program's wall clock, with the offset: what a person reads, still exact.
+            occurred_at.astimezone(zone).isoformat(),
+            created_at.astimezone(zone).isoformat(),
+            *("" if value is None else value for value in rest),
+        )
 
 
 def members_csv() -> Iterator[str]:

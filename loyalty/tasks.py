@@ -63,7 +63,7 @@ def points_expire() -> int:
         recent = Purchase.objects.filter(purchased_at__gt=cutoff).values("member_id")
         inactive = with_points.exclude(member_id__in=recent).exclude(
             member__ledger_entries__kind=EntryKind.REDEEM,
-            member__ledger_entries__created_at__gt=cutoff,
+            member__ledger_entries__occurred_at__gt=cutoff,
         )
         candidates |= {m.pk: m for m in _members_from(inactive)}
     total = 0

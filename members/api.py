@@ -150,7 +150,10 @@ class EntryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     points = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
+    occurred_at = serializers.DateTimeField(
+        help_text="When what the entry records happened (a purchase's purchased_at)."
+    )
+    created_at = serializers.DateTimeField(help_text="When the entry was written.")
     reason = serializers.CharField()
     breakdown = serializers.JSONField()
     source = serializers.JSONField(allow_null=True)

@@ -49,6 +49,19 @@ def event_label(event: str) -> str:
     return labels.get(event, _("Bonus"))
 
 
+def _part(entry: LedgerEntry, name: str) -> dict | None:
+    return next((part for part in entry.breakdown or [] if part.get("part") == name), None)
+
+
+def _reward_name(part: dict) -> str:
+    """The reward as named when it was redeemed, in the current language."""
+    from django.utils.translation import get_language
+
+    names = part.get("names") or {}
+    language = (get_language() or "en")[:2]
+    return names.get(language) or names.get("en") or part.get("reward") or ""
+
+
 def entry_title(entry: LedgerEntry) -> str:
     """A short line naming the movement, for the activity list."""
     if entry.kind == EntryKind.EARN:
@@ -64,12 +77,18 @@ def entry_title(entry: LedgerEntry) -> str:
     if entry.kind == EntryKind.REFUND:
         return _("Refund of a purchase")
     if entry.kind == EntryKind.REDEEM:
+        reward = _part(entry, "reward")
+        if reward is not None:
+            return _("Points spent on %(reward)s") % {"reward": _reward_name(reward)}
         return _("Points spent on a reward")
     if entry.kind == EntryKind.EXPIRE:
         return _("Points expired")
     if entry.kind == EntryKind.ADJUST:
         return _("Adjustment by the shop")
     if entry.kind == EntryKind.REVERSAL:
+        cancellation = _part(entry, "cancellation")
+        if cancellation is not None:
+            return _("Voucher cancelled: %(reward)s") % {"reward": _reward_name(cancellation)}
         return _("Correction of an earlier movement")
     return entry.get_kind_display()
 
@@ -120,16 +139,37 @@ def entry_explanation(entry: LedgerEntry, *, currency: str = "EUR", tier_names=N
             % {"points": points_text(abs(entry.points))}
         )
     elif entry.kind == EntryKind.REDEEM:
-        explanation.lines.append(
-            _("You exchanged %(points)s points for a reward.")
-            % {"points": points_text(abs(entry.points))}
-        )
+        reward = _part(entry, "reward")
+        if reward is not None:
+            explanation.lines.append(
+                _("You exchanged %(points)s points for %(reward)s.")
+                % {"points": points_text(abs(entry.points)), "reward": _reward_name(reward)}
+            )
+        else:
+            explanation.lines.append(
+                _("You exchanged %(points)s points for a reward.")
+                % {"points": points_text(abs(entry.points))}
+            )
     elif entry.kind == EntryKind.ADJUST:
         explanation.lines.append(_("A member of staff adjusted your points."))
         if entry.reason:
             explanation.lines.append(_("Reason given: %(reason)s") % {"reason": entry.reason})
     elif entry.kind == EntryKind.REVERSAL:
-        explanation.lines.append(_("This movement cancels an earlier one, point for point."))
+        cancellation = _part(entry, "cancellation")
+        if cancellation is not None:
+            explanation.lines.append(
+                _(
+                    "The voucher %(code)s for %(reward)s was cancelled: its %(points)s points "
+                    "came back, each with the expiry date it had."
+                )
+                % {
+                    "code": cancellation.get("voucher", ""),
+                    "reward": _reward_name(cancellation),
+                    "points": points_text(entry.points),
+                }
+            )
+        else:
+            explanation.lines.append(_("This movement cancels an earlier one, point for point."))
     explanation.total = ngettext("%(points)s point", "%(points)s points", abs(entry.points)) % {
         "points": _signed(entry.points)
     }

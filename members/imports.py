@@ -224,6 +224,7 @@ class MemberImporter(Importer):
                 bonus_key="signup:once",
                 source_type="event",
                 source_id="signup",
+                occurred_at=member.joined_at,  # as event_bonus_award dates it
                 created_at=now,
             )
             entries.append(entry)

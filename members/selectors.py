@@ -142,7 +142,8 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
         ],
         "ledger": [
             {
-                "at": entry.created_at.isoformat(),
+                "at": entry.occurred_at.isoformat(),
+                "created_at": entry.created_at.isoformat(),
                 "kind": entry.kind,
                 "points": entry.points,
                 "reason": entry.reason,

@@ -387,6 +387,7 @@ class PurchaseImporter(Importer):
                     None,  # purchase, known once inserted
                     data.version_id,
                     actor_id,
+                    data.purchased_at,  # imported history keeps its own dates
                     now,
                 ]
             )
@@ -566,6 +567,7 @@ _ENTRIES = TableWriter(
         "purchase_id",
         "program_version_id",
         "actor_id",
+        "occurred_at",
         "created_at",
     ],
 )

@@ -193,8 +193,10 @@ class LedgerEntry(models.Model):
     UPDATE or DELETE on PostgreSQL too, see loyalty.ledger_sql). `points` is the change of the
     member's net position (available + pending - debt)."""
 
+    # No index of its own: (member, -occurred_at, -pk) below leads with it, and every index is
+    # paid for by every purchase (bench/earn.py).
     member = models.ForeignKey(
-        "members.Member", on_delete=models.PROTECT, related_name="ledger_entries"
+        "members.Member", on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
     )
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
     points = models.BigIntegerField(_("points"))
@@ -229,15 +231,25 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    # When what the entry records happened: a purchase's purchased_at, a refund's time, the
+    # expiry date of expired points, the moment a redemption, cancellation, adjustment or bonus
+    # was made. What people read and what lists are ordered by; `created_at` is when the row was
+    # written (an import writes a year of history in a minute).
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = LedgerEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
-        ordering = ("-created_at", "-pk")
-        indexes = [models.Index(fields=["member", "-created_at"])]
+        ordering = ("-occurred_at", "-pk")
+        indexes = [
+            # The member's movements, newest first (portal, console, API): read in index order.
+            models.Index(
+                fields=["member", "-occurred_at", "-id"], name="loyalty_entry_member_occurred"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "bonus_key"],

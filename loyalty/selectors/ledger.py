@@ -29,11 +29,12 @@ def account_for_member(*, member) -> LoyaltyAccount:
 
 
 def transactions_for_member(*, member) -> QuerySet[LedgerEntry]:
-    """The member's ledger, newest first."""
+    """The member's ledger, newest first by when each movement happened (the index
+    loyalty_entry_member_occurred, read in order)."""
     return (
         LedgerEntry.objects.filter(member=member)
         .select_related("purchase", "refund")
-        .order_by("-created_at", "-pk")
+        .order_by("-occurred_at", "-pk")
     )
 
 

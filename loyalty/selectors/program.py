@@ -90,6 +90,13 @@ def program_in_force(*, at: datetime.datetime | None = None) -> ProgramDefinitio
         return None
 
 
+def program_zone(*, at: datetime.datetime | None = None) -> datetime.tzinfo:
+    """The program's time zone: every time a person reads (pages, console, exports, mails) is
+    shown in it. UTC before any program exists."""
+    program = program_in_force(at=at)
+    return program.zone if program is not None else datetime.UTC
+
+
 def program_version_latest() -> ProgramVersion | None:
     return ProgramVersion.objects.order_by("-number").first()
 

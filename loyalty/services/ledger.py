@@ -157,12 +157,14 @@ def credit_rows(
     actor=None,
     source_type: str = "",
     source_id: str = "",
+    occurred_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
 ) -> tuple[LedgerEntry, PointsLot | None]:
     """A credit for the locked `account`, in memory: one entry and, for positive points, one
     lot, pending until `available_at` (None: available at once), with the account's balances
     moved. Nothing is written: `credit_write` writes it, or `credit_rows_write` with a row that
-    comes first (a purchase and its earn entry in one statement)."""
+    comes first (a purchase and its earn entry in one statement). `occurred_at` is when what
+    the entry records happened (default: now)."""
     now = now or timezone.now()
     entry = LedgerEntry(
         member_id=account.member_id,
@@ -176,6 +178,7 @@ def credit_rows(
         actor=actor,
         source_type=source_type,
         source_id=source_id,
+        occurred_at=occurred_at or now,
         created_at=now,
     )
     lot = None
@@ -229,6 +232,62 @@ def credit_write(*, account: LoyaltyAccount, **credit) -> LedgerEntry:
     return entry
 
 
+def debit_reverse_write(
+    *,
+    account: LoyaltyAccount,
+    entry: LedgerEntry,
+    reason: str,
+    breakdown: list | None = None,
+    actor=None,
+    source_type: str = "",
+    source_id: str = "",
+    now: datetime.datetime | None = None,
+) -> LedgerEntry:
+    """Give back everything the debit `entry` took, for the locked `account`: one `reversal`
+    entry for the whole, and one lot per lot the debit drew on, with that lot's earned_at and
+    expiry (points whose date has passed meanwhile expire at the next run, as they would have).
+    Available at once, paying debt first. Saves the account."""
+    now = now or timezone.now()
+    allocations = list(
+        LotAllocation.objects.filter(entry=entry).select_related("lot").order_by("pk")
+    )
+    points = sum(allocation.points for allocation in allocations)
+    reversal = LedgerEntry(
+        member_id=account.member_id,
+        kind=EntryKind.REVERSAL,
+        points=points,
+        reason=reason[:REASON_MAX_LENGTH],
+        breakdown=breakdown or [],
+        reverses=entry,
+        actor=actor,
+        source_type=source_type,
+        source_id=source_id,
+        occurred_at=now,
+        created_at=now,
+    )
+    reversal.save()
+    lots = []
+    for allocation in allocations:
+        lot = PointsLot(
+            member_id=account.member_id,
+            entry=reversal,
+            points=allocation.points,
+            remaining=allocation.points,
+            available_at=now,
+            is_matured=True,
+            expires_at=allocation.lot.expires_at,
+            earned_at=allocation.lot.earned_at,
+        )
+        _pay_debt(account, lot)
+        account.available += lot.remaining
+        lots.append(lot)
+    PointsLot.objects.bulk_create(lots)
+    if entry.kind in LIFETIME_KINDS:
+        account.lifetime += points
+    _account_save(account)
+    return reversal
+
+
 # --- Debits ------------------------------------------------------------------------------------
 
 
@@ -257,6 +316,7 @@ def debit_write(
     actor=None,
     source_type: str = "",
     source_id: str = "",
+    occurred_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
 ) -> LedgerEntry:
     """Take `points` (> 0) from the locked `account`: from `lots` in the given order, then from
@@ -294,6 +354,7 @@ def debit_write(
         actor=actor,
         source_type=source_type,
         source_id=source_id,
+        occurred_at=occurred_at or now,
         created_at=now,
     )
     for lot, take in taken:
@@ -322,6 +383,7 @@ def points_debit(
     actor=None,
     source_type: str = "",
     source_id: str = "",
+    breakdown: list | None = None,
 ) -> LedgerEntry:
     """Spend `points` of the member's available points, first-in-first-out (redemptions).
     Raises InsufficientPoints, changing nothing, when there are not enough."""
@@ -337,6 +399,7 @@ def points_debit(
             actor=actor,
             source_type=source_type,
             source_id=source_id,
+            breakdown=breakdown,
         )
 
 
@@ -358,7 +421,12 @@ def points_adjust(*, member, points: int, reason: str, actor) -> LedgerEntry:
         account = account_lock(member=member)
         if points < 0:
             return debit_write(
-                account=account, kind=EntryKind.ADJUST, points=-points, reason=reason, actor=actor
+                account=account,
+                kind=EntryKind.ADJUST,
+                points=-points,
+                reason=reason,
+                actor=actor,
+                now=now,
             )
         # Read under the account lock: a block committed before it is seen.
         member_active_require(member=member)
@@ -437,6 +505,7 @@ def event_bonus_award(
                     bonus_key=f"{event}:{source_key}",
                     source_type=source_type or "event",
                     source_id=source_id or event,
+                    occurred_at=at,
                 )
         except IntegrityError:
             account.refresh_from_db()
@@ -474,7 +543,7 @@ def last_activity_at(member) -> datetime.datetime:
     """The latest purchase or redemption, or when the member joined."""
     last_purchase = Purchase.objects.filter(member=member).aggregate(at=Max("purchased_at"))["at"]
     last_redeem = LedgerEntry.objects.filter(member=member, kind=EntryKind.REDEEM).aggregate(
-        at=Max("created_at")
+        at=Max("occurred_at")
     )["at"]
     return max(t for t in (last_purchase, last_redeem, member.joined_at) if t is not None)
 
@@ -498,6 +567,7 @@ def points_expire(*, member, at: datetime.datetime | None = None) -> LedgerEntry
             if deadline > at:
                 lots = lots.none()
             reason = f"expired after {program.expiry.months} months without activity"
+            occurred_at = deadline
         else:
             # Lots keep the expiry they were given when earned, whatever the policy is now.
             lots = lots.filter(expires_at__lte=at)
@@ -506,6 +576,9 @@ def points_expire(*, member, at: datetime.datetime | None = None) -> LedgerEntry
         total = sum(lot.remaining for lot in lots)
         if total == 0:
             return None
+        if program.expiry.policy != "inactivity" or not program.expiry.months:
+            # The points expired on their date, not when this run found them.
+            occurred_at = max(lot.expires_at for lot in lots)
         return debit_write(
             account=account,
             kind=EntryKind.EXPIRE,
@@ -514,6 +587,7 @@ def points_expire(*, member, at: datetime.datetime | None = None) -> LedgerEntry
             lots=lots,
             allow_debt=False,
             program_version=version,
+            occurred_at=min(occurred_at, at),
         )
 
 

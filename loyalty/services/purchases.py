@@ -501,6 +501,7 @@ def purchase_record(
             purchase=purchase,
             program_version=data.version,
             actor=actor,
+            occurred_at=purchased_at,
             now=now,
         )
         # As of the purchase: imported history upgrades when it would have; a purchase a few
@@ -648,6 +649,7 @@ def refund_record(
                 refund=refund,
                 program_version=version,
                 actor=actor,
+                occurred_at=refund.created_at,
                 now=now,
             )
         purchase.points = new_points

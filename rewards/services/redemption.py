@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections import defaultdict
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from loyalty.models import EntryKind, LotAllocation
+from loyalty.models import EntryKind
 from loyalty.program_file import DEFAULT_CURRENCY
 from loyalty.selectors.program import ProgramNotConfigured, program_version_at
-from loyalty.services.ledger import InsufficientPoints, account_lock, credit_write, points_debit
+from loyalty.services.ledger import (
+    InsufficientPoints,
+    account_lock,
+    debit_reverse_write,
+    points_debit,
+)
 from members.status import member_active_require
 from rewards.codes import voucher_code_generate
 from rewards.errors import (
@@ -90,6 +94,8 @@ def reward_redeem(*, member, reward: Reward, actor=None) -> Redemption:
                     actor=actor,
                     source_type=SOURCE_TYPE,
                     source_id=str(public_id),
+                    # What the member reads: the reward as it was named when redeemed.
+                    breakdown=[{"part": "reward", "reward": reward.code, "names": reward.names}],
                 )
             except InsufficientPoints as exc:  # pragma: no cover - checked above, under the lock
                 raise InsufficientPointsForReward(
@@ -163,7 +169,8 @@ def _voucher_issue(
 def redemption_cancel(*, redemption: Redemption, actor=None) -> Redemption:
     """Cancel a redemption whose voucher is unused (issued and not expired): the points come back
     as new lots with the expiry of the lots they were taken from, the stock comes back, and the
-    ledger gets `reversal` entries. Raises VoucherNotUsable (consumed, expired, cancelled).
+    ledger gets one `reversal` entry naming the voucher. Raises VoucherNotUsable (consumed,
+    expired, cancelled).
 
     Allowed for a blocked member: it earns nothing (the points were the member's before the
     redemption; lifetime does not move) and it takes out of circulation a voucher that cannot be
@@ -180,7 +187,14 @@ def redemption_cancel(*, redemption: Redemption, actor=None) -> Redemption:
             voucher = Voucher.objects.get(redemption=redemption)
             raise VoucherNotUsable(reason=voucher.status_at(now))
         if redemption.redeem_entry_id is not None:
-            _points_give_back(account=account, redemption=redemption, actor=actor, now=now)
+            voucher_code = Voucher.objects.values_list("code", flat=True).get(redemption=redemption)
+            _points_give_back(
+                account=account,
+                redemption=redemption,
+                voucher_code=voucher_code,
+                actor=actor,
+                now=now,
+            )
         if reward.stock is not None:
             Reward.objects.filter(pk=reward.pk).update(stock=F("stock") + 1)
         Redemption.objects.filter(pk=redemption.pk).update(cancelled_at=now, cancelled_by=actor)
@@ -188,28 +202,24 @@ def redemption_cancel(*, redemption: Redemption, actor=None) -> Redemption:
         return redemption
 
 
-def _points_give_back(*, account, redemption: Redemption, actor, now) -> None:
-    """One reversal credit per original expiry date, so every point comes back with the expiry it
-    had (points whose date has passed meanwhile expire at the next run, as they would have)."""
-    groups: dict[datetime.datetime | None, list] = defaultdict(list)
-    allocations = LotAllocation.objects.filter(entry_id=redemption.redeem_entry_id).select_related(
-        "lot"
+def _points_give_back(*, account, redemption: Redemption, voucher_code: str, actor, now) -> None:
+    """One reversal entry for the cancellation, naming the voucher and the reward; underneath,
+    every lot the redemption drew on comes back with the expiry it had."""
+    debit_reverse_write(
+        account=account,
+        entry=redemption.redeem_entry,
+        reason=f"cancelled voucher {voucher_code} for {redemption.reward_code}",
+        breakdown=[
+            {
+                "part": "cancellation",
+                "reward": redemption.reward_code,
+                "names": redemption.names,
+                "voucher": voucher_code,
+                "points": redemption.points_spent,
+            }
+        ],
+        actor=actor,
+        source_type=SOURCE_TYPE,
+        source_id=str(redemption.public_id),
+        now=now,
     )
-    for allocation in allocations:
-        groups[allocation.lot.expires_at].append(allocation)
-    for expires_at, group in sorted(
-        groups.items(), key=lambda item: (item[0] is None, item[0] or now)
-    ):
-        credit_write(
-            account=account,
-            kind=EntryKind.REVERSAL,
-            points=sum(allocation.points for allocation in group),
-            reason=f"cancelled redemption of {redemption.reward_code}",
-            # The earliest original date keeps these points where they were in FIFO order.
-            earned_at=min(allocation.lot.earned_at for allocation in group),
-            expires_at=expires_at,
-            actor=actor,
-            source_type=SOURCE_TYPE,
-            source_id=str(redemption.public_id),
-            now=now,
-        )

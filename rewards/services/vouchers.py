@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from loyalty.selectors.program import program_zone
 from members.status import MemberBlocked
 from rewards.codes import voucher_code_normalize
 from rewards.errors import VoucherNotFound, VoucherNotUsable
@@ -86,7 +87,9 @@ def voucher_reminder_send(*, voucher_id: int, at: datetime.datetime | None = Non
         with translation.override(member.language):
             reward = voucher.redemption.localized_name(member.language)
             expires = formats.date_format(
-                timezone.localtime(voucher.expires_at), "DATE_FORMAT", use_l10n=True
+                timezone.localtime(voucher.expires_at, program_zone(at=at)),
+                "DATE_FORMAT",
+                use_l10n=True,
             )
             subject = _("Your voucher for %(reward)s expires soon") % {"reward": reward}
             body = _(

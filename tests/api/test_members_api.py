@@ -106,8 +106,25 @@ def test_transactions_newest_first_with_reason_and_source(api_client, program):
     assert response.status_code == 200
     results = response.json()["results"]
     assert [(e["kind"], e["points"]) for e in results] == [("bonus", 100)]
-    fields = {"id", "kind", "points", "created_at", "reason", "breakdown", "source"}
-    assert set(results[0]) == fields
+    fields = {"id", "kind", "points", "occurred_at", "created_at", "reason", "breakdown"}
+    assert set(results[0]) == fields | {"source"}
+
+
+@pytest.mark.django_db
+def test_transactions_are_ordered_by_when_they_happened_not_when_written(api_client, program):
+    import datetime
+
+    from loyalty.services.purchases import purchase_record
+    from tests.factories.ledger import purchase_body
+
+    ana = member_enrol(email="ana@example.com")
+    old = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
+    purchase_record(member=ana, **purchase_body(external_id="backdated", purchased_at=old))
+
+    results = api_client.get(f"{URL}{ana.member_number}/transactions/").json()["results"]
+
+    assert [entry["kind"] for entry in results] == ["bonus", "earn"]
+    assert results[1]["occurred_at"] == "2026-01-05T09:00:00Z"
 
 
 @pytest.mark.django_db

@@ -169,6 +169,16 @@ def test_a_member_joins_in_spanish_earns_redeems_and_cancels(
     assert voucher.status == VoucherStatus.CANCELLED
     assert LoyaltyAccount.objects.get(member=member).available == balance
 
+    # The activity: one movement for the cancellation, naming the reward; one for spending.
+    page.goto(f"{live_server.url}/me/activity/")
+    expect(page.get_by_role("link", name=f"Vale cancelado: {BOTTLE}")).to_have_count(1)
+    expect(page.get_by_role("link", name=f"Puntos canjeados por {BOTTLE}")).to_have_count(1)
+    expect(page.get_by_text("Corrección de un movimiento anterior")).to_have_count(0)
+    page.get_by_role("link", name=f"Vale cancelado: {BOTTLE}").click()
+    expect(page.get_by_text(voucher.code)).to_be_visible()
+    assert_fits_the_screen(page)
+    shot("8-activity-cancelled")
+
 
 def points(value: int) -> str:
     assert value < 1000  # no grouping separator to spell out in these small balances

@@ -133,7 +133,8 @@ def test_exports_from_the_admin_and_the_commands(client, superuser, ana, tmp_pat
 
     response = client.get(reverse("admin:loyalty_ledgerentry_export"))
     ledger = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert [(row[3], row[4], row[6]) for row in ledger[1:]] == [("bonus", "100", ""),
+    assert ledger[0][:3] == ["id", "occurred_at", "created_at"]
+    assert [(row[4], row[5], row[7]) for row in ledger[1:]] == [("bonus", "100", ""),
                                                                  ("earn", "30", "e-1")]  # fmt: skip
 
     output = tmp_path / "ledger.csv"

@@ -536,3 +536,13 @@ def test_rows_that_would_mint_points_are_refused_with_their_line(now, write_csv)
     assert "The items add up to €5,000.00, more than the amount of €10.00." in reasons[6]
     assert "quantity '1E3' is not written as a plain decimal number" in reasons[7]
     assert nothing_written()
+
+
+def test_imported_history_keeps_its_own_dates(ana, write_csv, now):
+    path = write_csv([PURCHASE_HEADER, ["old-1", "ana@example.com", at(30), "10.00", "EUR", ""]])
+
+    call_command("import_purchases", str(path), stdout=io.StringIO())
+
+    entry = LedgerEntry.objects.get(purchase__external_id="old-1")
+    assert entry.occurred_at == Purchase.objects.get(external_id="old-1").purchased_at
+    assert entry.occurred_at < entry.created_at == now

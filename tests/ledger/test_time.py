@@ -72,3 +72,19 @@ def test_expiring_soon_groups_points_by_day(member, now):
         {"points": 5, "on": (now + datetime.timedelta(days=25)).date()},
     ]
     assert expiring_soon(member=member, within_days=20) == soon[:1]
+
+
+def test_an_expiry_entry_occurs_when_the_points_expired_not_when_the_job_ran(
+    member, now, time_machine
+):
+    record(member, amount=Decimal("40.00"))
+    time_machine.move_to(now + datetime.timedelta(days=60), tick=False)
+    lots_mature()
+    (expires_at,) = PointsLot.objects.filter(member=member).values_list("expires_at", flat=True)
+
+    time_machine.move_to(expires_at + datetime.timedelta(days=3), tick=False)  # a late run
+    points_expire()
+
+    entry = LedgerEntry.objects.get(kind=EntryKind.EXPIRE)
+    assert entry.occurred_at == expires_at
+    assert entry.created_at == expires_at + datetime.timedelta(days=3)

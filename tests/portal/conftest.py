@@ -75,7 +75,8 @@ def add_history(member, count: int) -> None:
             kind=EntryKind.ADJUST,
             points=rng.randint(1, 50),
             reason=f"history {n}",
-            created_at=NOW - datetime.timedelta(days=rng.randint(3, 360)),
+            occurred_at=NOW - datetime.timedelta(days=rng.randint(3, 360)),
+            created_at=NOW,
         )
         for n in range(count)
     )

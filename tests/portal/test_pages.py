@@ -62,7 +62,7 @@ def test_activity_lists_every_movement_newest_first_paginated(client, alice):
     assert first.count('class="movement ') == 20
     assert third.count('class="movement ') == total - 40
     assert "Page 1 of 3" in first
-    ordered = LedgerEntry.objects.filter(member=alice).order_by("-created_at", "-pk")
+    ordered = LedgerEntry.objects.filter(member=alice).order_by("-occurred_at", "-pk")
     newest, second = (reverse("members:entry", args=[entry.pk]) for entry in ordered[:2])
     assert first.index(f'href="{newest}"') < first.index(f'href="{second}"')
     oldest = reverse("members:entry", args=[ordered.last().pk])

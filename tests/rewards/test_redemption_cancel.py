@@ -12,7 +12,9 @@ from tests.factories.rewards import points_give, redemption_create, tier_set
 from tests.rewards.conftest import assert_consistent, available, state
 
 
-def test_cancelling_gives_the_points_back_with_their_original_expiry(member, reward, time_machine):
+def test_cancelling_is_one_movement_giving_each_lot_back_with_its_expiry(
+    member, reward, time_machine
+):
     time_machine.move_to(datetime.datetime(2027, 1, 10, 9, 0, tzinfo=datetime.UTC), tick=False)
     points_give(member, 450)  # a second lot, expiring later than the sign-up bonus
     expiries = dict(PointsLot.objects.filter(member=member).values_list("points", "expires_at"))
@@ -22,10 +24,11 @@ def test_cancelling_gives_the_points_back_with_their_original_expiry(member, rew
     redemption_cancel(redemption=redemption)
 
     assert available(member) == 550
-    reversals = LedgerEntry.objects.filter(kind=EntryKind.REVERSAL, member=member)
-    assert sorted(reversals.values_list("points", flat=True)) == [100, 400]
-    assert {entry.source["id"] for entry in reversals} == {str(redemption.public_id)}
-    new_lots = PointsLot.objects.filter(entry__in=reversals)
+    (cancellation,) = LedgerEntry.objects.filter(kind=EntryKind.REVERSAL, member=member)
+    assert cancellation.points == 500
+    assert cancellation.source["id"] == str(redemption.public_id)
+    assert cancellation.reverses_id == redemption.redeem_entry_id
+    new_lots = PointsLot.objects.filter(entry=cancellation)
     assert dict(new_lots.values_list("points", "expires_at")) == {
         100: expiries[100],
         400: expiries[450],
@@ -96,3 +99,21 @@ def test_an_expired_lot_comes_back_already_expired_and_expires_at_the_next_run(
 
     assert available(member) == 0
     assert_consistent(member)
+
+
+def test_the_cancellation_names_the_voucher_and_the_reward(member, reward):
+    redemption = redemption_create(member, reward)
+
+    redemption_cancel(redemption=redemption)
+
+    cancellation = LedgerEntry.objects.get(kind=EntryKind.REVERSAL, member=member)
+    (part,) = cancellation.breakdown
+    assert part == {
+        "part": "cancellation",
+        "reward": redemption.reward_code,
+        "names": redemption.names,
+        "voucher": redemption.voucher.code,
+        "points": redemption.points_spent,
+    }
+    assert redemption.voucher.code in cancellation.reason
+    assert cancellation.occurred_at == Redemption.objects.get(pk=redemption.pk).cancelled_at

@@ -145,3 +145,19 @@ def test_the_jobs_are_installed_for_beat(db):
 
     for name, (task, _schedule) in tasks.PERIODIC_TASKS.items():
         assert installed[name] == task
+
+
+def test_the_reminder_dates_the_expiry_on_the_program_clock(
+    program, reward, time_machine, now, smtp_outbox
+):
+    member = MemberFactory(email="ana@example.com", language="es")
+    voucher = redemption_create(member, reward).voucher
+    # 23:30 UTC on 1 March is half past midnight on 2 March in Madrid (CET).
+    late = datetime.datetime(2027, 3, 1, 23, 30, tzinfo=datetime.UTC)
+    Voucher.objects.filter(pk=voucher.pk).update(expires_at=late)
+    time_machine.move_to(late - datetime.timedelta(days=2), tick=False)
+
+    assert voucher_reminder_send(voucher_id=voucher.pk) is True
+
+    (mail,) = smtp_outbox.mails_to("ana@example.com")
+    assert "2 de marzo de 2027" in mail.text

@@ -67,3 +67,21 @@ def test_member_page_costs_few_queries_whatever_the_history(
         response = client.get(url)
 
     assert response.status_code == 200
+
+
+def test_member_page_dates_a_purchase_when_made_on_the_program_clock(client, manager, alice):
+    import datetime
+
+    from loyalty.services.purchases import purchase_record
+    from tests.factories.ledger import purchase_body
+
+    # 23:30 UTC on 20 November is 00:30 on the 21st in Madrid (the program's zone, CET).
+    late = datetime.datetime(2026, 11, 20, 23, 30, tzinfo=datetime.UTC)
+    purchase_record(member=alice, **purchase_body(external_id="late-1", purchased_at=late))
+    client.force_login(manager)
+
+    html = client.get(
+        reverse("staff:member", kwargs={"member_number": alice.member_number})
+    ).content.decode()
+
+    assert 'datetime="2026-11-21T00:30:00+01:00"' in html

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loyalty', '0004_periodic_tasks'),
+        ('loyalty', '0005_entry_occurred_at'),
     ]
 
     operations = [

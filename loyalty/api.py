@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from config.api.exceptions import ApiError
 from config.api.idempotency import idempotent
+from config.api.schema import ErrorResponse
 from config.api.serializers import SharedSerializer
 from config.api.views import ApiView
 from loyalty.models.ledger import CHANNELS, Channel
@@ -40,12 +41,23 @@ class ProgramNotConfiguredError(ApiError):
     detail = "No program has been published yet."
 
 
+_NO_PROGRAM = OpenApiResponse(ErrorResponse, description="`program_not_configured`.")
+_NO_MEMBER = OpenApiResponse(ErrorResponse, description="`member_not_found`.")
+_CONFLICT = OpenApiResponse(
+    ErrorResponse,
+    description="`duplicate_external_id`, `program_not_configured`, `member_blocked` or "
+    "`idempotency_conflict`.",
+)
+
+
 class ProgramView(ApiView):
     """The live program (rules, tiers, expiry, rewards) in the shape of the program file."""
 
     required_scopes = ["program:read"]
 
-    @extend_schema(operation_id="program_retrieve", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="program_retrieve", responses={200: OpenApiTypes.OBJECT, 404: _NO_PROGRAM}
+    )
     def get(self, request):
         version = program_version_latest()
         if version is None:
@@ -306,7 +318,7 @@ class PurchaseCreateView(ApiView):
     @extend_schema(
         operation_id="purchases_create",
         request=PurchaseInput,
-        responses={201: PurchaseOutput, 200: PurchaseOutput},
+        responses={201: PurchaseOutput, 200: PurchaseOutput, 404: _NO_MEMBER, 409: _CONFLICT},
         description="Record a purchase and credit its points. The same external_id with the "
         "same body answers 200 with the first answer; with another body, 409.",
     )
@@ -341,7 +353,7 @@ class PurchasePreviewView(ApiView):
     @extend_schema(
         operation_id="purchases_preview",
         request=PreviewInput,
-        responses=PreviewOutput,
+        responses={200: PreviewOutput, 404: _NO_MEMBER, 409: _CONFLICT},
         description="The points and breakdown this purchase would earn now. Writes nothing.",
     )
     @idempotent

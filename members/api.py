@@ -5,12 +5,13 @@ from datetime import date
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from config.api.exceptions import ApiError
 from config.api.idempotency import idempotent
+from config.api.schema import ErrorResponse
 from config.api.views import ApiGenericView
 from loyalty.selectors.ledger import (
     account_for_member,
@@ -199,7 +200,12 @@ class MemberListView(MemberApiView):
     @extend_schema(
         operation_id="members_enrol",
         request=MemberEnrolInput,
-        responses={201: MemberOutput},
+        responses={
+            201: MemberOutput,
+            409: OpenApiResponse(
+                ErrorResponse, description="`member_exists`, or `idempotency_conflict`."
+            ),
+        },
     )
     @idempotent
     def post(self, request):

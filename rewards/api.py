@@ -159,9 +159,9 @@ def _voucher_body(request, voucher: Voucher) -> dict:
 _REFUSALS = OpenApiResponse(
     ErrorResponse,
     description="Refused: `insufficient_points`, `out_of_stock`, `limit_reached`, "
-    "`tier_required` or `not_available` (detail in the member's language), or "
-    "`member_blocked`.",
+    "`tier_required`, `not_available` or `member_blocked` (detail in the member's language).",
 )
+_NOT_FOUND = OpenApiResponse(ErrorResponse, description="`member_not_found` or `reward_not_found`.")
 _NOT_USABLE = OpenApiResponse(
     ErrorResponse,
     description="`voucher_not_usable`: consumed, expired or cancelled (in detail); "
@@ -206,7 +206,7 @@ class RedemptionCreateView(ApiView):
     @extend_schema(
         operation_id="redemptions_create",
         request=RedemptionInput,
-        responses={201: RedemptionOutput, 409: _REFUSALS},
+        responses={201: RedemptionOutput, 404: _NOT_FOUND, 409: _REFUSALS},
         description="Spend the member's points on a reward and issue a voucher.",
     )
     @idempotent

@@ -38,9 +38,15 @@ class ErrorResponse(serializers.Serializer):
 
 
 class ValidationErrorResponse(ErrorResponse):
+    # Not required: a 400 that is not about fields (`parse_error`, `invalid_idempotency_key`,
+    # a domain code such as `currency_mismatch`) has no `errors`. A nested field (a purchase's
+    # `items`) holds an object per item and field rather than a list of messages.
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages per field; `non_field_errors` for the request as a whole.",
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Messages per field (a list of strings), or for a nested field an object "
+        "keyed by item index and field; `non_field_errors` for the request as a whole. "
+        "Present when `code` is `invalid`.",
     )
 
 

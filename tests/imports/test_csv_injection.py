@@ -58,7 +58,8 @@ def assert_member_row_neutralised(rows, member):
 
 
 def assert_ledger_neutralised(rows):
-    adjustment = next(dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[4] == "-50")
+    entries = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    adjustment = next(entry for entry in entries if entry["points"] == "-50")
     assert adjustment["reason"] == "'-1+cmd|' /C calc'!A0"
     assert adjustment["points"] == "-50"  # the export's own number stays a number
 

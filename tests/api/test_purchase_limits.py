@@ -11,6 +11,7 @@ import time_machine
 from loyalty.models import LedgerEntry, LoyaltyAccount, Purchase, TierChange
 from loyalty.services.program import program_import
 from members.services import member_enrol
+from tests.api.test_purchases_api import body
 from tests.factories.loyalty import example_program_text
 
 URL = "/api/v1/purchases/"
@@ -36,21 +37,6 @@ def example_with_limit() -> str:
     return example_program_text().replace(
         "  expiry:\n", '  max_purchase_amount: "2000.00"\n  expiry:\n', 1
     )
-
-
-def body(member, **changes):
-    return {
-        "external_id": "store12-000981",
-        "member_number": member.member_number,
-        "amount": "54.90",
-        "currency": "EUR",
-        "purchased_at": "2026-12-08T10:05:00+01:00",
-        "channel": "store",
-        "items": [
-            {"sku": "VINO-TINTO-75", "category": "wine", "quantity": 2, "unit_price": "12.50"}
-        ],
-        **changes,
-    }
 
 
 def state(member) -> tuple:

@@ -78,8 +78,9 @@ class ApiAutoSchema(AutoSchema):
         errors = {"401": (ErrorResponse, "No API key, an unknown key or a revoked key.")}
         if self._scopes():
             errors["403"] = (ErrorResponse, "The API key lacks a required scope.")
-        if self.method in ("POST", "PUT", "PATCH"):
-            errors["400"] = (ValidationErrorResponse, "Invalid input.")
+        # Any operation: a body, a query parameter (`page_size=x`) or characters PostgreSQL
+        # cannot store in the path or the query (config.middleware).
+        errors["400"] = (ValidationErrorResponse, "Invalid input.")
         if "{" in self.path or self._is_list_view():
             errors["404"] = (ErrorResponse, "Not found (or a page past the end).")
         if any(isinstance(t, ApiKeyRateThrottle) for t in self.view.get_throttles()):

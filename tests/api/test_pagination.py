@@ -33,3 +33,24 @@ def test_page_out_of_range_is_json_404(api_client, page):
     response = api_client.get(NUMBERS, {"page": page})
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("page_size", ["null", "0", "-5", "abc", "1.5", "١٢", ""])
+def test_page_size_that_is_not_a_whole_number_from_1_is_refused(api_client, page_size):
+    response = api_client.get(NUMBERS, {"page_size": page_size})
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert "page_size" in body["errors"]
+
+
+def test_schema_declares_page_and_page_size_from_1(api_client):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = schema["paths"]["/api/v1/members/"]["get"]["parameters"]
+    by_name = {parameter["name"]: parameter["schema"] for parameter in parameters}
+    assert by_name["page"]["minimum"] == 1
+    assert by_name["page_size"]["minimum"] == 1
+    assert "400" in schema["paths"]["/api/v1/members/"]["get"]["responses"]

@@ -266,12 +266,9 @@ def member_block(*, member: Member, reason: str, actor) -> Member:
     with transaction.atomic():
         locked = Member.objects.select_for_update().get(pk=member.pk)
         if locked.status != MemberStatus.BLOCKED:
-            now = timezone.now()
-            locked.status = MemberStatus.BLOCKED
-            locked.blocked_reason = reason[:500]
-            locked.blocked_at = now
-            locked.blocked_by = actor
-            locked.save(update_fields=["status", "blocked_reason", "blocked_at", "blocked_by"])
+            _status_write(
+                locked, MemberStatus.BLOCKED, reason=reason[:500], at=timezone.now(), by=actor
+            )
             _action_record(
                 actor=actor,
                 member=locked,
@@ -281,6 +278,16 @@ def member_block(*, member: Member, reason: str, actor) -> Member:
             )
     _status_copy(locked, member)
     return member
+
+
+def _status_write(locked: Member, status: str, *, reason: str = "", at=None, by=None) -> None:
+    """Set the locked member's status and its block fields together (the model's check
+    constraint wants a block complete and an active member without one)."""
+    locked.status = status
+    locked.blocked_reason = reason
+    locked.blocked_at = at
+    locked.blocked_by = by
+    locked.save(update_fields=["status", "blocked_reason", "blocked_at", "blocked_by"])
 
 
 def member_unblock(*, member: Member, actor) -> Member:
@@ -296,11 +303,7 @@ def member_unblock(*, member: Member, actor) -> Member:
                 "blocked_at": locked.blocked_at.isoformat(),
                 "blocked_by": locked.blocked_by_id,
             }
-            locked.status = MemberStatus.ACTIVE
-            locked.blocked_reason = ""
-            locked.blocked_at = None
-            locked.blocked_by = None
-            locked.save(update_fields=["status", "blocked_reason", "blocked_at", "blocked_by"])
+            _status_write(locked, MemberStatus.ACTIVE)
             _action_record(
                 actor=actor,
                 member=locked,

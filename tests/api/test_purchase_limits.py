@@ -11,18 +11,10 @@ import time_machine
 from loyalty.models import LedgerEntry, LoyaltyAccount, Purchase, TierChange
 from loyalty.services.program import program_import
 from members.services import member_enrol
-from tests.api.test_purchases_api import body
+from tests.api.test_purchases_api import URL, _frozen_clock, body  # noqa: F401 (autouse)
 from tests.factories.loyalty import example_program_text
 
-URL = "/api/v1/purchases/"
 PREVIEW_URL = "/api/v1/purchases/preview/"
-NOW = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -29,9 +29,18 @@ def _url(name, member):
     return reverse(name, kwargs={"member_number": member.member_number})
 
 
-def _post(client, member, amount, **extra):
+def _post(client, member, amount, *, headers=None, **fields):
     data = {"token": str(uuid.uuid4()), "amount": amount, "channel": "store", **NO_LINES}
-    return client.post(_url("staff:purchase", member), data | extra)
+    return client.post(_url("staff:purchase", member), data | fields, headers=headers)
+
+
+def _wine_line(quantity: str, unit_price: str) -> dict:
+    """The form's first line: wine, `quantity` at `unit_price`."""
+    return {
+        "lines-0-category": "wine",
+        "lines-0-quantity": quantity,
+        "lines-0-unit_price": unit_price,
+    }
 
 
 def test_cashier_is_refused_a_purchase_above_the_limit_at_the_amount(client, cashier, alice):
@@ -138,18 +147,7 @@ def test_decimal_comma_is_read_as_the_decimal_point(client, cashier, alice):
 def test_lines_worth_more_than_the_amount_are_refused_at_the_amount(client, cashier, alice):
     client.force_login(cashier)
     before = state()
-    lines = {
-        "lines-TOTAL_FORMS": "3",
-        "lines-INITIAL_FORMS": "0",
-        "lines-0-category": "wine",
-        "lines-0-quantity": "100",
-        "lines-0-unit_price": "50.00",
-    }
-
-    response = client.post(
-        _url("staff:purchase", alice),
-        {"token": str(uuid.uuid4()), "amount": "10.00", "channel": "store"} | lines,
-    )
+    response = _post(client, alice, "10.00", **_wine_line("100", "50.00"))
 
     assert "more than the amount" in response.context["form"].errors["amount"][0]
     assert state() == before
@@ -158,18 +156,7 @@ def test_lines_worth_more_than_the_amount_are_refused_at_the_amount(client, cash
 def test_line_quantity_with_an_exponent_is_refused(client, cashier, alice):
     client.force_login(cashier)
     before = state()
-    lines = {
-        "lines-TOTAL_FORMS": "3",
-        "lines-INITIAL_FORMS": "0",
-        "lines-0-category": "wine",
-        "lines-0-quantity": "1e3",
-        "lines-0-unit_price": "0.00",
-    }
-
-    response = client.post(
-        _url("staff:purchase", alice),
-        {"token": str(uuid.uuid4()), "amount": "10.00", "channel": "store"} | lines,
-    )
+    response = _post(client, alice, "10.00", **_wine_line("1e3", "0.00"))
 
     assert "quantity" in response.context["lines"].forms[0].errors
     assert state() == before
@@ -178,11 +165,7 @@ def test_line_quantity_with_an_exponent_is_refused(client, cashier, alice):
 def test_refusal_is_in_the_staff_members_language(client, cashier, alice):
     client.force_login(cashier)
 
-    response = client.post(
-        _url("staff:purchase", alice),
-        {"token": str(uuid.uuid4()), "amount": "2500.00", "channel": "store", **NO_LINES},
-        HTTP_ACCEPT_LANGUAGE="es",
-    )
+    response = _post(client, alice, "2500.00", headers={"accept-language": "es"})
 
     message = response.context["form"].errors["amount"][0]
     assert message == (

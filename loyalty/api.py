@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 
 from config.api.exceptions import ApiError
 from config.api.idempotency import idempotent
-from config.api.schema import ErrorResponse
+from config.api.schema import ErrorResponse, rule_refusals
 from config.api.serializers import SharedSerializer
 from config.api.views import ApiView
 from loyalty.models.ledger import CHANNELS, Channel
@@ -43,6 +44,9 @@ class ProgramNotConfiguredError(ApiError):
 
 _NO_PROGRAM = OpenApiResponse(ErrorResponse, description="`program_not_configured`.")
 _NO_MEMBER = OpenApiResponse(ErrorResponse, description="`member_not_found`.")
+_PURCHASE_RULES = rule_refusals(
+    "currency_mismatch", "purchased_at_in_future", "amount_above_limit", "items_exceed_amount"
+)
 _CONFLICT = OpenApiResponse(
     ErrorResponse,
     description="`duplicate_external_id`, `program_not_configured`, `member_blocked` or "
@@ -116,9 +120,37 @@ class PlainDecimalField(serializers.DecimalField):
     def to_internal_value(self, data):
         if type(data) is int:
             data = str(data)
-        if type(data) is not str or decimal_plain(data.strip()) is None:
+        if type(data) is not str or decimal_plain(data) is None:
             self.fail("plain")
         return super().to_internal_value(data)
+
+
+class PlainDecimalFieldSchema(OpenApiSerializerFieldExtension):
+    """The exact values a PlainDecimalField takes, so the schema refuses what the API refuses:
+    a string of at most `max_digits - decimal_places` significant whole digits and at most
+    `decimal_places` after the point, or a JSON integer; above zero where the field's minimum
+    is its smallest step."""
+
+    target_class = PlainDecimalField
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        whole = field.max_digits - field.decimal_places
+        quantum = Decimal(1).scaleb(-field.decimal_places)
+        if field.min_value in (None, 0):
+            above_zero, lowest = "", 0
+        elif field.min_value == quantum:
+            above_zero, lowest = r"(?!0*(?:\.0*)?$)", 1
+        else:  # pragma: no cover - no field has another minimum
+            raise ValueError(f"no pattern for a minimum of {field.min_value}")
+        text = rf"^{above_zero}0*[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{field.decimal_places}}})?$"
+        return {
+            "oneOf": [
+                {"type": "string", "pattern": text, "example": "54.90"},
+                {"type": "integer", "minimum": lowest, "maximum": 10**whole - 1},
+            ],
+            "description": 'A plain decimal number, as a string ("54.90") or an integer.',
+        }
 
 
 class ItemInput(serializers.Serializer):
@@ -132,14 +164,41 @@ class AwareDateTimeField(serializers.DateTimeField):
     """ISO 8601 with an offset: a time without one is ambiguous for a shop in another zone."""
 
     def to_internal_value(self, value):
-        if isinstance(value, str) and parse_datetime(value) and not _has_offset(value):
+        parsed = _datetime_parsed(value)
+        if parsed is not None and parsed.tzinfo is None:
             raise serializers.ValidationError(_("Give the time with its UTC offset."))
         return super().to_internal_value(value)
 
 
-def _has_offset(value: str) -> bool:
-    parsed = parse_datetime(value)
-    return parsed is not None and parsed.tzinfo is not None
+def _datetime_parsed(value) -> datetime.datetime | None:
+    """`value` read as ISO 8601; None for anything else, a well-formed impossible time
+    ("12:99") included, which parse_datetime raises on (DRF's own field then words the error)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
+
+
+class ProgramCurrencyField(serializers.CharField):
+    """An ISO 4217 code; the purchase path answers `currency_mismatch` unless it is the
+    program's."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=3, max_length=3, **kwargs)
+
+
+class ProgramCurrencyFieldSchema(OpenApiSerializerFieldExtension):
+    """The schema names the program's currency, the one value a purchase may carry."""
+
+    target_class = ProgramCurrencyField
+
+    def map_serializer_field(self, auto_schema, direction):
+        version = program_version_latest()
+        if version is None:
+            return {"type": "string", "minLength": 3, "maxLength": 3}
+        return {"type": "string", "enum": [version.definition.currency]}
 
 
 class PurchaseInput(serializers.Serializer):
@@ -151,7 +210,7 @@ class PurchaseInput(serializers.Serializer):
         min_value=Decimal("0.01"),
         error_messages={"min_value": _("Must be greater than zero.")},
     )
-    currency = serializers.CharField(min_length=3, max_length=3)
+    currency = ProgramCurrencyField()
     purchased_at = AwareDateTimeField()
     channel = serializers.ChoiceField(choices=Channel.choices)
     items = ItemInput(many=True, required=False, default=list, max_length=MAX_ITEMS)
@@ -205,10 +264,7 @@ def _plain_decimal(value, field: serializers.DecimalField) -> Decimal | None:
 def _plain_time(value) -> datetime.datetime | None:
     if type(value) is not str:
         return None
-    try:
-        parsed = parse_datetime(value)
-    except ValueError:  # well formed but no such time (month 13)
-        return None
+    parsed = _datetime_parsed(value)
     if parsed is None or parsed.tzinfo is None:
         return None
     try:
@@ -318,7 +374,13 @@ class PurchaseCreateView(ApiView):
     @extend_schema(
         operation_id="purchases_create",
         request=PurchaseInput,
-        responses={201: PurchaseOutput, 200: PurchaseOutput, 404: _NO_MEMBER, 409: _CONFLICT},
+        responses={
+            201: PurchaseOutput,
+            200: PurchaseOutput,
+            400: _PURCHASE_RULES,
+            404: _NO_MEMBER,
+            409: _CONFLICT,
+        },
         description="Record a purchase and credit its points. The same external_id with the "
         "same body answers 200 with the first answer; with another body, 409.",
     )
@@ -353,7 +415,7 @@ class PurchasePreviewView(ApiView):
     @extend_schema(
         operation_id="purchases_preview",
         request=PreviewInput,
-        responses={200: PreviewOutput, 404: _NO_MEMBER, 409: _CONFLICT},
+        responses={200: PreviewOutput, 400: _PURCHASE_RULES, 404: _NO_MEMBER, 409: _CONFLICT},
         description="The points and breakdown this purchase would earn now. Writes nothing.",
     )
     @idempotent
@@ -398,7 +460,11 @@ class RefundCreateView(ApiView):
     @extend_schema(
         operation_id="purchases_refund",
         request=RefundInput,
-        responses={201: RefundOutput, 200: RefundOutput},
+        responses={
+            201: RefundOutput,
+            200: RefundOutput,
+            400: rule_refusals("refund_exceeds_purchase"),
+        },
         description="Refund part or all of a purchase; the purchase is rescored on what is left "
         "and the difference taken back. The same refund external_id again takes nothing twice.",
     )

@@ -1,17 +1,15 @@
 """Members over the API (API.md, Members): enrol, look up, one member, their transactions."""
 
-import re
-from datetime import date
-
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from config.api.exceptions import ApiError
 from config.api.idempotency import idempotent
-from config.api.schema import ErrorResponse
+from config.api.schema import ErrorResponse, rule_refusals
 from config.api.views import ApiGenericView
 from loyalty.selectors.ledger import (
     account_for_member,
@@ -21,6 +19,7 @@ from loyalty.selectors.ledger import (
 )
 from loyalty.selectors.program import program_definition_current
 from members import services
+from members.birthdays import BirthDateInvalid, Birthday, birth_date_parse, birth_date_pattern
 from members.models import Language, Member, MemberStatus
 from members.selectors import member_for_write, member_get, member_list
 
@@ -31,33 +30,50 @@ class MemberExistsError(ApiError):
     detail = _("A member with this email already exists.")
 
 
+class UnknownReferralCodeError(ApiError):
+    code = "referral_code_unknown"
+    field = "referral_code"
+    detail = _("No member has this referral code.")
+
+
 class MemberNotFoundError(ApiError):
     status_code = status.HTTP_404_NOT_FOUND
     code = "member_not_found"
     detail = _("No member has this member number.")
 
 
-_BIRTH_DATE = re.compile(r"^(?:(?P<year>\d{4})|-)-(?P<month>\d{2})-(?P<day>\d{2})$")
-
-
 class BirthDateField(serializers.CharField):
     """`YYYY-MM-DD`, or `--MM-DD` when the member keeps the year to themselves."""
 
-    def to_internal_value(self, data) -> services.Birthday:
+    default_error_messages = {
+        "format": _("Use YYYY-MM-DD or --MM-DD."),
+        "date": _("This is not a date."),
+        "year": _("The year is out of range."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)  # " 1990-05-17" is not a date either
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> Birthday:
         text = super().to_internal_value(data)
-        match = _BIRTH_DATE.match(text)
-        if not match:
-            raise serializers.ValidationError(_("Use YYYY-MM-DD or --MM-DD."))
-        year = int(match["year"]) if match["year"] else None
-        month, day = int(match["month"]), int(match["day"])
         try:
-            # 2000 is a leap year, so --02-29 is a real birthday.
-            date(year or 2000, month, day)
-        except ValueError:
-            raise serializers.ValidationError(_("This is not a date.")) from None
-        if year is not None and not 1900 <= year <= timezone.localdate().year:
-            raise serializers.ValidationError(_("The year is out of range."))
-        return services.Birthday(day=day, month=month, year=year)
+            return birth_date_parse(text, today=timezone.localdate())
+        except BirthDateInvalid as error:
+            self.fail(error.reason)
+
+
+class BirthDateFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = BirthDateField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {
+            "type": "string",
+            "pattern": birth_date_pattern(timezone.localdate().year),
+            "example": "1990-05-17",
+            "description": "`YYYY-MM-DD` (a real date, year 1900 to this year), or `--MM-DD` "
+            "when the member keeps the year to themselves.",
+        }
 
 
 class MemberEnrolInput(serializers.Serializer):
@@ -202,6 +218,7 @@ class MemberListView(MemberApiView):
         request=MemberEnrolInput,
         responses={
             201: MemberOutput,
+            400: rule_refusals(UnknownReferralCodeError.code),
             409: OpenApiResponse(
                 ErrorResponse, description="`member_exists`, or `idempotency_conflict`."
             ),
@@ -226,9 +243,7 @@ class MemberListView(MemberApiView):
         except services.MemberExists:
             raise MemberExistsError() from None
         except services.UnknownReferralCode:
-            raise serializers.ValidationError(
-                {"referral_code": [_("No member has this referral code.")]}
-            ) from None
+            raise UnknownReferralCodeError() from None
         return Response(self.get_serializer(member).data, status=status.HTTP_201_CREATED)
 
 

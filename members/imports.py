@@ -12,7 +12,6 @@ but a batch is written with one bulk insert per table.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
@@ -27,6 +26,7 @@ from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot
 from loyalty.scoring import event_bonus_rule
 from loyalty.selectors.program import ProgramNotConfigured
 from loyalty.services.ledger import REASON_MAX_LENGTH, lot_expires_at
+from members.birthdays import BirthDateInvalid, birth_date_parse
 from members.models import Language, Member
 from members.numbers import member_number_generate, referral_code_generate
 
@@ -41,27 +41,26 @@ COLUMNS = (
     "joined_at",
 )
 REQUIRED_COLUMNS = ("email",)
-_BIRTH_DATE = re.compile(r"^(?:(?P<year>\d{4})|-)-(?P<month>\d{2})-(?P<day>\d{2})$")
 _BOOLEANS = {"true": True, "false": False, "": False}
 _MAX_LENGTHS = {"first_name": 150, "last_name": 150, "phone": 32, "email": 254}
 
 
-def birth_date_parse(text: str, *, today: datetime.date) -> tuple[int, int, int | None] | None:
-    """(day, month, year or None), as the API reads `birth_date`."""
+_BIRTH_DATE_REASONS = {
+    "format": "is not YYYY-MM-DD or --MM-DD",
+    "date": "is not a date",
+    "year": "has a year out of range",
+}
+
+
+def _birth_date(text: str, *, today: datetime.date) -> tuple[int, int, int | None] | None:
+    """(day, month, year or None), read as the API reads `birth_date`."""
     if not text:
         return None
-    match = _BIRTH_DATE.match(text)
-    if not match:
-        raise RowInvalid(f"birth_date {text!r} is not YYYY-MM-DD or --MM-DD")
-    year = int(match["year"]) if match["year"] else None
-    month, day = int(match["month"]), int(match["day"])
     try:
-        datetime.date(year or 2000, month, day)  # 2000 is a leap year: --02-29 is a birthday
-    except ValueError:
-        raise RowInvalid(f"birth_date {text!r} is not a date") from None
-    if year is not None and not 1900 <= year <= today.year:
-        raise RowInvalid(f"birth_date {text!r}: the year is out of range")
-    return day, month, year
+        birthday = birth_date_parse(text, today=today)
+    except BirthDateInvalid as error:
+        raise RowInvalid(f"birth_date {text!r} {_BIRTH_DATE_REASONS[error.reason]}") from None
+    return birthday.day, birthday.month, birthday.year
 
 
 class MemberImporter(Importer):
@@ -110,7 +109,7 @@ class MemberImporter(Importer):
             "first_name": row.get("first_name", ""),
             "last_name": row.get("last_name", ""),
             "phone": row.get("phone", ""),
-            "birth": birth_date_parse(row.get("birth_date", ""), today=now.date()),
+            "birth": _birth_date(row.get("birth_date", ""), today=now.date()),
             "language": language,
             "marketing_email_opt_in": _BOOLEANS[opt_in],
             "joined_at": joined_at,

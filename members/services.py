@@ -1,7 +1,6 @@
 """Writes on members. Each service is one transaction and validates before it writes."""
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -9,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from loyalty.services.ledger import event_bonus_award
+from members.birthdays import Birthday
 from members.models import ConsentChange, ConsentKind, ConsentSource, Member
 from members.numbers import member_number_generate, referral_code_generate
 
@@ -22,13 +22,6 @@ class MemberExists(Exception):
 
 class UnknownReferralCode(Exception):
     code = "unknown_referral_code"
-
-
-@dataclass(frozen=True)
-class Birthday:
-    day: int
-    month: int
-    year: int | None = None
 
 
 def _unique_member_fields(first_name: str) -> dict[str, str]:

@@ -47,11 +47,14 @@ class ApiError(exceptions.APIException):
     """Base for domain errors the API reports with their own code.
 
     Subclasses set ``status_code``, ``code`` and ``detail``; the detail may be overridden per raise.
+    A rule about one field of the body also sets ``field``: the answer then carries ``errors`` for
+    it as a field error does, so a form can show it at the field.
     """
 
     status_code = status.HTTP_400_BAD_REQUEST
     code = "error"
     detail = "The request could not be completed."
+    field: str | None = None
 
     def __init__(self, detail: str | None = None):
         super().__init__(detail=detail or self.__class__.detail, code=self.code)
@@ -124,7 +127,10 @@ def exception_handler(exc, context):
             errors = {NON_FIELD_ERRORS: errors if isinstance(errors, list) else [errors]}
         response.data = error_body(VALIDATION_CODE, _("Invalid input."), errors=errors)
     else:
-        response.data = error_body(_code_of(exc), _detail_of(exc))
+        detail = _detail_of(exc)
+        field = getattr(exc, "field", None)
+        extra = {"errors": {field: [detail]}} if field else {}
+        response.data = error_body(_code_of(exc), detail, **extra)
     return response
 
 

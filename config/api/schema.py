@@ -7,6 +7,7 @@ so later views document them without repeating them.
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from config.api.authentication import ApiKeyAuthentication
@@ -47,6 +48,20 @@ class ValidationErrorResponse(ErrorResponse):
         help_text="Messages per field (a list of strings), or for a nested field an object "
         "keyed by item index and field; `non_field_errors` for the request as a whole. "
         "Present when `code` is `invalid`.",
+    )
+
+
+RULES_PREFIX = "or refused by a rule:"
+
+
+def rule_refusals(*codes: str):
+    """The 400 answer of an operation whose well-formed input a business rule may still refuse
+    (a rule across fields or against the program, which no JSON Schema can state): the codes are
+    listed in its description, where tests/api/test_schemathesis.py reads them."""
+    listed = ", ".join(f"`{code}`" for code in codes)
+    return OpenApiResponse(
+        ValidationErrorResponse,
+        description=f"Invalid input (`invalid`, with `errors`), {RULES_PREFIX} {listed}.",
     )
 
 

@@ -282,3 +282,16 @@ def test_the_size_refusal_speaks_the_clients_language(api_client, member, settin
     )
 
     assert assert_json_error(response, 413, "request_too_large")["detail"].startswith("Le corps")
+
+
+@pytest.mark.parametrize(
+    "moment", ["2024-01-01T12:99:00Z", "2024-13-01T10:00:00Z", "2024-02-30T10:00Z"]
+)
+@pytest.mark.parametrize("path", [PURCHASES, PURCHASES + "preview/"])
+def test_a_well_formed_impossible_time_is_400_at_the_field(api_client, member, path, moment):
+    """parse_datetime raises on these instead of answering None; it was a 500 (schemathesis)."""
+    before = state()
+    response = api_client.post(path, purchase_body(member, purchased_at=moment), format="json")
+    assert response.status_code == 400
+    assert "purchased_at" in response.json()["errors"]
+    assert state() == before

@@ -61,7 +61,6 @@ def test_enrolling_a_known_email_is_409_and_changes_nothing(api_client, program)
         ({"email": "a@example.com", "birth_date": "1990-02-30"}, "birth_date"),
         ({"email": "a@example.com", "birth_date": "02-14"}, "birth_date"),
         ({"email": "a@example.com", "language": "de"}, "language"),
-        ({"email": "a@example.com", "referral_code": "NOPE-2345"}, "referral_code"),
     ],
 )
 @pytest.mark.django_db
@@ -70,6 +69,19 @@ def test_bad_enrolment_is_400_at_the_field_and_changes_nothing(api_client, progr
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert field in response.json()["errors"]
+    assert Member.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_unknown_referral_code_is_its_own_400_at_the_field(api_client, program):
+    body = {"email": "a@example.com", "referral_code": "NOPE-2345"}
+    response = api_client.post(URL, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "referral_code_unknown",
+        "detail": "No member has this referral code.",
+        "errors": {"referral_code": ["No member has this referral code."]},
+    }
     assert Member.objects.count() == 0
 
 

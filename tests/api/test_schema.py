@@ -60,3 +60,122 @@ def test_operations_document_their_scopes_and_error_answers(anonymous_client, db
     assert write["responses"]["400"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ValidationErrorResponse"
     }
+
+
+def _component_property(schema, component, name):
+    return schema["components"]["schemas"][component]["properties"][name]
+
+
+def _field_takes(field, value) -> bool:
+    from rest_framework import serializers
+
+    try:
+        field.run_validation(value)
+    except serializers.ValidationError:
+        return False
+    return True
+
+
+BIRTH_DATES = [
+    "1990-05-17",
+    "--02-29",
+    "--02-30",
+    "--13-01",
+    "--00-10",
+    "1899-12-31",
+    "1900-01-01",
+    "1900-02-29",
+    "2000-02-29",
+    "2004-02-29",
+    "2023-02-29",
+    "2024-02-29",
+    "1990-04-31",
+    "1990-06-30",
+    "1990-12-31",
+    "1990-12-32",
+    "0",
+    "",
+    " 1990-05-17",
+    "1990-5-17",
+    "19900517",
+    "---05-17",
+    "2999-01-01",
+    "1990-05-17T00:00",
+    "-1-05-17",
+    "\u0661\u0669\u0669\u0660-\u0660\u0665-\u0661\u0667",  # 1990-05-17 in Arabic-Indic digits
+]
+
+
+@pytest.mark.parametrize("text", BIRTH_DATES)
+def test_the_birth_date_pattern_takes_exactly_what_the_api_takes(schema, text):
+    from members.api import BirthDateField
+
+    pattern = _component_property(schema, "MemberEnrolInputRequest", "birth_date")["pattern"]
+    assert bool(re.search(pattern, text)) is _field_takes(BirthDateField(), text), text
+
+
+def test_the_birth_date_pattern_reaches_this_year_and_no_further(schema):
+    from django.utils import timezone
+
+    pattern = _component_property(schema, "MemberEnrolInputRequest", "birth_date")["pattern"]
+    year = timezone.localdate().year
+    assert re.search(pattern, f"{year}-01-01")
+    assert not re.search(pattern, f"{year + 1}-01-01")
+
+
+AMOUNTS = [
+    "54.90",
+    "0.01",
+    "0.001",
+    "0",
+    "0.00",
+    "00.00",
+    "1",
+    "1.",
+    ".5",
+    "1.500",
+    "1.50",
+    "9999999999.99",
+    "10000000000",
+    "0001234567890.5",
+    "-1",
+    "+1",
+    "1e5",
+    " 1",
+    "1 ",
+    "",
+    ".",
+    "-",
+    0,
+    1,
+    9999999999,
+    10000000000,
+    -1,
+    1.5,
+    True,
+]
+
+
+@pytest.mark.parametrize("value", AMOUNTS)
+@pytest.mark.parametrize(
+    ("component", "item", "name"),
+    [
+        ("PurchaseInputRequest", False, "amount"),
+        ("ItemInputRequest", True, "quantity"),
+        ("ItemInputRequest", True, "unit_price"),
+    ],
+)
+def test_decimal_schemas_take_exactly_what_the_api_takes(schema, component, item, name, value):
+    """The schema of a plain decimal accepts a value exactly when the field does."""
+    from loyalty.api import ItemInput, PurchaseInput
+
+    field = (ItemInput if item else PurchaseInput)().fields[name]
+    declared = _component_property(schema, component, name)
+    as_string, as_integer = declared["oneOf"]
+    if type(value) is str:
+        accepted = bool(re.search(as_string["pattern"], value))
+    elif type(value) is int:
+        accepted = as_integer["minimum"] <= value <= as_integer["maximum"]
+    else:
+        accepted = False
+    assert accepted is _field_takes(field, value), value

@@ -53,6 +53,7 @@ check-services: install
 	@$(PY) -m config.checkservices "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
 
 test: install browser check-services
+	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SECRET_KEY=test-only-secret-key-not-for-production \
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	EMAIL_HOST= DJANGO_DEBUG=false \

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "rewards",
     "campaigns",
     "analytics",
+    # The pages people use, above every domain app (README, "How it is built").
+    "portal",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -180,7 +183,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 # Joining asks for a first name, birthday, language, consents and a referral code, and enrols
 # the member (with the sign-up bonus) in the same transaction as the account.
-ACCOUNT_FORMS = {"signup": "members.forms.SignupForm"}
+ACCOUNT_FORMS = {"signup": "portal.forms.SignupForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True

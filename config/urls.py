@@ -8,19 +8,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config.api.exceptions import api_not_found
 from config.health.views import health
-from members import views as member_views
+from portal import views as member_views
 
 api_v1 = [
     path("", include("config.api.urls")),
-    path("", include("loyalty.api_urls")),
-    path("", include("members.api_urls")),
+    path("", include("loyalty.api.urls")),
     path("", include("rewards.api_urls")),
 ]
 
 urlpatterns = [
     path("", member_views.home, name="home"),
-    path("me/", include("members.urls")),
-    path("staff/", include("members.staff.urls")),
+    path("me/", include("portal.urls")),
+    path("staff/", include("console.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

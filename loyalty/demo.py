@@ -13,10 +13,11 @@ from django.utils import timezone
 from loyalty.models import Purchase
 from loyalty.selectors.program import program_version_latest
 from loyalty.services import ledger
+from loyalty.services.enrolment import member_join
 from loyalty.services.program import program_import
 from loyalty.services.purchases import purchase_record, refund_record
+from members.birthdays import Birthday
 from members.models import Member
-from members.services import Birthday, member_enrol
 
 EXAMPLE_PROGRAM = Path(__file__).resolve().parent / "fixtures" / "example_program.yaml"
 MEMBER_COUNT = 200
@@ -83,7 +84,7 @@ def _member(rng: random.Random, n: int, *, now, user=None) -> Member:
     last = user.last_name if user else rng.choice(LAST_NAMES)
     email = user.email if user else f"member{n:03d}@tessera.test"
     language = DEMO_LANGUAGES.get(email) or rng.choice(["es", "fr", "en"])
-    return member_enrol(
+    return member_join(
         user=user,
         email=email,
         first_name=first,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, Purchase
 from loyalty.selectors.program import ProgramNotConfigured, program_version_at
 from loyalty.services import ledger, tiers
+from members.models import Member
 
 LOTS_MATURE_TASK = "loyalty.tasks.lots_mature"
 POINTS_EXPIRE_TASK = "loyalty.tasks.points_expire"
@@ -32,7 +33,6 @@ PERIODIC_TASKS = {
 
 
 def _members_from(queryset):
-    from members.models import Member
 
     return Member.objects.filter(pk__in=queryset.values("member_id").distinct()).order_by("pk")
 

@@ -87,7 +87,7 @@ class Member(models.Model):
         verbose_name=_("referred by"),
     )
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
-    # The current block, if any (members.staff.services.member_block); every block and unblock
+    # The current block, if any (console.services.member_block); every block and unblock
     # is also a StaffAction, which keeps the history this row forgets on unblocking.
     status = models.CharField(
         _("status"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.ACTIVE

@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from loyalty.services.ledger import event_bonus_award
 from members.birthdays import Birthday
 from members.models import ConsentChange, ConsentKind, ConsentSource, Member
 from members.numbers import member_number_generate, referral_code_generate
@@ -91,8 +90,6 @@ def member_enrol(
         referred_by=referrer,
         joined_at=joined_at or timezone.now(),
     )
-    # The program's sign-up bonus, if the program in force when they joined has one.
-    event_bonus_award(member=member, event="signup", at=member.joined_at, reason="welcome bonus")
     return member
 
 

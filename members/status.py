@@ -12,14 +12,16 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from config.domain import DomainError
 from members.models import Member, MemberStatus
 
 
-class MemberBlocked(Exception):
+class MemberBlocked(DomainError):
     """The member is blocked: the action would give them points, spend them or use a voucher.
     Raised before anything is written."""
 
     code = "member_blocked"
+    status = 409
     # For staff and integrations (the console, the API's detail).
     template = _(
         "This member is blocked: they earn no points, redeem no rewards and their vouchers "
@@ -33,14 +35,15 @@ class MemberBlocked(Exception):
 
     def __init__(self, *, member: Member | None = None):
         self.member = member
-        super().__init__(self.message("en"))
+        super().__init__()
 
     def message(self, language: str | None = None, *, to_member: bool = False) -> str:
-        template = self.member_template if to_member else self.template
+        if not to_member:
+            return super().message(language)
         if language is None:
-            return str(template)
+            return str(self.member_template)
         with translation.override(language):
-            return str(template)
+            return str(self.member_template)
 
 
 def member_active_require(*, member: Member, status: str | None = None) -> None:

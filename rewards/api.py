@@ -16,7 +16,7 @@ from config.api.exceptions import ApiError
 from config.api.idempotency import idempotent
 from config.api.schema import ErrorResponse
 from config.api.views import ApiGenericView, ApiView
-from members.api import member_or_404
+from loyalty.api.members import member_or_404
 from rewards import services
 from rewards.errors import RedemptionNotFound, RewardError, RewardNotFound, VoucherNotFound
 from rewards.models import Redemption, Reward, RewardKind, Voucher, VoucherStatus

@@ -37,7 +37,7 @@ def verified_member():
 def sign_up(client, email: str):
     return client.post(
         reverse("account_signup"),
-        # The sign-up form also enrols the member, which needs a first name (members.forms).
+        # The sign-up form also enrols the member, which needs a first name (portal.forms).
         {"email": email, "password1": PASSWORD, "password2": PASSWORD, "first_name": "Joan"},
     )
 

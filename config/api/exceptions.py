@@ -15,8 +15,8 @@ codes (``not_authenticated``, ``permission_denied``, ``method_not_allowed``, ``t
 Django's ``Http404``/``PermissionDenied`` become ``not_found``/``permission_denied``, and anything
 unhandled is logged and answered with a bare 500 ``server_error``, never a stack trace.
 
-A refusal that several domains raise is mapped here, once: ``members.status.MemberBlocked`` (a
-purchase, a preview, a redemption or a voucher of a blocked member) is 409 ``member_blocked``.
+A domain error (config.domain.DomainError, e.g. ``members.status.MemberBlocked``) declares its
+own code, message and status; it is answered from those, in the request's language.
 """
 
 import logging
@@ -35,7 +35,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from members.status import MemberBlocked
+from config.domain import DomainError
 
 logger = logging.getLogger("config.api")
 
@@ -79,10 +79,13 @@ class BadRequest(ApiError):
     detail = _lazy("The request could not be understood.")
 
 
-class MemberBlockedError(ApiError):
-    status_code = status.HTTP_409_CONFLICT
-    code = MemberBlocked.code
-    detail = MemberBlocked.template
+class DomainApiError(ApiError):
+    """A DomainError as DRF handles it: its status, code and message."""
+
+    def __init__(self, error: DomainError):
+        self.status_code = error.status
+        self.code = error.code
+        super().__init__(error.message())
 
 
 def error_body(code: str, detail, **extra) -> dict:
@@ -102,8 +105,8 @@ def exception_handler(exc, context):
     elif isinstance(exc, SuspiciousOperation):
         # Too many fields, a malformed multipart body...: the client's fault, as Django's 400.
         exc = BadRequest()
-    elif isinstance(exc, MemberBlocked):
-        exc = MemberBlockedError(exc.message())
+    elif isinstance(exc, DomainError):
+        exc = DomainApiError(exc)
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -17,6 +17,7 @@ from loyalty.program_file import (
     program_to_data,
 )
 from loyalty.selectors.program import program_definition_current
+from loyalty.services.program import program_publish
 from rewards.models import Reward
 from rewards.selectors import reward_to_data
 
@@ -106,7 +107,6 @@ class RewardInvalid(Exception):
 def reward_save(*, reward: Reward, actor=None, note: str = "") -> Reward:
     """Validate like the file, save, and publish a program version (the catalog is part of it).
     Raises RewardInvalid."""
-    from loyalty.services.program import program_publish
 
     with transaction.atomic():
         errors = reward_check(reward=reward)

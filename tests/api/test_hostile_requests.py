@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 
 from loyalty.models import LedgerEntry, Purchase
+from loyalty.services.enrolment import member_join
 from loyalty.services.program import program_import
 from members.models import Member
-from members.services import member_enrol
 from tests.factories.loyalty import example_program_text
 from tests.factories.members import StaffUserFactory
 
@@ -19,7 +19,7 @@ MEMBERS = "/api/v1/members/"
 @pytest.fixture
 def member(db):
     program_import(text=example_program_text(), note="example")
-    return member_enrol(email="ana@example.com")
+    return member_join(email="ana@example.com")
 
 
 def state():

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from console.services import member_block, member_unblock
 from loyalty.models import LedgerEntry, LoyaltyAccount, Purchase
+from loyalty.services.enrolment import member_join
 from loyalty.services.program import program_import
-from members.services import member_enrol
-from members.staff.services import member_block, member_unblock
 from rewards.models import Redemption, Reward, Voucher
 from tests.factories.loyalty import example_program_text
 from tests.factories.members import StaffUserFactory
@@ -35,12 +35,12 @@ def manager(db):
 def member(db):
     with time_machine.travel(datetime(2026, 1, 1, tzinfo=UTC), tick=False):
         program_import(text=example_program_text(), note="example")
-        return member_enrol(email="ana@example.com")
+        return member_join(email="ana@example.com")
 
 
 @pytest.fixture
 def other(member):
-    return member_enrol(email="bob@example.com")
+    return member_join(email="bob@example.com")
 
 
 def purchase(member, external_id="store12-1"):

@@ -1,9 +1,9 @@
 import pytest
 
+from loyalty.services.enrolment import member_join
 from loyalty.services.program import program_import
 from members.models import Member
 from members.numbers import member_number_is_valid
-from members.services import member_enrol
 from tests.factories.api import ApiKeyFactory
 from tests.factories.loyalty import example_program_text
 
@@ -46,7 +46,7 @@ def test_enrol_answers_the_member_with_the_signup_bonus(api_client, program):
 
 @pytest.mark.django_db
 def test_enrolling_a_known_email_is_409_and_changes_nothing(api_client, program):
-    member_enrol(email="ana@example.com")
+    member_join(email="ana@example.com")
     response = api_client.post(URL, {"email": "ANA@example.com"}, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "member_exists"
@@ -87,8 +87,8 @@ def test_an_unknown_referral_code_is_its_own_400_at_the_field(api_client, progra
 
 @pytest.mark.django_db
 def test_lookup_by_email_phone_or_number(api_client, program):
-    ana = member_enrol(email="ana@example.com", phone="+34600000001")
-    member_enrol(email="bob@example.com")
+    ana = member_join(email="ana@example.com", phone="+34600000001")
+    member_join(email="bob@example.com")
 
     by_email = api_client.get(URL, {"email": "ANA@example.com"}).json()
     by_phone = api_client.get(URL, {"phone": "+34600000001"}).json()
@@ -102,7 +102,7 @@ def test_lookup_by_email_phone_or_number(api_client, program):
 
 @pytest.mark.django_db
 def test_one_member_and_unknown_number(api_client, program):
-    ana = member_enrol(email="ana@example.com", language="fr")
+    ana = member_join(email="ana@example.com", language="fr")
     response = api_client.get(f"{URL}{ana.member_number}/")
     assert response.status_code == 200
     assert response.json()["tier"]["name"] == "Bronze"
@@ -113,7 +113,7 @@ def test_one_member_and_unknown_number(api_client, program):
 
 @pytest.mark.django_db
 def test_transactions_newest_first_with_reason_and_source(api_client, program):
-    ana = member_enrol(email="ana@example.com")
+    ana = member_join(email="ana@example.com")
     response = api_client.get(f"{URL}{ana.member_number}/transactions/")
     assert response.status_code == 200
     results = response.json()["results"]
@@ -129,7 +129,7 @@ def test_transactions_are_ordered_by_when_they_happened_not_when_written(api_cli
     from loyalty.services.purchases import purchase_record
     from tests.factories.ledger import purchase_body
 
-    ana = member_enrol(email="ana@example.com")
+    ana = member_join(email="ana@example.com")
     old = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
     purchase_record(member=ana, **purchase_body(external_id="backdated", purchased_at=old))
 

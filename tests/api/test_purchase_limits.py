@@ -9,8 +9,8 @@ import pytest
 import time_machine
 
 from loyalty.models import LedgerEntry, LoyaltyAccount, Purchase, TierChange
+from loyalty.services.enrolment import member_join
 from loyalty.services.program import program_import
-from members.services import member_enrol
 from tests.api.test_purchases_api import URL, _frozen_clock, body  # noqa: F401 (autouse)
 from tests.factories.loyalty import example_program_text
 
@@ -21,7 +21,7 @@ PREVIEW_URL = "/api/v1/purchases/preview/"
 def member(db):
     with time_machine.travel(datetime(2026, 1, 1, tzinfo=UTC), tick=False):
         program_import(text=example_with_limit(), note="example")
-        return member_enrol(email="ana@example.com")
+        return member_join(email="ana@example.com")
 
 
 def example_with_limit() -> str:

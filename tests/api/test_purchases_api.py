@@ -6,8 +6,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from loyalty.models import LedgerEntry, Purchase
+from loyalty.services.enrolment import member_join
 from loyalty.services.program import program_import
-from members.services import member_enrol
 from tests.concurrency import run_together
 from tests.factories.api import ApiKeyFactory
 from tests.factories.loyalty import example_program_text
@@ -26,7 +26,7 @@ def _frozen_clock():
 def member(db):
     with time_machine.travel(datetime(2026, 1, 1, tzinfo=UTC), tick=False):
         program_import(text=example_program_text(), note="example")
-        return member_enrol(email="ana@example.com")
+        return member_join(email="ana@example.com")
 
 
 def body(member, **changes):
@@ -161,7 +161,7 @@ def test_twenty_simultaneous_posts_of_one_purchase_credit_it_once():
         pytest.skip("proven on PostgreSQL (make test)")
     with time_machine.travel(datetime(2026, 1, 1, tzinfo=UTC), tick=False):
         program_import(text=example_program_text(), note="example")
-        ana = member_enrol(email="ana@example.com")
+        ana = member_join(email="ana@example.com")
     key = ApiKeyFactory()
 
     def post(_index):

@@ -108,7 +108,7 @@ BIRTH_DATES = [
 
 @pytest.mark.parametrize("text", BIRTH_DATES)
 def test_the_birth_date_pattern_takes_exactly_what_the_api_takes(schema, text):
-    from members.api import BirthDateField
+    from loyalty.api.members import BirthDateField
 
     pattern = _component_property(schema, "MemberEnrolInputRequest", "birth_date")["pattern"]
     assert bool(re.search(pattern, text)) is _field_takes(BirthDateField(), text), text
@@ -167,7 +167,7 @@ AMOUNTS = [
 )
 def test_decimal_schemas_take_exactly_what_the_api_takes(schema, component, item, name, value):
     """The schema of a plain decimal accepts a value exactly when the field does."""
-    from loyalty.api import ItemInput, PurchaseInput
+    from loyalty.api.purchases import ItemInput, PurchaseInput
 
     field = (ItemInput if item else PurchaseInput)().fields[name]
     declared = _component_property(schema, component, name)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rest_framework import serializers
 
 from config.api.serializers import SharedSerializer
-from loyalty.api import PurchaseInput, PurchaseOutput, purchase_input_plain
+from loyalty.api.purchases import PurchaseInput, PurchaseOutput, purchase_input_plain
 
 
 def per_request(serializer_class, data):

@@ -9,7 +9,7 @@ import factory
 
 from loyalty.models import ProgramVersion
 from loyalty.program_file import parse_program_text, program_to_data
-from members.services import member_enrol
+from loyalty.services.enrolment import member_join
 
 # Easy arithmetic: 1 point per EUR, +50 from 100.00, silver x2 from 500 spent, gold x3 from 1500.
 LEDGER_PROGRAM = """\
@@ -72,7 +72,7 @@ def program_version_create(*, created_at=EPOCH, **options) -> ProgramVersion:
 
 
 class MemberFactory(factory.django.DjangoModelFactory):
-    """Enrolled through members.services.member_enrol, so the sign-up bonus applies."""
+    """Enrolled through loyalty.services.enrolment.member_join, so the sign-up bonus applies."""
 
     class Meta:
         model = "members.Member"
@@ -84,7 +84,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return member_enrol(**kwargs)
+        return member_join(**kwargs)
 
 
 def purchase_body(**overrides) -> dict:

@@ -26,14 +26,16 @@ def portal_member_create(
     password: str = "correct-horse-battery",  # noqa: S107 - the test suite's password
 ):
     """A member who signed up in the portal: a verified account that can log in, enrolled
-    through members.services.member_signup (so the sign-up bonus and consent rows apply)."""
+    through loyalty.services.enrolment.member_join_signed_up (so the sign-up bonus and consent
+    rows apply)."""
     from allauth.account.models import EmailAddress
 
-    from members.services import Birthday, member_signup
+    from loyalty.services.enrolment import member_join_signed_up
+    from members.birthdays import Birthday
 
     user = UserFactory(email=email, first_name=first_name, last_name="", password=password)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return member_signup(
+    return member_join_signed_up(
         user=user,
         first_name=first_name,
         birthday=Birthday(day=14, month=3),

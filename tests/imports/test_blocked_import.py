@@ -2,10 +2,10 @@
 
 import pytest
 
+from console.services import member_block
 from loyalty.imports.base import import_run
 from loyalty.imports.purchases import PurchaseImporter
 from loyalty.models import LedgerEntry, Purchase
-from members.staff.services import member_block
 from tests.imports.conftest import NOW, PURCHASE_HEADER
 
 pytestmark = pytest.mark.django_db

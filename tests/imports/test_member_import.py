@@ -7,9 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from loyalty.imports.base import import_run
+from loyalty.imports.members import MemberImporter
 from loyalty.models import LedgerEntry, LoyaltyAccount
 from loyalty.services.ledger import account_recompute
-from members.imports import MemberImporter
 from members.models import Member
 from members.numbers import member_number_is_valid
 from tests.imports.conftest import MEMBER_HEADER

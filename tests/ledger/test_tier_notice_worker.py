@@ -8,10 +8,10 @@ import pytest
 from config.health.models import Heartbeat
 from config.health.tasks import beat_tick
 from loyalty.models import TierChange
+from loyalty.services.enrolment import member_join
 from loyalty.services.program import program_import
 from loyalty.services.purchases import purchase_record
 from loyalty.tasks import tier_notice_send
-from members.services import member_enrol
 from tests.factories.loyalty import example_program_text
 from tests.fixtures_worker import wait_for
 
@@ -23,7 +23,7 @@ def test_upgrade_notice_is_mailed_once_by_the_worker_in_the_members_language(
 ):
     worker_smtp_sink.mails.clear()
     program_import(text=example_program_text(), note="example")
-    luis = member_enrol(email="luis@example.com", first_name="Luis", language="es")
+    luis = member_join(email="luis@example.com", first_name="Luis", language="es")
     earlier = datetime.now(UTC) - timedelta(hours=1)
 
     # 600.00 crosses Silver's 500 threshold: one upgrade, one notice.

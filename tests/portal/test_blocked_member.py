@@ -8,8 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from console.services import member_block
 from loyalty.models import LedgerEntry, LoyaltyAccount
-from members.staff.services import member_block
 from rewards.models import Redemption, Voucher
 from tests.factories.members import StaffUserFactory
 from tests.factories.rewards import RewardFactory, redemption_create

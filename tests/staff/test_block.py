@@ -9,12 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from console.permissions import ActionNotAllowed
+from console.services import member_block, member_unblock
 from loyalty.models import LoyaltyAccount
 from loyalty.services.ledger import ReasonRequired, event_bonus_award, points_adjust
 from loyalty.services.purchases import purchase_preview, purchase_record, refund_record
 from members.models import Member, MemberStatus, StaffAction
-from members.staff.permissions import ActionNotAllowed
-from members.staff.services import member_block, member_unblock
 from members.status import MemberBlocked
 from rewards.models import Reward, Voucher
 from rewards.services.redemption import redemption_cancel, reward_redeem

@@ -5,8 +5,8 @@ import pytest
 from django.contrib.admin import helpers
 from django.urls import reverse
 
+from console.services import member_block
 from members.models import Member, MemberStatus, StaffAction
-from members.staff.services import member_block
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:members_member_changelist"

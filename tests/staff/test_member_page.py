@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from members.staff.services import points_adjust_by_staff, purchase_record_by_staff
+from console.services import points_adjust_by_staff, purchase_record_by_staff
 from tests.portal.conftest import add_history
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from console.services import purchase_record_by_staff
 from loyalty.models import LedgerEntry, LoyaltyAccount, Purchase
 from members.models import StaffAction
-from members.staff.services import purchase_record_by_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from console.permissions import ActionNotAllowed
+from console.services import purchase_record_by_staff
 from loyalty.models import Purchase
 from members.models import StaffAction
-from members.staff.permissions import ActionNotAllowed
-from members.staff.services import purchase_record_by_staff
 from tests.factories.ledger import program_version_create
 from tests.staff.conftest import state
 

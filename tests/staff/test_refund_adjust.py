@@ -5,11 +5,11 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from console.permissions import ActionNotAllowed
+from console.services import AdjustmentAboveLimit, points_adjust_by_staff
 from loyalty.models import LedgerEntry, LoyaltyAccount, Refund
 from loyalty.services.ledger import ReasonRequired
 from members.models import StaffAction
-from members.staff.permissions import ActionNotAllowed
-from members.staff.services import AdjustmentAboveLimit, points_adjust_by_staff
 from tests.staff.conftest import state
 
 pytestmark = pytest.mark.django_db

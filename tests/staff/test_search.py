@@ -28,8 +28,8 @@ def test_typing_any_key_finds_the_member(client, cashier, alice, query):
 
     assert response.status_code == 200
     assert [member.pk for member in response.context["results"]] == [alice.pk]
-    assert "staff/_results.html" in [t.name for t in response.templates]
-    assert "staff/search.html" not in [t.name for t in response.templates]
+    assert "console/_results.html" in [t.name for t in response.templates]
+    assert "console/search.html" not in [t.name for t in response.templates]
 
 
 def test_the_start_of_a_member_number_finds_the_member(client, cashier, alice):

@@ -28,7 +28,7 @@ def test_validate_shows_what_the_voucher_grants_without_using_it(client, cashier
 def test_validate_as_you_type_answers_with_the_partial(client, cashier, alice_voucher):
     client.force_login(cashier)
     response = client.get(reverse("staff:voucher"), {"code": alice_voucher.code}, **HTMX)
-    assert next(t.name for t in response.templates) == "staff/_voucher.html"
+    assert next(t.name for t in response.templates) == "console/_voucher.html"
 
 
 def test_unknown_code_says_so(client, cashier, alice_voucher):

@@ -1,0 +1,157 @@
+"""Reads of the staff console. Each takes the staff user who asks and refuses (ActionNotAllowed)
+anyone whose role does not let them read members."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
+from django.utils import timezone
+
+from console.permissions import (
+    RECORD_PURCHASE,
+    RECORD_PURCHASE_ABOVE_LIMIT,
+    VIEW_MEMBERS,
+    staff_can,
+    staff_permission_require,
+)
+from console.services import console_currency
+from loyalty.explanations import entry_explanation, entry_title
+from loyalty.models import Purchase
+from loyalty.selectors.members import member_overview
+from loyalty.services.purchases import Preview, purchase_preview
+from members.models import Member
+from members.numbers import member_number_is_valid
+from rewards.selectors import voucher_list_for_member
+
+SEARCH_LIMIT = 20
+SEARCH_MIN_LENGTH = 2
+LATEST_MOVEMENTS = 10
+LATEST_PURCHASES = 10
+# Phones are stored as typed ("+34 600-12 34 56"); searching compares digits only.
+_PHONE_SEPARATORS = (" ", "-", ".", "(", ")", "+", "/")
+_NUMBER_LIKE = re.compile(r"\+?[0-9().\-/]+")
+
+
+def _phone_digits():
+    expression = F("phone")
+    for separator in _PHONE_SEPARATORS:
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+def member_search(*, actor, query: str, limit: int = SEARCH_LIMIT) -> list[Member]:
+    """Members matching every word of `query` in their email, first or last name, phone (digits
+    only) or member number (its start). Fewer than two characters find nobody: a queue of
+    customers needs a short list, not the whole table."""
+    staff_permission_require(actor, VIEW_MEMBERS)
+    words = query.split()
+    if len(query.strip()) < SEARCH_MIN_LENGTH or not words:
+        return []
+    members = Member.objects.select_related("user", "loyalty_account").annotate(
+        phone_digits=_phone_digits()
+    )
+    for word in words:
+        match = (
+            Q(user__email__icontains=word)
+            | Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+        )
+        digits = re.sub(r"\D", "", word)
+        if len(digits) >= SEARCH_MIN_LENGTH and _NUMBER_LIKE.fullmatch(word):
+            match |= Q(member_number__startswith=digits) | Q(phone_digits__contains=digits)
+        members = members.filter(match)
+    return list(members.order_by("user__first_name", "user__last_name", "pk")[:limit])
+
+
+def member_for_staff(*, actor, member_number: str) -> Member | None:
+    staff_permission_require(actor, VIEW_MEMBERS)
+    number = member_number.strip()
+    if not member_number_is_valid(number):
+        return None
+    return (
+        Member.objects.select_related("user", "loyalty_account")
+        .filter(member_number=number)
+        .first()
+    )
+
+
+def member_scanned(*, actor, query: str) -> Member | None:
+    """The member whose card was scanned (or whose number was typed in full): a valid member
+    number, check digit included, opens that member directly."""
+    number = query.strip()
+    if not member_number_is_valid(number):
+        return None
+    return member_for_staff(actor=actor, member_number=number)
+
+
+def member_page_for_staff(*, actor, member: Member, language: str) -> dict:
+    """What the member page shows staff: balances, tier and progress, the latest movements with
+    their explanations, vouchers and the latest purchases with what is left to refund."""
+    staff_permission_require(actor, VIEW_MEMBERS)
+    overview = member_overview(member=member, language=language, latest_count=LATEST_MOVEMENTS)
+    program = overview["program"]
+    tier_names = (
+        {tier.code: tier.localized_name(language) for tier in program.tiers} if program else {}
+    )
+    for entry in overview["latest"]:
+        entry.title = entry_title(entry)
+        entry.explanation = entry_explanation(
+            entry, currency=overview["currency"], tier_names=tier_names
+        )
+    now = timezone.now()
+    vouchers = voucher_list_for_member(member=member)
+    for voucher in vouchers:
+        voucher.reward_name = voucher.redemption.localized_name(language)
+        voucher.current_status = voucher.status_at(now)
+    return {
+        **overview,
+        "vouchers": vouchers,
+        "purchases": purchases_for_staff(actor=actor, member=member),
+    }
+
+
+def purchases_for_staff(*, actor, member: Member, limit: int = LATEST_PURCHASES) -> list[Purchase]:
+    staff_permission_require(actor, VIEW_MEMBERS)
+    purchases = list(
+        Purchase.objects.filter(member=member).order_by("-purchased_at", "-pk")[:limit]
+    )
+    for purchase in purchases:
+        purchase.left_to_refund = purchase.amount - purchase.refunded_amount
+    return purchases
+
+
+def purchase_for_staff(*, actor, member: Member, external_id: str) -> Purchase | None:
+    """One of `member`'s purchases: an id belonging to another member finds nothing."""
+    staff_permission_require(actor, VIEW_MEMBERS)
+    return (
+        Purchase.objects.select_related("member")
+        .filter(member=member, external_id=external_id)
+        .first()
+    )
+
+
+def purchase_preview_for_staff(
+    *,
+    actor,
+    member: Member,
+    amount: Decimal,
+    channel: str,
+    items: list[dict] | None = None,
+    confirm_above_limit: bool = False,
+) -> Preview:
+    """The points a purchase made now would earn; writes nothing. Above the program's limit it
+    raises AmountAboveLimit unless a manager confirms (as purchase_record_by_staff)."""
+    staff_permission_require(actor, RECORD_PURCHASE)
+    now = timezone.now()
+    return purchase_preview(
+        member=member,
+        amount=amount,
+        currency=console_currency(at=now),
+        purchased_at=now,
+        channel=channel,
+        items=items or [],
+        allow_above_limit=confirm_above_limit and staff_can(actor, RECORD_PURCHASE_ABOVE_LIMIT),
+    )

@@ -1,0 +1,26 @@
+"""The staff console, under /staff/. Members are addressed by their member number (random, with a
+check digit: the number on their card), never by a sequential id."""
+
+from django.urls import path
+
+from console import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("enrol/", views.enrol, name="enrol"),
+    path("vouchers/", views.voucher, name="voucher"),
+    path("vouchers/consume/", views.voucher_consume, name="voucher_consume"),
+    path("members/<str:member_number>/", views.member, name="member"),
+    path("members/<str:member_number>/purchase/", views.purchase, name="purchase"),
+    path(
+        "members/<str:member_number>/purchase/preview/",
+        views.purchase_preview,
+        name="purchase_preview",
+    ),
+    path("members/<str:member_number>/refund/", views.refund, name="refund"),
+    path("members/<str:member_number>/adjust/", views.adjust, name="adjust"),
+    path("members/<str:member_number>/block/", views.block, name="block"),
+    path("members/<str:member_number>/unblock/", views.unblock, name="unblock"),
+]

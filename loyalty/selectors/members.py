@@ -1,0 +1,127 @@
+"""Reads of a member's standing in the program: their overview (balances, tier, progress), what
+their referrals have come to, the tier's benefits in words. The portal and the console both show
+them."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.models import PointsLot
+from loyalty.scoring import event_bonus_rule
+from loyalty.selectors.ledger import account_for_member, expiring_soon, transactions_for_member
+from loyalty.selectors.program import program_in_force
+from loyalty.services.tiers import qualifying_total, tier_rank
+from members.models import Member
+
+
+class FriendStatus:
+    JOINED = "joined"
+    PURCHASED = "purchased"  # first purchase made, still inside its return window
+    REWARDED = "rewarded"  # a purchase's points became available: the referral counts
+
+
+def friends_for_member(*, member: Member) -> list[dict]:
+    """The members who joined with this member's referral code, newest first, with how far
+    each has come: joined, first purchase pending, or rewarded (a purchase's points matured,
+    which is when the program rewards a referral). First names only: a friend's email or
+    surname is theirs, not the referrer's."""
+    purchases = PointsLot.objects.filter(member=OuterRef("pk"), purchase__isnull=False)
+    friends = (
+        Member.objects.filter(referred_by=member)
+        .annotate(
+            has_purchase=Exists(purchases),
+            has_available_purchase=Exists(purchases.filter(is_matured=True)),
+        )
+        .values("user__first_name", "joined_at", "has_purchase", "has_available_purchase")
+        .order_by("-joined_at", "-pk")
+    )
+    rows = []
+    for friend in friends:
+        if friend["has_available_purchase"]:
+            status = FriendStatus.REWARDED
+        elif friend["has_purchase"]:
+            status = FriendStatus.PURCHASED
+        else:
+            status = FriendStatus.JOINED
+        rows.append(
+            {
+                "first_name": friend["user__first_name"],
+                "joined_at": friend["joined_at"],
+                "status": status,
+            }
+        )
+    return rows
+
+
+def referral_bonus_for(*, program) -> dict | None:
+    """What inviting a friend earns, per the program: {"points", "referee_points"} or None."""
+    if program is None:
+        return None
+    rule = event_bonus_rule(program=program, event="referral", at=timezone.now())
+    if rule is None:
+        return None
+    return {"points": rule.points or 0, "referee_points": rule.referee_points or 0}
+
+
+BENEFIT_LABELS = {
+    "free_shipping": _("Free shipping on online orders"),
+    "early_access": _("Early access to new products and events"),
+}
+
+
+def tier_benefits(tier) -> list[str]:
+    """A tier's benefits in the active language; an unknown code is shown readably."""
+    if tier is None:
+        return []
+    benefits = []
+    if tier.discount_percent:
+        benefits.append(_("%(percent)s%% off every purchase") % {"percent": tier.discount_percent})
+    for code in tier.benefits:
+        benefits.append(str(BENEFIT_LABELS.get(code, code.replace("_", " ").capitalize())))
+    return benefits
+
+
+def member_overview(*, member: Member, language: str, latest_count: int = 5) -> dict[str, Any]:
+    """A member's standing as the home page and the console's member page show it: balances,
+    tier and benefits, progress to the next tier, points expiring soon and the latest movements.
+    A fixed number of queries, whatever the length of the member's history."""
+    try:
+        account = member.loyalty_account
+    except ObjectDoesNotExist:
+        account = account_for_member(member=member)
+    program = program_in_force()
+    tier = program.tier(account.tier_code) if program else None
+    progress = None
+    if program is not None and program.tiers:
+        rank = tier_rank(program, account.tier_code)
+        if rank + 1 < len(program.tiers):
+            following = program.tiers[rank + 1]
+            total = qualifying_total(member=member, program=program, at=timezone.now())
+            remaining = max(following.threshold - total, Decimal(0))
+            progress = {
+                "tier_name": following.localized_name(language),
+                "metric": program.qualification_metric,
+                "remaining": remaining,
+                "total": min(total, following.threshold),
+                "threshold": following.threshold,
+                "percent": int(min(total / following.threshold, 1) * 100)
+                if following.threshold
+                else 100,
+                "window_months": program.qualification_window_months,
+            }
+    return {
+        "account": account,
+        "program": program,
+        "currency": program.currency if program else "EUR",
+        "tier": tier,
+        "tier_name": tier.localized_name(language) if tier else "",
+        "benefits": tier_benefits(tier),
+        "is_top_tier": tier is not None and progress is None,
+        "progress": progress,
+        "expiring": expiring_soon(member=member),
+        "latest": list(transactions_for_member(member=member)[:latest_count]),
+    }

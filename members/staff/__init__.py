@@ -1,2 +1,0 @@
-"""The staff console (/staff/): the till's pages for cashiers, managers and marketers. Its
-writes go through members.staff.services, which check the actor's role as well as the views."""

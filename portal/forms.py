@@ -1,0 +1,103 @@
+"""Forms of the member portal. They validate input and hand it to the services; the rules
+(enrolment, consent history, erasure) live in the services."""
+
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.services.enrolment import member_join_signed_up
+from members.forms import BirthdayMixin, MembershipFieldsMixin, birthday_fields
+from members.models import Language
+
+
+class SignupForm(MembershipFieldsMixin, AllauthSignupForm):
+    """allauth's sign-up (email, password, verification mail) plus what the program needs; the
+    account and the membership are created together or not at all."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_membership_fields()
+        self.fields["email"].label = _("Email")
+
+    def save(self, request):
+        with transaction.atomic():
+            user = super().save(request)
+            member_join_signed_up(user=user, **self.membership_values())
+        return user
+
+
+class JoinForm(MembershipFieldsMixin, forms.Form):
+    """For a signed-in account without a membership (staff, or an account from before the
+    program): the same questions, without the account ones."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_membership_fields()
+        if user is not None and user.first_name:
+            self.fields["first_name"].initial = user.first_name
+
+
+class ProfileForm(BirthdayMixin, forms.Form):
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name (optional)"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    phone = forms.RegexField(
+        label=_("Mobile phone (optional)"),
+        regex=r"^\+?[0-9 ().-]{6,30}$",
+        required=False,
+        error_messages={"invalid": _("Enter a phone number, for example +34 600 123 456.")},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    language = forms.ChoiceField(label=_("Language for our messages"), choices=Language.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = birthday_fields()
+        for name in ("birth_day", "birth_month", "birth_year"):
+            self.fields[name] = fields[name]
+
+    @classmethod
+    def initial_for(cls, member) -> dict:
+        return {
+            "first_name": member.user.first_name,
+            "last_name": member.user.last_name,
+            "phone": member.phone,
+            "language": member.language,
+            "birth_day": member.birth_day,
+            "birth_month": member.birth_month,
+            "birth_year": member.birth_year,
+        }
+
+    def profile_values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"].strip(),
+            "last_name": data["last_name"].strip(),
+            "phone": data["phone"].strip(),
+            "birthday": self.birthday(),
+            "language": data["language"],
+        }
+
+
+class ConsentForm(forms.Form):
+    marketing_email = forms.BooleanField(
+        label=_("Send me offers and news by email"), required=False
+    )
+    marketing_sms = forms.BooleanField(label=_("Send me offers and news by SMS"), required=False)
+
+
+class EraseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that my account is deleted for good and my points are lost."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm.")},
+    )

@@ -1,12 +1,17 @@
 """The one shape of a domain error: a stable `code`, a translatable message with its parameters,
-and the HTTP status the API answers with, declared once on the exception class.
+the HTTP status the API answers with and, for a rule about one input, the `field` it is about;
+all declared once, on the exception class, next to the rule that raises it.
 
-The API's exception handler renders any DomainError from these (config.api.exceptions), so no
-view maps domain errors by hand; the console and the portal show `message()` in the reader's
-language. A domain app subclasses it next to the rule that raises it (members.status.MemberBlocked).
+The API's exception handler answers any DomainError from these (config.api.exceptions): no view
+maps domain errors by hand. The console and the portal show `message()` in the reader's
+language, at the field when there is one.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from django.utils import translation
 
@@ -14,7 +19,11 @@ from django.utils import translation
 class DomainError(Exception):
     code = "domain_error"
     status = 400
-    template = "The request could not be completed."
+    template: Any = "The request could not be completed."
+    # The input the refusal is about (the API adds `errors` for it; forms show it there).
+    field: str | None = None
+    # The language the API words the refusal in, when not the request's (worded_in).
+    language: str | None = None
 
     def __init__(self, **params):
         self.params = params
@@ -23,10 +32,33 @@ class DomainError(Exception):
     def message(self, language: str | None = None) -> str:
         """The message in `language` (the active language when None), with its parameters."""
         if language is None:
-            return self._render()
+            return self.render()
         with translation.override(language):
-            return self._render()
+            return self.render()
 
-    def _render(self) -> str:
+    def render(self) -> str:
+        """The message in the active language. Subclasses whose parameters need formatting in
+        that language (money, dates) override it."""
         text = str(self.template)
         return text % self.params if self.params else text
+
+    def api_detail(self, language: str | None = None) -> str:
+        """The API's `detail`: the message, unless the refusal is worded at its field only."""
+        return self.message(language)
+
+    def errors(self, language: str | None = None) -> dict[str, list[str]] | None:
+        """The refusal per field, as the API's `errors`, or None when it is about no field."""
+        if self.field is None:
+            return None
+        return {self.field: [self.message(language)]}
+
+
+@contextmanager
+def worded_in(language: str | None) -> Iterator[None]:
+    """A DomainError raised inside is worded in `language` by the API (a redemption refused at
+    the till is read out to the member, in theirs)."""
+    try:
+        yield
+    except DomainError as error:
+        error.language = language
+        raise

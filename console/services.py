@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from console.permissions import (
     ADJUST,
@@ -55,16 +55,15 @@ class AdjustmentAboveLimit(LedgerError):
     `adjust_points_any`: a manager must make it."""
 
     code = "adjustment_above_limit"
+    field = "points"
+    template = _lazy(
+        "Adjustments above %(limit)s points need a manager. Ask a manager to make this "
+        "one, or adjust by %(limit)s points at most."
+    )
 
     def __init__(self, *, limit: int):
         self.limit = limit
-        super().__init__(
-            _(
-                "Adjustments above %(limit)s points need a manager. Ask a manager to make this "
-                "one, or adjust by %(limit)s points at most."
-            )
-            % {"limit": limit}
-        )
+        super().__init__(limit=limit)
 
 
 def _action_record(

@@ -90,13 +90,6 @@ def _member_url(member) -> str:
     return reverse("staff:member", kwargs={"member_number": member.member_number})
 
 
-def _error_text(error: Exception) -> str:
-    """A domain refusal as the form shows it, in the active language where it has one."""
-    if isinstance(error, MemberBlocked):
-        return error.message()
-    return str(error)
-
-
 # --- Search ------------------------------------------------------------------------------------
 
 
@@ -147,7 +140,7 @@ def _purchase_refused(form, error: LedgerError) -> None:
     """Put a refusal of the ledger at the field it is about: the amount (above the limit, the
     lines worth more than it, not above zero) or the form as a whole."""
     field = getattr(error, "field", None)
-    refusal = ValidationError(str(error), code=error.code)
+    refusal = ValidationError(error.message(), code=error.code)
     if isinstance(error, AmountAboveLimit | ItemsExceedAmount) or field == "amount":
         form.add_error("amount", refusal)
     else:
@@ -174,7 +167,7 @@ def _preview(request, member, form, lines):
         _purchase_refused(form, error)
         return None, ""
     except LedgerError as error:
-        return None, str(error)
+        return None, error.message()
     return preview, ""
 
 
@@ -227,7 +220,7 @@ def purchase(request: HttpRequest, member_number: str) -> HttpResponse:
             except ProgramNotConfigured:
                 preview_error = _("The program is not set up yet: purchases cannot be recorded.")
             except MemberBlocked as error:
-                form.add_error(None, _error_text(error))
+                form.add_error(None, error.message())
             except LedgerError as error:
                 _purchase_refused(form, error)
             else:
@@ -301,7 +294,7 @@ def refund(request: HttpRequest, member_number: str) -> HttpResponse:
                     actor=request.user,
                 )
             except LedgerError as error:
-                form.add_error("amount", str(error))
+                form.add_error("amount", error.message())
             else:
                 messages.success(
                     request,
@@ -334,9 +327,9 @@ def adjust(request: HttpRequest, member_number: str) -> HttpResponse:
                 actor=request.user,
             )
         except AdjustmentAboveLimit as error:
-            form.add_error("points", str(error))
+            form.add_error("points", error.message())
         except (LedgerError, MemberBlocked) as error:
-            form.add_error("points", _error_text(error))
+            form.add_error("points", error.message())
         else:
             messages.success(
                 request, _("Points adjusted by %(points)s.") % {"points": f"{entry.points:+d}"}
@@ -363,7 +356,7 @@ def block(request: HttpRequest, member_number: str) -> HttpResponse:
         try:
             member_block(member=member, reason=form.cleaned_data["reason"], actor=request.user)
         except LedgerError as error:  # ReasonRequired: the form has checked it already
-            form.add_error("reason", str(error))
+            form.add_error("reason", error.message())
         else:
             messages.success(
                 request,

@@ -6,21 +6,32 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from config.domain import DomainError
 from members.birthdays import Birthday
 from members.models import ConsentChange, ConsentKind, ConsentSource, Member
 from members.numbers import member_number_generate, referral_code_generate
 
 
-class MemberExists(Exception):
+class MemberExists(DomainError):
     code = "member_exists"
+    status = 409
+    template = _("A member with this email already exists.")
 
     def __init__(self, email: str):
-        super().__init__(f"A member with the email {email} already exists.")
+        self.email = email
+        super().__init__()
 
 
-class UnknownReferralCode(Exception):
-    code = "unknown_referral_code"
+class UnknownReferralCode(DomainError):
+    code = "referral_code_unknown"
+    field = "referral_code"
+    template = _("No member has this referral code.")
+
+    def __init__(self, code: str = ""):
+        self.referral_code = code
+        super().__init__()
 
 
 def _unique_member_fields(first_name: str) -> dict[str, str]:
@@ -71,7 +82,7 @@ def member_enrol(
     if referral_code:
         referrer = Member.objects.filter(referral_code__iexact=referral_code.strip()).first()
         if referrer is None:
-            raise UnknownReferralCode(f"No member has the referral code {referral_code}.")
+            raise UnknownReferralCode(referral_code)
     if user is None:
         user = User.objects.filter(email__iexact=email).first()
     if user is None:

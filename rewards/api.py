@@ -1,7 +1,7 @@
 """The rewards endpoints of API.md: the catalog, redemptions, cancellation and vouchers at the till.
 
-Domain errors (rewards.errors) are mapped once, in `reward_api_error`; a refusal of a member's
-redemption is worded in the member's language, since the till shows it to them.
+Domain errors (rewards.errors) declare their own code and status (config.domain); a refusal of a
+member's redemption is worded in the member's language, since the till shows it to them.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from config.api.exceptions import ApiError
 from config.api.idempotency import idempotent
 from config.api.schema import ErrorResponse
 from config.api.views import ApiGenericView, ApiView
+from config.domain import worded_in
 from loyalty.api.members import member_or_404
 from rewards import services
-from rewards.errors import RedemptionNotFound, RewardError, RewardNotFound, VoucherNotFound
+from rewards.errors import RedemptionNotFound, RewardNotFound, VoucherNotFound
 from rewards.models import Redemption, Reward, RewardKind, Voucher, VoucherStatus
 from rewards.selectors import (
     redemption_get,
@@ -27,29 +27,6 @@ from rewards.selectors import (
     reward_list_for_member,
     voucher_get,
 )
-
-_STATUS = {
-    "reward_not_found": status.HTTP_404_NOT_FOUND,
-    "redemption_not_found": status.HTTP_404_NOT_FOUND,
-    "voucher_not_found": status.HTTP_404_NOT_FOUND,
-    "insufficient_points": status.HTTP_409_CONFLICT,
-    "out_of_stock": status.HTTP_409_CONFLICT,
-    "limit_reached": status.HTTP_409_CONFLICT,
-    "tier_required": status.HTTP_409_CONFLICT,
-    "not_available": status.HTTP_409_CONFLICT,
-    "voucher_not_usable": status.HTTP_409_CONFLICT,
-}
-
-
-class RewardApiError(ApiError):
-    def __init__(self, exc: RewardError, *, language: str | None = None):
-        self.status_code = _STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST)
-        self.code = exc.code
-        super().__init__(exc.message(language))
-
-
-def reward_api_error(exc: RewardError, *, language: str | None = None) -> RewardApiError:
-    return RewardApiError(exc, language=language)
 
 
 def _qr_url(request, voucher: Voucher) -> str:
@@ -215,12 +192,10 @@ class RedemptionCreateView(ApiView):
         data.is_valid(raise_exception=True)
         member = member_or_404(data.validated_data["member_number"])
         reward = reward_get(code=data.validated_data["reward"])
-        try:
+        with worded_in(member.language):
             if reward is None:
                 raise RewardNotFound()
             redemption = services.reward_redeem(member=member, reward=reward)
-        except RewardError as exc:
-            raise reward_api_error(exc, language=member.language) from None
         voucher = redemption.voucher
         body = {
             "id": redemption.public_id,
@@ -248,11 +223,9 @@ class RedemptionCancelView(ApiView):
     def post(self, request, redemption_id: str):
         redemption = redemption_get(public_id=redemption_id)
         if redemption is None:
-            raise reward_api_error(RedemptionNotFound())
-        try:
+            raise RedemptionNotFound()
+        with worded_in(redemption.member.language):
             redemption = services.redemption_cancel(redemption=redemption)
-        except RewardError as exc:
-            raise reward_api_error(exc, language=redemption.member.language) from None
         voucher = Voucher.objects.select_related("redemption__member").get(redemption=redemption)
         body = {
             "id": redemption.public_id,
@@ -266,7 +239,7 @@ class RedemptionCancelView(ApiView):
 def _voucher_or_404(code: str) -> Voucher:
     voucher = voucher_get(code=code)
     if voucher is None:
-        raise reward_api_error(VoucherNotFound())
+        raise VoucherNotFound()
     return voucher
 
 
@@ -296,10 +269,5 @@ class VoucherConsumeView(ApiView):
     def post(self, request, code: str):
         data = ConsumeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            voucher = services.voucher_consume(
-                code=code, order_ref=data.validated_data["order_ref"]
-            )
-        except RewardError as exc:
-            raise reward_api_error(exc) from None
+        voucher = services.voucher_consume(code=code, order_ref=data.validated_data["order_ref"])
         return Response(VoucherOutput(_voucher_body(request, voucher)).data)

@@ -80,12 +80,14 @@ class BadRequest(ApiError):
 
 
 class DomainApiError(ApiError):
-    """A DomainError as DRF handles it: its status, code and message."""
+    """A DomainError as DRF handles it: its status, code, message and field errors, worded in
+    the error's language when it has one (config.domain.worded_in), else the request's."""
 
     def __init__(self, error: DomainError):
         self.status_code = error.status
         self.code = error.code
-        super().__init__(error.message())
+        self.field_errors = error.errors(error.language)
+        super().__init__(error.api_detail(error.language))
 
 
 def error_body(code: str, detail, **extra) -> dict:
@@ -132,7 +134,8 @@ def exception_handler(exc, context):
     else:
         detail = _detail_of(exc)
         field = getattr(exc, "field", None)
-        extra = {"errors": {field: [detail]}} if field else {}
+        errors = getattr(exc, "field_errors", None) or ({field: [detail]} if field else None)
+        extra = {"errors": errors} if errors else {}
         response.data = error_body(_code_of(exc), detail, **extra)
     return response
 

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from config.api.exceptions import ApiError
 from config.api.idempotency import idempotent
 from config.api.schema import ErrorResponse, rule_refusals
 from config.api.views import ApiGenericView
@@ -20,28 +19,11 @@ from loyalty.selectors.ledger import (
 )
 from loyalty.selectors.program import program_definition_current
 from loyalty.services.enrolment import member_join
+from loyalty.services.purchases import MemberNotFound
 from members import services
 from members.birthdays import BirthDateInvalid, Birthday, birth_date_parse, birth_date_pattern
 from members.models import Language, Member, MemberStatus
 from members.selectors import member_for_write, member_get, member_list
-
-
-class MemberExistsError(ApiError):
-    status_code = status.HTTP_409_CONFLICT
-    code = "member_exists"
-    detail = _("A member with this email already exists.")
-
-
-class UnknownReferralCodeError(ApiError):
-    code = "referral_code_unknown"
-    field = "referral_code"
-    detail = _("No member has this referral code.")
-
-
-class MemberNotFoundError(ApiError):
-    status_code = status.HTTP_404_NOT_FOUND
-    code = "member_not_found"
-    detail = _("No member has this member number.")
 
 
 class BirthDateField(serializers.CharField):
@@ -184,7 +166,7 @@ def member_or_404(member_number: str, *, with_balances: bool = True) -> Member:
     lookup = member_get if with_balances else member_for_write
     member = lookup(member_number=member_number)
     if member is None:
-        raise MemberNotFoundError()
+        raise MemberNotFound()
     return member
 
 
@@ -220,7 +202,7 @@ class MemberListView(MemberApiView):
         request=MemberEnrolInput,
         responses={
             201: MemberOutput,
-            400: rule_refusals(UnknownReferralCodeError.code),
+            400: rule_refusals(services.UnknownReferralCode.code),
             409: OpenApiResponse(
                 ErrorResponse, description="`member_exists`, or `idempotency_conflict`."
             ),
@@ -231,21 +213,16 @@ class MemberListView(MemberApiView):
         data = MemberEnrolInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        try:
-            member = member_join(
-                email=fields["email"],
-                first_name=fields.get("first_name", ""),
-                last_name=fields.get("last_name", ""),
-                phone=fields.get("phone", ""),
-                birthday=fields.get("birth_date"),
-                language=fields.get("language", "en"),
-                marketing_email_opt_in=fields["marketing_opt_in"],
-                referral_code=fields.get("referral_code", ""),
-            )
-        except services.MemberExists:
-            raise MemberExistsError() from None
-        except services.UnknownReferralCode:
-            raise UnknownReferralCodeError() from None
+        member = member_join(
+            email=fields["email"],
+            first_name=fields.get("first_name", ""),
+            last_name=fields.get("last_name", ""),
+            phone=fields.get("phone", ""),
+            birthday=fields.get("birth_date"),
+            language=fields.get("language", "en"),
+            marketing_email_opt_in=fields["marketing_opt_in"],
+            referral_code=fields.get("referral_code", ""),
+        )
         return Response(self.get_serializer(member).data, status=status.HTTP_201_CREATED)
 
 

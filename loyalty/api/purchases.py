@@ -20,16 +20,13 @@ from config.api.idempotency import idempotent
 from config.api.schema import ErrorResponse, rule_refusals
 from config.api.serializers import SharedSerializer
 from config.api.views import ApiView
-from loyalty.api.members import MemberNotFoundError, member_or_404
+from loyalty.api.members import member_or_404
 from loyalty.models.ledger import CHANNELS, Channel
 from loyalty.money import decimal_plain
 from loyalty.selectors.ledger import purchase_get
-from loyalty.selectors.program import ProgramNotConfigured, program_version_latest
-from loyalty.services.ledger import LedgerError
+from loyalty.selectors.program import program_version_latest
 from loyalty.services.purchases import (
     MAX_ITEMS,
-    InvalidPurchase,
-    MemberNotFound,
     purchase_preview,
     purchase_record,
     purchase_status,
@@ -77,36 +74,6 @@ class ProgramView(ApiView):
 
 
 # --- Purchases and refunds ---------------------------------------------------------------------
-
-# Every domain error of the ledger, mapped once to its HTTP status; the code is the exception's.
-_LEDGER_STATUS = {
-    "duplicate_external_id": status.HTTP_409_CONFLICT,
-    "currency_mismatch": status.HTTP_400_BAD_REQUEST,
-    "purchased_at_in_future": status.HTTP_400_BAD_REQUEST,
-    "refund_exceeds_purchase": status.HTTP_400_BAD_REQUEST,
-    "insufficient_points": status.HTTP_409_CONFLICT,
-    "amount_above_limit": status.HTTP_400_BAD_REQUEST,
-    "items_exceed_amount": status.HTTP_400_BAD_REQUEST,
-}
-
-
-class LedgerApiError(ApiError):
-    def __init__(self, exc: LedgerError):
-        self.status_code = _LEDGER_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST)
-        self.code = exc.code
-        super().__init__(str(exc))
-
-
-def ledger_api_error(exc: LedgerError) -> Exception:
-    if isinstance(exc, InvalidPurchase):
-        return serializers.ValidationError(exc.errors)
-    return LedgerApiError(exc)
-
-
-class ProgramMissingError(ApiError):
-    status_code = status.HTTP_409_CONFLICT
-    code = "program_not_configured"
-    detail = "No program is in force at purchased_at."
 
 
 class PlainDecimalField(serializers.DecimalField):
@@ -392,22 +359,15 @@ class PurchaseCreateView(ApiView):
     @idempotent
     def post(self, request):
         fields = _purchase_input.validate(request.data)
-        try:
-            purchase, created = purchase_record(
-                member_number=fields["member_number"],
-                external_id=fields["external_id"],
-                amount=fields["amount"],
-                currency=fields["currency"],
-                purchased_at=fields["purchased_at"],
-                channel=fields["channel"],
-                items=_items(fields["items"]),
-            )
-        except MemberNotFound:
-            raise MemberNotFoundError() from None
-        except LedgerError as exc:
-            raise ledger_api_error(exc) from None
-        except ProgramNotConfigured:
-            raise ProgramMissingError() from None
+        purchase, created = purchase_record(
+            member_number=fields["member_number"],
+            external_id=fields["external_id"],
+            amount=fields["amount"],
+            currency=fields["currency"],
+            purchased_at=fields["purchased_at"],
+            channel=fields["channel"],
+            items=_items(fields["items"]),
+        )
         return Response(
             _purchase_output.represent(_purchase_body(purchase)),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -429,19 +389,14 @@ class PurchasePreviewView(ApiView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         member = member_or_404(fields["member_number"], with_balances=False)
-        try:
-            preview = purchase_preview(
-                member=member,
-                amount=fields["amount"],
-                currency=fields["currency"],
-                purchased_at=fields["purchased_at"],
-                channel=fields["channel"],
-                items=_items(fields["items"]),
-            )
-        except LedgerError as exc:
-            raise ledger_api_error(exc) from None
-        except ProgramNotConfigured:
-            raise ProgramMissingError() from None
+        preview = purchase_preview(
+            member=member,
+            amount=fields["amount"],
+            currency=fields["currency"],
+            purchased_at=fields["purchased_at"],
+            channel=fields["channel"],
+            items=_items(fields["items"]),
+        )
         return Response(
             PreviewOutput(
                 {
@@ -482,15 +437,12 @@ class RefundCreateView(ApiView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         is_replay = purchase.refunds.filter(external_id=fields["external_id"]).exists()
-        try:
-            refund = refund_record(
-                purchase=purchase,
-                external_id=fields["external_id"],
-                amount=fields["amount"],
-                items=_items(fields["items"]) if "items" in fields else None,
-            )
-        except LedgerError as exc:
-            raise ledger_api_error(exc) from None
+        refund = refund_record(
+            purchase=purchase,
+            external_id=fields["external_id"],
+            amount=fields["amount"],
+            items=_items(fields["items"]) if "items" in fields else None,
+        )
         refund.purchase.refresh_from_db()
         body = {
             "id": refund.pk,

@@ -11,7 +11,9 @@ from typing import Any
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from config.domain import DomainError
 from loyalty.models import EarningRule, Program, ProgramVersion, Tier
 from loyalty.models.program import PROGRAM_PK, version_cache
 from loyalty.program_diff import program_changes
@@ -30,8 +32,20 @@ from loyalty.program_file import (
 from loyalty.program_hooks import rewards_handler
 
 
-class ProgramNotConfigured(Exception):
-    """No program has been published yet (import one: `manage.py program import FILE`)."""
+class ProgramNotConfigured(DomainError):
+    """No program has been published yet (import one: `manage.py program import FILE`), or none
+    was in force at the moment asked about. `reason` says which, for the commands and logs."""
+
+    code = "program_not_configured"
+    status = 409
+    template = _("No program is in force at this time.")
+
+    def __init__(self, reason: str = ""):
+        self.reason = reason
+        super().__init__()
+
+    def __str__(self) -> str:
+        return self.reason or super().__str__()
 
 
 # --- Versions --------------------------------------------------------------------------------

@@ -18,7 +18,9 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from config.domain import DomainError
 from config.rows import row_get, row_update, rows_insert_chain
 from loyalty.models import (
     EntryKind,
@@ -41,28 +43,38 @@ REASON_MAX_LENGTH = 500
 # --- Errors ----------------------------------------------------------------------------------
 
 
-class LedgerError(Exception):
+class LedgerError(DomainError):
+    """A change the ledger refuses (config.domain: code, message, status declared here)."""
+
     code = "ledger_error"
+    template = _("The ledger refused this change.")
 
 
 class InsufficientPoints(LedgerError):
     code = "insufficient_points"
+    status = 409
+    template = _("%(requested)s points requested, %(available)s available.")
 
     def __init__(self, *, requested: int, available: int):
         self.requested = requested
         self.available = available
-        super().__init__(f"{requested} points requested, {available} available.")
+        super().__init__(requested=requested, available=available)
 
 
 class ReasonRequired(LedgerError):
     code = "reason_required"
-
-    def __init__(self):
-        super().__init__("A reason is required.")
+    field = "reason"
+    template = _("A reason is required.")
 
 
 class InvalidPoints(LedgerError):
+    """A programming error more than a person's (a debit of no points): said plainly."""
+
     code = "invalid_points"
+
+    def __init__(self, detail: str):
+        self.template = detail
+        super().__init__()
 
 
 # --- Time helpers ----------------------------------------------------------------------------

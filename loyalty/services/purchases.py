@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from config.rows import row_get, rows_get
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, ProgramVersion, Purchase, Refund
@@ -56,34 +57,42 @@ MAX_ITEMS = 500
 
 class DuplicateExternalId(LedgerError):
     code = "duplicate_external_id"
+    status = 409
+    template = _lazy("%(external_id)s was already posted with another body.")
 
     def __init__(self, external_id: str):
-        super().__init__(f"{external_id} was already posted with another body.")
+        super().__init__(external_id=external_id)
 
 
 class CurrencyMismatch(LedgerError):
     code = "currency_mismatch"
+    template = _lazy("The program counts in %(expected)s, not %(currency)s.")
 
     def __init__(self, *, currency: str, expected: str):
-        super().__init__(f"The program counts in {expected}, not {currency}.")
+        super().__init__(currency=currency, expected=expected)
 
 
 class PurchasedAtInFuture(LedgerError):
     code = "purchased_at_in_future"
-
-    def __init__(self):
-        super().__init__("purchased_at is more than five minutes in the future.")
+    template = _lazy("purchased_at is more than five minutes in the future.")
 
 
 class InvalidPurchase(LedgerError):
-    """A value the API validates too (negative amount, bad item, unknown channel)."""
+    """A value the API validates too (negative amount, bad item, unknown channel): answered as
+    the API's field errors are, `invalid` with the message at the field."""
 
     code = "invalid"
 
     def __init__(self, field: str, message: str):
         self.field = field
-        self.errors = {field: [message]}
-        super().__init__(f"{field}: {message}")
+        self.template = message
+        super().__init__()
+
+    def api_detail(self, language: str | None = None) -> str:
+        return str(_lazy("Invalid input."))
+
+    def __str__(self) -> str:  # as the import's reports word it
+        return f"{self.field}: {self.message('en')}"
 
 
 class AmountAboveLimit(LedgerError):
@@ -92,14 +101,19 @@ class AmountAboveLimit(LedgerError):
 
     code = "amount_above_limit"
     field = "amount"
+    template = _lazy("%(amount)s is above the program's limit of %(limit)s for one purchase.")
 
     def __init__(self, *, amount: Decimal, limit: Decimal, currency: str):
         self.amount = amount
         self.limit = limit
-        super().__init__(
-            _("%(amount)s is above the program's limit of %(limit)s for one purchase.")
-            % {"amount": money_text(amount, currency), "limit": money_text(limit, currency)}
-        )
+        self.currency = currency
+        super().__init__(amount=amount, limit=limit)
+
+    def render(self) -> str:
+        return str(self.template) % {
+            "amount": money_text(self.amount, self.currency),
+            "limit": money_text(self.limit, self.currency),
+        }
 
 
 class ItemsExceedAmount(LedgerError):
@@ -108,30 +122,35 @@ class ItemsExceedAmount(LedgerError):
 
     code = "items_exceed_amount"
     field = "items"
+    template = _lazy("The items add up to %(items)s, more than the amount of %(amount)s.")
 
     def __init__(self, *, items_total: Decimal, amount: Decimal, currency: str):
         self.items_total = items_total
-        super().__init__(
-            _("The items add up to %(items)s, more than the amount of %(amount)s.")
-            % {
-                "items": money_text(items_total, currency),
-                "amount": money_text(amount, currency),
-            }
-        )
+        self.amount = amount
+        self.currency = currency
+        super().__init__(items=items_total, amount=amount)
+
+    def render(self) -> str:
+        return str(self.template) % {
+            "items": money_text(self.items_total, self.currency),
+            "amount": money_text(self.amount, self.currency),
+        }
 
 
 class MemberNotFound(LedgerError):
     code = "member_not_found"
-
-    def __init__(self):
-        super().__init__("No member has this member number.")
+    status = 404
+    template = _lazy("No member has this member number.")
 
 
 class RefundExceedsPurchase(LedgerError):
     code = "refund_exceeds_purchase"
+    template = _lazy("The refund is more than what is left of the purchase.")
 
-    def __init__(self, message: str = "The refund is more than what is left of the purchase."):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        if message is not None:
+            self.template = message
+        super().__init__()
 
 
 # --- Normalizing the request -------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.domain import DomainError
 from console import permissions as perms
 from console.forms import (
     AdjustForm,
@@ -42,7 +43,6 @@ from console.selectors import (
     purchases_for_staff,
 )
 from console.services import (
-    AdjustmentAboveLimit,
     console_purchase_limit,
     member_block,
     member_enrol_by_staff,
@@ -131,20 +131,22 @@ def member(request: HttpRequest, member_number: str) -> HttpResponse:
 # --- Purchase ----------------------------------------------------------------------------------
 
 
+def _refused(form, error: DomainError, *, field: str | None = None) -> None:
+    """A service's refusal on the form: at the field it names when the form has it, else at
+    `field`, else on the form as a whole; in the active language."""
+    at = error.field if error.field in form.fields else field
+    form.add_error(at, ValidationError(error.message(), code=error.code))
+
+
 def _purchase_forms(request):
     data = request.POST if request.method == "POST" else None
     return PurchaseForm(data), PurchaseLineFormSet(data, prefix="lines")
 
 
 def _purchase_refused(form, error: LedgerError) -> None:
-    """Put a refusal of the ledger at the field it is about: the amount (above the limit, the
-    lines worth more than it, not above zero) or the form as a whole."""
-    field = getattr(error, "field", None)
-    refusal = ValidationError(error.message(), code=error.code)
-    if isinstance(error, AmountAboveLimit | ItemsExceedAmount) or field == "amount":
-        form.add_error("amount", refusal)
-    else:
-        form.add_error(None, refusal)
+    """A refusal of the ledger at the field it is about; the lines are a formset of their own,
+    so a refusal of the items (worth more than the amount) is shown at the amount."""
+    _refused(form, error, field="amount" if error.field == "items" else None)
 
 
 def _preview(request, member, form, lines):
@@ -294,7 +296,7 @@ def refund(request: HttpRequest, member_number: str) -> HttpResponse:
                     actor=request.user,
                 )
             except LedgerError as error:
-                form.add_error("amount", error.message())
+                _refused(form, error, field="amount")
             else:
                 messages.success(
                     request,
@@ -326,10 +328,8 @@ def adjust(request: HttpRequest, member_number: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
             )
-        except AdjustmentAboveLimit as error:
-            form.add_error("points", error.message())
         except (LedgerError, MemberBlocked) as error:
-            form.add_error("points", error.message())
+            _refused(form, error, field="points")
         else:
             messages.success(
                 request, _("Points adjusted by %(points)s.") % {"points": f"{entry.points:+d}"}
@@ -355,8 +355,8 @@ def block(request: HttpRequest, member_number: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             member_block(member=member, reason=form.cleaned_data["reason"], actor=request.user)
-        except LedgerError as error:  # ReasonRequired: the form has checked it already
-            form.add_error("reason", error.message())
+        except LedgerError as error:  # ReasonRequired
+            _refused(form, error, field="reason")
         else:
             messages.success(
                 request,

@@ -44,7 +44,8 @@ class SearchForm(forms.Form):
 
 class OneTimeTokenForm(forms.Form):
     """A form whose submission must take effect once: the token is drawn when the form is
-    shown and becomes the external id of what it records."""
+    shown; it becomes the external id of a purchase or refund it records (the ledger's own
+    once), or the key of its once row (config.once)."""
 
     token = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -163,7 +164,7 @@ class RefundForm(OneTimeTokenForm):
         ]
 
 
-class AdjustForm(forms.Form):
+class AdjustForm(OneTimeTokenForm):
     points = forms.IntegerField(
         label=_("Points"),
         help_text=_("Positive adds points, negative takes them away (for example -50)."),

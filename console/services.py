@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
+from config.once import once_begin
 from console.permissions import (
     ADJUST,
     ADJUST_ANY,
@@ -90,17 +91,27 @@ def _action_record(
 # --- Adjustments -------------------------------------------------------------------------------
 
 
-def points_adjust_by_staff(*, member: Member, points: int, reason: str, actor) -> LedgerEntry:
+def points_adjust_by_staff(
+    *, member: Member, points: int, reason: str, actor, token=None
+) -> LedgerEntry:
     """Add (positive) or take (negative) points with a mandatory reason. Above the cashier limit
     (setting STAFF_CASHIER_MAX_ADJUSTMENT, either way) only `adjust_points_any` may: anyone else
     gets AdjustmentAboveLimit and nothing changes. Raises ReasonRequired, InvalidPoints,
-    InsufficientPoints (never below zero) from the ledger."""
+    InsufficientPoints (never below zero) from the ledger. The form's `token` makes a double
+    submit adjust once (config.once): the repeat answers the first adjustment."""
     staff_permission_require(actor, ADJUST)
     limit = settings.STAFF_CASHIER_MAX_ADJUSTMENT
     if abs(points) > limit and not staff_can(actor, ADJUST_ANY):
         raise AdjustmentAboveLimit(limit=limit)
     with transaction.atomic():
+        attempt = None
+        if token is not None:
+            attempt = once_begin(scope=f"staff:{actor.pk}", key=f"adjust:{token}")
+            if not attempt.first:
+                return LedgerEntry.objects.get(pk=attempt.outcome)
         entry = points_adjust(member=member, points=points, reason=reason, actor=actor)
+        if attempt is not None:
+            attempt.done(entry.pk)
         _action_record(
             actor=actor,
             member=member,

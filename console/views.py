@@ -327,6 +327,7 @@ def adjust(request: HttpRequest, member_number: str) -> HttpResponse:
                 points=form.cleaned_data["points"],
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
+                token=form.cleaned_data["token"],
             )
         except (LedgerError, MemberBlocked) as error:
             _refused(form, error, field="points")

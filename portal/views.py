@@ -10,9 +10,9 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.once import once_begin
 from loyalty.explanations import entry_explanation, entry_title, points_text
 from loyalty.selectors.ledger import account_for_member, transactions_for_member
 from loyalty.selectors.members import friends_for_member, referral_bonus_for
@@ -276,13 +277,12 @@ def erase(request: HttpRequest, *, member) -> HttpResponse:
 # --- Rewards ------------------------------------------------------------------------------------
 
 # A redeem form carries a signed one-time token: the member and reward it was shown for and a
-# random nonce. The first POST claims the nonce with an atomic cache add (Redis SET NX), so a
-# double click or a resubmitted form redeems once, and the repeat is answered with the first
-# request's outcome. htmx also disables the button while the request runs; the service's locks
-# keep the balance and limits right whatever the client does.
+# random nonce. The first POST claims the nonce with a durable row in the redemption's own
+# transaction (config.once), so a double click or a resubmitted form redeems once, and the
+# repeat is answered with the first request's outcome. htmx also disables the button while the
+# request runs; the service's locks keep the balance and limits right whatever the client does.
 REDEEM_SIGNING_SALT = "members.reward_redeem"
 REDEEM_TOKEN_MAX_AGE = 60 * 60
-REDEEM_CLAIM_PENDING = "pending"
 
 
 def _redeem_token(member, reward) -> str:
@@ -300,10 +300,6 @@ def _redeem_token_nonce(token: str, *, member, reward) -> str | None:
     if data.get("member") != member.pk or data.get("reward") != reward.pk:
         return None
     return data.get("nonce") or None
-
-
-def _claim_key(nonce: str) -> str:
-    return f"portal:redeem:{nonce}"
 
 
 def _account(member, *, fresh: bool = False):
@@ -403,17 +399,17 @@ def _reward_redeem_post(request, member, reward) -> HttpResponse:
             _("This confirmation is no longer valid. Please confirm again."),
             status=400,
         )
-    if not cache.add(_claim_key(nonce), REDEEM_CLAIM_PENDING, REDEEM_TOKEN_MAX_AGE):
-        return _redeem_repeated(request, member, claimed=cache.get(_claim_key(nonce)))
     try:
-        redemption = reward_redeem(member=member, reward=reward)
-    except RewardError as error:
-        cache.delete(_claim_key(nonce))  # nothing happened: the same form may be sent again
+        with transaction.atomic():
+            attempt = once_begin(scope=f"member:{member.pk}", key=f"redeem:{nonce}")
+            if not attempt.first:
+                return _redeem_repeated(request, member, claimed=attempt.outcome)
+            redemption = reward_redeem(member=member, reward=reward)
+            attempt.done(str(redemption.public_id))
+    except RewardError as error:  # nothing happened: the same form may be sent again
         return _redeem_refused(request, member, error.message(language), status=409)
     except MemberBlocked as error:
-        cache.delete(_claim_key(nonce))
         return _redeem_refused(request, member, error.message(language, to_member=True), status=409)
-    cache.set(_claim_key(nonce), str(redemption.public_id), REDEEM_TOKEN_MAX_AGE)
     return _redeem_done(request, member, redemption)
 
 
@@ -439,7 +435,7 @@ def _redeem_done(request, member, redemption) -> HttpResponse:
 def _redeem_repeated(request, member, *, claimed) -> HttpResponse:
     """The same confirmation sent again: answered with the first one's outcome."""
     redemption = None
-    if claimed and claimed != REDEEM_CLAIM_PENDING:
+    if claimed:
         redemption = redemption_for_member(member=member, public_id=claimed)
     if redemption is not None:
         return _redeem_done(request, member, redemption)

@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on unsafe API requests (API.md, Conventions).
+"""`Idempotency-Key` on unsafe API requests (API.md, Conventions), through config.once.
 
 Decorate a view's unsafe handler with `@idempotent`. Without the header the request runs as usual.
 With it, the first request runs inside a transaction that also inserts the key's record; the same
@@ -11,13 +11,13 @@ import functools
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.response import Response
 
 from config.api.exceptions import ApiError
-from config.api.models import IdempotencyRecord
+from config.once import Attempt, OnceConflict, once_begin
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -43,10 +43,8 @@ def request_fingerprint(request) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _replay(record: IdempotencyRecord) -> Response:
-    return Response(
-        record.response_body, status=record.status_code, headers={REPLAY_HEADER: "true"}
-    )
+def _replay(attempt: Attempt) -> Response:
+    return Response(attempt.outcome, status=attempt.status_code, headers={REPLAY_HEADER: "true"})
 
 
 def idempotent(handler):
@@ -57,30 +55,25 @@ def idempotent(handler):
             return handler(view, request, *args, **kwargs)
         if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isprintable():
             raise InvalidIdempotencyKey()
-        fingerprint = request_fingerprint(request)
         with transaction.atomic():
             try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        api_key=request.auth,
-                        key=key,
-                        method=request.method,
-                        path=request.path[:500],
-                        fingerprint=fingerprint,
-                    )
-            except IntegrityError:
-                # Another request holds or held this key; the unique index made us wait for it.
-                record = IdempotencyRecord.objects.get(api_key=request.auth, key=key)
-                if record.fingerprint != fingerprint:
-                    raise IdempotencyConflict() from None
-                return _replay(record)
+                attempt = once_begin(
+                    scope=f"api-key:{request.auth.pk}",
+                    key=key,
+                    fingerprint=request_fingerprint(request),
+                    api_key=request.auth,
+                    method=request.method,
+                    path=request.path,
+                )
+            except OnceConflict:
+                raise IdempotencyConflict() from None
+            if not attempt.first:
+                return _replay(attempt)
             response = handler(view, request, *args, **kwargs)
             if not status.is_success(response.status_code):
                 transaction.set_rollback(True)
                 return response
-            record.status_code = response.status_code
-            record.response_body = response.data
-            record.save(update_fields=["status_code", "response_body"])
+            attempt.done(response.data, status_code=response.status_code)
             return response
 
     return wrapper

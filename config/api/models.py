@@ -82,27 +82,32 @@ class ApiKey(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to an unsafe request sent with an `Idempotency-Key` header (API.md).
+    """A request that must happen once (config.once), whoever sends it twice: an API request
+    with an `Idempotency-Key` header (API.md), a portal redemption, a console adjustment.
 
-    Unique per API key, so two integrations can never collide; the row is inserted in the same
-    transaction as the work it guards, so a concurrent request with the same key waits on the
-    unique index until the first commits, then replays its answer.
+    Unique per scope and key (an API key's requests, a member's, a staff user's), so two
+    integrations or two people never collide; the row is inserted in the same transaction as the
+    work it guards, so a concurrent request with the same key waits on the unique index until the
+    first commits, then replays its outcome.
     """
 
-    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=100, help_text="Whose keys: `api-key:7`, `member:12`...")
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
     key = models.CharField(max_length=255)
-    method = models.CharField(max_length=8)
-    path = models.CharField(max_length=500)
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    method = models.CharField(max_length=8, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of what was asked (API: method, path, body)."
+    )
     status_code = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
+    response_body = models.JSONField(null=True, help_text="The first outcome, replayed.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["api_key", "key"], name="idempotency_key_unique_per_api_key"
-            )
+            models.UniqueConstraint(fields=["scope", "key"], name="once_key_unique_per_scope")
         ]
 
     def __str__(self) -> str:

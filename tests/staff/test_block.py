@@ -282,7 +282,9 @@ def test_cashier_adjustment_up_for_a_blocked_member_is_refused_at_the_field(
     _blocked(alice, manager)
     client.force_login(cashier)
     before = state()
-    response = client.post(_url("staff:adjust", alice), {"points": "10", "reason": "goodwill"})
+    response = client.post(
+        _url("staff:adjust", alice), {"points": "10", "reason": "goodwill", "token": uuid.uuid4()}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["points"]
     assert state() == before

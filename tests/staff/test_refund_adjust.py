@@ -116,7 +116,9 @@ def test_cashier_cannot_refund(client, cashier, alice, alice_purchase):
 def test_adjust_requires_a_reason(client, cashier, alice):
     client.force_login(cashier)
     before = state()
-    response = client.post(_url("staff:adjust", alice), {"points": "10", "reason": "   "})
+    response = client.post(
+        _url("staff:adjust", alice), {"points": "10", "reason": "   ", "token": uuid.uuid4()}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["reason"]
     assert state() == before
@@ -128,7 +130,9 @@ def test_adjust_requires_a_reason(client, cashier, alice):
 def test_adjust_records_the_reason_and_the_actor(client, cashier, alice):
     client.force_login(cashier)
     before = _balance(alice)
-    response = client.post(_url("staff:adjust", alice), {"points": "-30", "reason": "typo"})
+    response = client.post(
+        _url("staff:adjust", alice), {"points": "-30", "reason": "typo", "token": uuid.uuid4()}
+    )
     assert response.status_code == 302
     entry = LedgerEntry.objects.filter(member=alice).latest("pk")
     assert (entry.points, entry.reason, entry.actor) == (-30, "typo", cashier)
@@ -158,7 +162,9 @@ def test_manager_adjusts_any_amount(alice, manager):
 def test_adjusting_below_zero_is_refused_at_the_field(client, manager, alice):
     client.force_login(manager)
     before = state()
-    response = client.post(_url("staff:adjust", alice), {"points": "-99999", "reason": "x"})
+    response = client.post(
+        _url("staff:adjust", alice), {"points": "-99999", "reason": "x", "token": uuid.uuid4()}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["points"]
     assert state() == before
@@ -169,3 +175,17 @@ def test_marketer_cannot_adjust_even_through_the_service(alice, marketer):
     with pytest.raises(ActionNotAllowed):
         points_adjust_by_staff(member=alice, points=1, reason="x", actor=marketer)
     assert state() == before
+
+
+def test_an_adjustment_submitted_twice_adjusts_once(client, cashier, alice):
+    """The form's token is a durable once row (config.once): a double click or a resent form
+    records one adjustment and answers the repeat like the first."""
+    client.force_login(cashier)
+    before = _balance(alice)
+    body = {"points": "25", "reason": "goodwill", "token": uuid.uuid4()}
+    first = client.post(_url("staff:adjust", alice), body)
+    again = client.post(_url("staff:adjust", alice), body)
+    assert first.status_code == again.status_code == 302
+    assert _balance(alice) == before + 25
+    assert LedgerEntry.objects.filter(member=alice, reason="goodwill").count() == 1
+    assert StaffAction.objects.filter(member=alice, kind="adjust").count() == 1

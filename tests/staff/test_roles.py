@@ -58,19 +58,19 @@ ACTIONS = {
     "adjust_small": (
         "post",
         lambda a: _member_url("staff:adjust", a),
-        lambda a, p, v: {"points": "100", "reason": "goodwill"},
+        lambda a, p, v: {"points": "100", "reason": "goodwill", "token": uuid.uuid4()},
         TILL,
     ),
     "adjust_large": (
         "post",
         lambda a: _member_url("staff:adjust", a),
-        lambda a, p, v: {"points": "101", "reason": "goodwill"},
+        lambda a, p, v: {"points": "101", "reason": "goodwill", "token": uuid.uuid4()},
         MANAGERS,
     ),
     "adjust_large_debit": (
         "post",
         lambda a: _member_url("staff:adjust", a),
-        lambda a, p, v: {"points": "-101", "reason": "mistake"},
+        lambda a, p, v: {"points": "-101", "reason": "mistake", "token": uuid.uuid4()},
         MANAGERS,
     ),
     "voucher_validate": (

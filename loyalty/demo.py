@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from loyalty.models import Purchase
+from loyalty.money import DEFAULT_CURRENCY
 from loyalty.selectors.program import program_version_latest
 from loyalty.services import ledger
 from loyalty.services.enrolment import member_join
@@ -64,7 +65,7 @@ def _history(rng: random.Random, member: Member, *, now) -> None:
             member=member,
             external_id=f"demo-{member.member_number}-{n:03d}",
             amount=amount,
-            currency="EUR",
+            currency=DEFAULT_CURRENCY,
             purchased_at=moment,
             channel=rng.choice(CHANNELS),
             items=items,

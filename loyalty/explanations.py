@@ -15,8 +15,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config.languages import localized
 from loyalty.models import EntryKind, LedgerEntry
-from loyalty.money import money_text
+from loyalty.money import DEFAULT_CURRENCY, money_text
 
 
 def points_text(value) -> str:
@@ -59,7 +60,7 @@ def _reward_name(part: dict) -> str:
 
     names = part.get("names") or {}
     language = (get_language() or "en")[:2]
-    return names.get(language) or names.get("en") or part.get("reward") or ""
+    return localized(names, language, part.get("reward") or "")
 
 
 def entry_title(entry: LedgerEntry) -> str:
@@ -107,7 +108,9 @@ class Explanation:
     note: str = ""
 
 
-def entry_explanation(entry: LedgerEntry, *, currency: str = "EUR", tier_names=None) -> Explanation:
+def entry_explanation(
+    entry: LedgerEntry, *, currency: str = DEFAULT_CURRENCY, tier_names=None
+) -> Explanation:
     """Why the entry has the points it has, line by line. `tier_names` maps a tier code to its
     name in the member's language."""
     tier_names = tier_names or {}

@@ -65,6 +65,10 @@ def decimal_plain(text: str) -> Decimal | None:
     return Decimal(text)
 
 
+# A shop's program names its currency; this is the one default, for a program file that does not
+# and for pages shown before any program exists.
+DEFAULT_CURRENCY = "EUR"
+
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
 
 

@@ -28,7 +28,9 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from loyalty.money import currency_decimals, is_currency
+from config.languages import DEFAULT_NAME_LANGUAGE, NAME_LANGUAGES, localized
+from loyalty.channels import Channel
+from loyalty.money import DEFAULT_CURRENCY, currency_decimals, is_currency
 
 try:  # libyaml is several times faster; the pure-Python loader behaves the same.
     _Loader: type = yaml.CSafeLoader
@@ -39,11 +41,9 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 # Localized names are edited in the admin as one field per language, so the set is fixed here
 # rather than read from settings.LANGUAGES; English is the fallback every name must have.
-NAME_LANGUAGES = ("en", "es", "fr")
-DEFAULT_NAME_LANGUAGE = "en"
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
-CHANNELS = ("store", "online", "app")
+CHANNELS = tuple(Channel.values)
 EVENTS = ("signup", "birthday", "referral", "survey_answered", "profile_completed")
 ROUNDINGS = ("floor", "round", "ceil")
 EXPIRY_POLICIES = ("none", "rolling", "inactivity")
@@ -67,7 +67,6 @@ RULE_KINDS = (
 REWARD_KINDS = ("percent_discount", "fixed_discount", "cashback", "free_product", "event")
 DEFAULT_VOUCHER_VALID_DAYS = 90
 
-DEFAULT_CURRENCY = "EUR"
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_WARN_DAYS = 30
 
@@ -118,7 +117,7 @@ class TierDefinition:
     benefits: tuple[str, ...] = ()
 
     def localized_name(self, language: str) -> str:
-        return self.name.get(language) or self.name[DEFAULT_NAME_LANGUAGE]
+        return localized(self.name, language, self.code)
 
 
 @dataclass(frozen=True)

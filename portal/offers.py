@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from loyalty.explanations import money_text, points_text
+from loyalty.money import DEFAULT_CURRENCY
 
 
-def grant_text(*, kind: str, percent=None, amount=None, currency: str = "EUR", sku="") -> str:
+def grant_text(
+    *, kind: str, percent=None, amount=None, currency: str = DEFAULT_CURRENCY, sku=""
+) -> str:
     """What the voucher is worth at the till, in a few words."""
     if kind == "percent_discount" and percent is not None:
         return _("%(percent)s%% off one purchase") % {"percent": percent}
@@ -127,7 +130,7 @@ def voucher_views(vouchers, *, language: str, now: datetime.datetime) -> list[Vo
                     kind=redemption.kind,
                     percent=redemption.percent,
                     amount=redemption.amount,
-                    currency=redemption.currency or "EUR",
+                    currency=redemption.currency or DEFAULT_CURRENCY,
                     sku=redemption.sku,
                 ),
             )

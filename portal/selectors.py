@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from loyalty.money import DEFAULT_CURRENCY
 from loyalty.selectors.ledger import account_for_member, transactions_for_member
 from loyalty.selectors.members import member_overview
 from loyalty.selectors.program import program_in_force
@@ -134,7 +135,7 @@ def reward_offers_for_member(
     if program is None:
         program = program_in_force(at=at)
     zone = program.zone if program else datetime.UTC
-    currency = program.currency if program else "EUR"
+    currency = program.currency if program else DEFAULT_CURRENCY
     # One query: the member's live redemptions of each reward are counted alongside it.
     live = Count(
         "redemptions",

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from config.once import once_begin
 from loyalty.explanations import entry_explanation, entry_title, points_text
+from loyalty.money import DEFAULT_CURRENCY
 from loyalty.selectors.ledger import account_for_member, transactions_for_member
 from loyalty.selectors.members import friends_for_member, referral_bonus_for
 from loyalty.selectors.program import program_in_force
@@ -122,7 +123,7 @@ def entry_detail(request: HttpRequest, entry_id: int, *, member) -> HttpResponse
         transactions_for_member(member=member).select_related("program_version"), pk=entry_id
     )
     program = entry.program_version.definition if entry.program_version_id else None
-    currency = program.currency if program else "EUR"
+    currency = program.currency if program else DEFAULT_CURRENCY
     explanation = entry_explanation(
         entry, currency=currency, tier_names=_tier_names(program, _language(request))
     )

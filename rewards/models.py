@@ -24,13 +24,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from loyalty.program_file import (
-    AMOUNT_DIGITS,
-    CODE_MAX_LENGTH,
-    DEFAULT_NAME_LANGUAGE,
-    DEFAULT_VOUCHER_VALID_DAYS,
-    NAME_LANGUAGES,
-)
+from config.languages import NAME_LANGUAGES, localized
+from loyalty.program_file import AMOUNT_DIGITS, CODE_MAX_LENGTH, DEFAULT_VOUCHER_VALID_DAYS
+from loyalty.selectors.program import program_today
 from rewards import codes
 
 
@@ -48,8 +44,6 @@ class RewardQuerySet(models.QuerySet):
         time zone, both ends included) and with stock left. Give `on` (the program-local date) to
         skip reading the program's time zone."""
         if on is None:
-            from rewards.selectors import program_today
-
             on = program_today(at=at or timezone.now())
         return self.filter(
             Q(available_from__isnull=True) | Q(available_from__lte=on),
@@ -133,12 +127,11 @@ class Reward(models.Model):
         }
 
     def localized_name(self, language: str) -> str:
-        return getattr(self, f"name_{language}", "") or getattr(
-            self, f"name_{DEFAULT_NAME_LANGUAGE}"
-        )
+        return localized(self.names, language, self.code)
 
     def localized_description(self, language: str) -> str:
-        return getattr(self, f"description_{language}", "") or self.description_en
+        descriptions = {lang: getattr(self, f"description_{lang}") for lang in NAME_LANGUAGES}
+        return localized(descriptions, language)
 
     def is_in_window(self, on: datetime.date) -> bool:
         if self.available_from is not None and on < self.available_from:
@@ -224,7 +217,7 @@ class Redemption(models.Model):
         return f"{self.reward_code} for {self.member_id}"
 
     def localized_name(self, language: str) -> str:
-        return self.names.get(language) or self.names.get(DEFAULT_NAME_LANGUAGE) or self.reward_code
+        return localized(self.names, language, self.reward_code)
 
     @property
     def is_cancelled(self) -> bool:

@@ -13,18 +13,10 @@ from django.utils import timezone
 from loyalty.models import LoyaltyAccount
 from loyalty.money import currency_decimals
 from loyalty.program_file import DEFAULT_CURRENCY, ProgramDefinition
-from loyalty.selectors.program import program_get, program_in_force
+from loyalty.selectors.program import program_get, program_in_force, program_today
 from loyalty.services.tiers import tier_rank
 from rewards.codes import voucher_code_normalize
 from rewards.models import Redemption, Reward, Voucher, VoucherStatus
-
-
-def program_today(*, at: datetime.datetime) -> datetime.date:
-    """`at` as a date on the program's wall clock: reward windows are program-local dates."""
-    program = program_in_force(at=at)
-    zone = program.zone if program else timezone.get_fixed_timezone(0)
-    return at.astimezone(zone).date()
-
 
 # --- Catalog -----------------------------------------------------------------------------------
 

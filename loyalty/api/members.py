@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from config.api.idempotency import idempotent
 from config.api.schema import ErrorResponse, rule_refusals
 from config.api.views import ApiGenericView
+from config.languages import localized
 from loyalty.selectors.ledger import (
     account_for_member,
     expiring_soon,
@@ -144,7 +145,7 @@ class MemberOutput(serializers.Serializer):
 
 
 def _localized(names: dict[str, str], language: str) -> str:
-    return names.get(language) or names.get("en") or next(iter(names.values()), "")
+    return localized(names, language)
 
 
 class EntryOutput(serializers.Serializer):

@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.channels import CHANNELS, Channel  # noqa: F401 - re-exported for the models
+
 __all__ = [
     "AppendOnlyViolation",
     "Channel",
@@ -36,16 +38,6 @@ __all__ = [
 
 class AppendOnlyViolation(Exception):
     """Something tried to change or delete a ledger entry."""
-
-
-class Channel(models.TextChoices):
-    STORE = "store", _("store")
-    ONLINE = "online", _("online")
-    APP = "app", _("app")
-
-
-# For membership tests on hot paths: `Channel.values` builds a new list on every call.
-CHANNELS = frozenset(Channel.values)
 
 
 class EntryKind(models.TextChoices):

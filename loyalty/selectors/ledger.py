@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from config.languages import localized
 from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
 from loyalty.selectors.program import program_in_force
 
@@ -46,7 +47,7 @@ class NextTier:
     metric: str
 
     def localized_name(self, language: str) -> str:
-        return self.name.get(language) or self.name.get("en") or self.code
+        return localized(self.name, language, self.code)
 
 
 def next_tier_for(*, member, at: datetime.datetime | None = None) -> NextTier | None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.models import PointsLot
+from loyalty.money import DEFAULT_CURRENCY
 from loyalty.scoring import event_bonus_rule
 from loyalty.selectors.ledger import account_for_member, expiring_soon, transactions_for_member
 from loyalty.selectors.program import program_in_force
@@ -116,7 +117,7 @@ def member_overview(*, member: Member, language: str, latest_count: int = 5) -> 
     return {
         "account": account,
         "program": program,
-        "currency": program.currency if program else "EUR",
+        "currency": program.currency if program else DEFAULT_CURRENCY,
         "tier": tier,
         "tier_name": tier.localized_name(language) if tier else "",
         "benefits": tier_benefits(tier),

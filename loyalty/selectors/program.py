@@ -23,7 +23,6 @@ from loyalty.program_file import (
     ProgramDefinition,
     ProgramError,
     ProgramInvalid,
-    RewardDefinition,
     parse_program_data,
     parse_program_text,
     program_to_data,
@@ -104,6 +103,14 @@ def program_in_force(*, at: datetime.datetime | None = None) -> ProgramDefinitio
         return None
 
 
+def program_today(*, at: datetime.datetime) -> datetime.date:
+    """`at` as a date on the program's wall clock (reward windows, birthdays are program-local
+    dates)."""
+    program = program_in_force(at=at)
+    zone = program.zone if program else timezone.get_fixed_timezone(0)
+    return at.astimezone(zone).date()
+
+
 def program_zone(*, at: datetime.datetime | None = None) -> datetime.tzinfo:
     """The program's time zone: every time a person reads (pages, console, exports, mails) is
     shown in it. UTC before any program exists."""
@@ -113,10 +120,6 @@ def program_zone(*, at: datetime.datetime | None = None) -> datetime.tzinfo:
 
 def program_version_latest() -> ProgramVersion | None:
     return ProgramVersion.objects.order_by("-number").first()
-
-
-def program_version_list() -> list[ProgramVersion]:
-    return list(ProgramVersion.objects.order_by("-number"))
 
 
 # --- The editable state ----------------------------------------------------------------------
@@ -218,11 +221,6 @@ def program_change_check(
     except ProgramInvalid as invalid:
         return ChangeCheck(invalid.errors, path)
     return ChangeCheck([], path)
-
-
-def program_rewards_current() -> tuple[RewardDefinition, ...]:
-    definition = program_definition_current()
-    return definition.rewards if definition else ()
 
 
 # --- Building the would-be program from rows -------------------------------------------------

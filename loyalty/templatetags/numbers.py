@@ -4,6 +4,7 @@ currency sign), so templates never format numbers by hand."""
 from django import template
 
 from loyalty.explanations import money_text, points_text
+from loyalty.money import DEFAULT_CURRENCY
 
 register = template.Library()
 
@@ -29,7 +30,7 @@ def signed_points(value) -> str:
 
 
 @register.filter
-def money(value, currency: str = "EUR") -> str:
+def money(value, currency: str = DEFAULT_CURRENCY) -> str:
     if value in (None, ""):
         return ""
     return money_text(value, currency)

@@ -52,6 +52,9 @@ def _config(*, members, purchases, rewards, vouchers, redemptions) -> str:
     lines = [
         f"seed = {SEED}",
         "workers = 1",
+        # No state kept between runs (schemathesis would replay old crashes from .schemathesis/).
+        "[cache]",
+        "enabled = false",
         "[generation]",
         f"max-examples = {EXAMPLES_PER_OPERATION}",
         "allow-x00 = false",

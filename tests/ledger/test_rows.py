@@ -277,3 +277,26 @@ def test_hot_statements_are_prepared_on_postgresql_unless_turned_off(
 
     assert first.pk == again.pk == LoyaltyAccount.objects.get(member=member).pk
     assert _prepared_here(f"prepared test {prepared}") == (1 if prepared else 0)
+
+
+@pytest.mark.django_db
+def test_the_private_django_api_the_prepared_cursor_relies_on_is_still_there():
+    """config.rows._cursor wraps psycopg's server-binding cursor with Django's private
+    `connection._prepare_cursor` and asks psycopg to prepare. A Django or psycopg upgrade that
+    renames or changes either fails here, not as a slower (or broken) purchase path."""
+    import inspect
+
+    from django.db import connection
+
+    from config import rows
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    assert callable(connection._prepare_cursor)
+    assert "prepare" in inspect.signature(ServerBindingCursor.execute).parameters
+    with rows._cursor() as cursor:
+        assert isinstance(cursor.cursor, ServerBindingCursor)
+        cursor.execute("SELECT %s::int + 1", [41])
+        assert cursor.fetchone() == (42,)

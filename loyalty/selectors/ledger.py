@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
+from loyalty.rules.expiry import inactivity_deadline, is_inactivity_expiry
+from loyalty.rules.tiers import tier_lowest_code, tier_rank
 from loyalty.selectors.program import program_in_force
 
 
@@ -23,7 +25,7 @@ def account_for_member(*, member) -> LoyaltyAccount:
     program = program_in_force()
     return LoyaltyAccount(
         member=member,
-        tier_code=program.tiers[0].code if program and program.tiers else "",
+        tier_code=tier_lowest_code(program) or "",
         tier_since=member.joined_at,
     )
 
@@ -52,7 +54,7 @@ class NextTier:
 def next_tier_for(*, member, at: datetime.datetime | None = None) -> NextTier | None:
     """The tier above the member's, and how much more spend (or points) in the qualification
     window reaches it; None at the top tier or without a program."""
-    from loyalty.services.tiers import qualifying_total, tier_rank
+    from loyalty.services.tiers import qualifying_total
 
     at = at or timezone.now()
     program = program_in_force(at=at)
@@ -85,10 +87,10 @@ def expiring_soon(
     horizon = at + datetime.timedelta(days=days)
     lots = PointsLot.objects.filter(member=member, remaining__gt=0)
     by_day: dict[datetime.date, int] = defaultdict(int)
-    if program.expiry.policy == "inactivity" and program.expiry.months:
-        from loyalty.services.ledger import last_activity_at, months_after
+    if is_inactivity_expiry(program):
+        from loyalty.services.ledger import last_activity_at
 
-        deadline = months_after(last_activity_at(member), program.expiry.months, zone=program.zone)
+        deadline = inactivity_deadline(program=program, last_activity_at=last_activity_at(member))
         if deadline <= horizon:
             total = sum(lot.remaining for lot in lots)
             if total:

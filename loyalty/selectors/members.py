@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.models import PointsLot
+from loyalty.rules.tiers import tier_rank
 from loyalty.scoring import event_bonus_rule
 from loyalty.selectors.ledger import account_for_member, expiring_soon, transactions_for_member
 from loyalty.selectors.program import program_in_force
-from loyalty.services.tiers import qualifying_total, tier_rank
+from loyalty.services.tiers import qualifying_total
 from members.models import Member
 
 

@@ -25,9 +25,8 @@ from loyalty.imports.base import Checked, Importer, RowInvalid, SeenKeys
 from loyalty.imports.purchases import ProgramVersions, moment_parse
 from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
 from loyalty.rules.bonus import event_bonus
-from loyalty.rules.tiers import tier_lowest_code
 from loyalty.selectors.program import ProgramNotConfigured
-from loyalty.services.ledger import event_bonus_rows
+from loyalty.services.ledger import account_new, event_bonus_rows
 from members.birthdays import BirthDateInvalid, birth_date_parse
 from members.models import Language, Member
 from members.numbers import member_number_generate, referral_code_generate
@@ -188,21 +187,21 @@ class MemberImporter(Importer):
         return len(members)
 
     def _signup_bonuses(self, members: list[Member], now: datetime.datetime) -> None:
-        """The sign-up bonus `member_enrol` gives, for brand-new members: an account as
-        `account_lock` makes it (the lowest tier as of now, since joined_at) with the rows
-        `event_bonus_award` would write for it (one bonus entry keyed `signup:once`, one lot
+        """The sign-up bonus `member_enrol` gives, for brand-new members: the account
+        `account_lock` would open (the lowest tier as of now, since joined_at) with the rows
+        `event_bonus_award` would write in it (one bonus entry keyed `signup:once`, one lot
         available at once, expiring from joined_at), written in bulk."""
         if self.versions is None:
             return
-        lowest = tier_lowest_code(self.versions.at(now).definition) or ""
+        program_now = self.versions.at(now).definition
         accounts, entries, lots = [], [], []
         for member in members:
             version = self.versions.at(member.joined_at)
             bonus = event_bonus(program=version.definition, event="signup", at=member.joined_at)
             if bonus is None:
                 continue
-            account = LoyaltyAccount(
-                member=member, tier_code=lowest, tier_since=member.joined_at, updated_at=now
+            account = account_new(
+                member_id=member.pk, joined_at=member.joined_at, program=program_now
             )
             # The reason member_enrol gives event_bonus_award.
             entry, lot = event_bonus_rows(

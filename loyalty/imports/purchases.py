@@ -49,16 +49,16 @@ from loyalty.rules.tiers import (
     qualification_window_start,
     qualifying_measure,
     tier_can_rise,
-    tier_holds_at,
-    tier_lowest_code,
     tier_upgrade,
+    tier_when_purchased,
 )
 from loyalty.scoring import items_from_stored, score_purchase
 from loyalty.selectors.program import ProgramNotConfigured
-from loyalty.services.ledger import REASON_MAX_LENGTH, LedgerError
+from loyalty.services.ledger import REASON_MAX_LENGTH, LedgerError, account_new
 from loyalty.services.purchases import (
     FUTURE_TOLERANCE,
     PurchaseInput,
+    earn_reason,
     items_normalize,
     purchase_limits_check,
 )
@@ -395,7 +395,7 @@ class PurchaseImporter(Importer):
                     member_id,
                     EntryKind.EARN,
                     score.points,
-                    f"purchase {data.external_id}"[:REASON_MAX_LENGTH],
+                    earn_reason(data.external_id)[:REASON_MAX_LENGTH],
                     breakdown,
                     None,  # purchase, known once inserted
                     data.version_id,
@@ -468,10 +468,10 @@ class PurchaseImporter(Importer):
         accounts = _accounts_select(member_ids)
         missing = [member_id for member_id in member_ids if member_id not in accounts]
         if missing:
-            lowest = tier_lowest_code(self.versions.at(now).definition) or ""
+            program = self.versions.at(now).definition
             LoyaltyAccount.objects.bulk_create(
                 [
-                    LoyaltyAccount(member_id=pk, tier_code=lowest, tier_since=joined[pk])
+                    account_new(member_id=pk, joined_at=joined[pk], program=program)
                     for pk in missing
                 ],
                 ignore_conflicts=True,
@@ -706,15 +706,14 @@ class _MemberState:
     is_dirty: bool = False  # the account has changed since it was last written
 
     def tier_when_purchased(self, at, program: ProgramDefinition) -> str | None:
-        """The tier a purchase at `at` is scored at: the account's, or for a backdated purchase
-        the history's (as `tier_at` reads it from the database)."""
         account = self.account
-        if tier_holds_at(program, code=account.tier_code, since=account.tier_since, at=at):
-            return account.tier_code
-        before = [change for change in self.changes if change[0] <= at]
-        if before:
-            return max(before)[2]
-        return tier_lowest_code(program)
+        return tier_when_purchased(
+            program,
+            code=account.tier_code,
+            since=account.tier_since,
+            at=at,
+            history=lambda: self.changes,
+        )
 
     def upgrade_check(self, at, start, program: ProgramDefinition) -> tuple | None:
         """The upgrade, if the purchases in (`start`, `at`] reach a higher tier: the tier

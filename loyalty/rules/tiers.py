@@ -17,7 +17,7 @@ purchase, a refund, a review) and the bulk import compute every tier move here.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -118,6 +118,32 @@ def tier_holds_at(
     """Whether a member's current tier (`code`, reached at `since`) was already theirs at `at`:
     true for every purchase but a backdated one, which must read the tier history."""
     return since is not None and since <= at and tier_rank(program, code) >= 0
+
+
+def tier_in_history(
+    program: ProgramDefinition, changes: Iterable[tuple], at: datetime.datetime
+) -> str | None:
+    """The tier a member's history gives at `at`: that of the latest of `changes` (each
+    (at, order, to_code), the order breaking ties of `at`) made at or before `at`; the lowest
+    tier before any."""
+    before = [change for change in changes if change[0] <= at]
+    return max(before)[2] if before else tier_lowest_code(program)
+
+
+def tier_when_purchased(
+    program: ProgramDefinition,
+    *,
+    code: str | None,
+    since: datetime.datetime | None,
+    at: datetime.datetime,
+    history: Callable[[], Iterable[tuple]],
+) -> str | None:
+    """The tier a purchase made at `at` is scored at, for a member holding `code` since
+    `since`: that tier, which covers every purchase but a backdated one; for that one, the
+    tier their history gives (`history()`, read only then: see `tier_in_history`)."""
+    if tier_holds_at(program, code=code, since=since, at=at):
+        return code
+    return tier_in_history(program, history(), at)
 
 
 def tier_can_rise(program: ProgramDefinition, code: str | None) -> bool:

@@ -31,6 +31,7 @@ from loyalty.models import (
     Purchase,
 )
 from loyalty.models.ledger import LIFETIME_KINDS
+from loyalty.program_file import ProgramDefinition
 from loyalty.rules.bonus import EventBonus, event_bonus
 from loyalty.rules.credit import LotCredit, lot_credit, lot_mature
 from loyalty.rules.debit import debit_allocate, debit_apply
@@ -97,14 +98,23 @@ def account_lock(*, member) -> LoyaltyAccount:
     # Two first writes may race to create it: the O2O's unique index decides, in a savepoint.
     try:
         with transaction.atomic():
-            LoyaltyAccount.objects.create(
-                member=member,
-                tier_code=tier_lowest_code(program) or "",
-                tier_since=member.joined_at,
+            account_new(member_id=member.pk, joined_at=member.joined_at, program=program).save(
+                force_insert=True
             )
     except IntegrityError:
         pass
     return LoyaltyAccount.objects.select_for_update().get(member=member)
+
+
+def account_new(
+    *, member_id: int, joined_at: datetime.datetime, program: ProgramDefinition | None
+) -> LoyaltyAccount:
+    """A member's account as their first ledger write opens it (unsaved): no points, the lowest
+    tier of `program` (the one in force now), held since they joined. `account_lock` saves it;
+    the bulk imports save theirs in bulk."""
+    return LoyaltyAccount(
+        member_id=member_id, tier_code=tier_lowest_code(program) or "", tier_since=joined_at
+    )
 
 
 def _account_locked(*, member_id: int) -> LoyaltyAccount | None:

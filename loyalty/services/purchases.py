@@ -26,7 +26,7 @@ from loyalty.money import decimal_plain, decimal_text, money_quantize, money_tex
 from loyalty.program_file import ProgramDefinition
 from loyalty.rules.credit import earn_lot_dates
 from loyalty.rules.refund import ItemsNotLeft, refund_items_left, refund_rescore
-from loyalty.rules.tiers import qualifying_total_with, tier_can_rise, tier_holds_at
+from loyalty.rules.tiers import qualifying_total_with, tier_can_rise, tier_when_purchased
 from loyalty.scoring import Score, items_from_stored, score_purchase
 from loyalty.selectors.program import VERSION_AT_SQL, program_version_at, program_version_of
 from loyalty.services.ledger import (
@@ -39,6 +39,7 @@ from loyalty.services.ledger import (
 from loyalty.services.tiers import (
     qualifying_total_query,
     tier_at,
+    tier_history,
     tier_refund_check,
     tier_upgrade_check,
 )
@@ -366,12 +367,18 @@ def purchase_preview(
 def _tier_when_purchased(account: LoyaltyAccount, data: PurchaseInput) -> str | None:
     """The member's tier at purchased_at. The locked account knows the tier since its last
     change, which covers every purchase but a backdated one: only those read the history."""
-    holds = tier_holds_at(
-        data.program, code=account.tier_code, since=account.tier_since, at=data.purchased_at
+    return tier_when_purchased(
+        data.program,
+        code=account.tier_code,
+        since=account.tier_since,
+        at=data.purchased_at,
+        history=lambda: tier_history(member=data.member, at=data.purchased_at),
     )
-    if holds:
-        return account.tier_code
-    return tier_at(member=data.member, at=data.purchased_at, program=data.program)
+
+
+def earn_reason(external_id: str) -> str:
+    """The reason of a purchase's earn entry, live or imported."""
+    return f"purchase {external_id}"
 
 
 def _replay(data: PurchaseInput, existing: Purchase) -> tuple[Purchase, bool]:
@@ -491,7 +498,7 @@ def purchase_record(
             account=account,
             kind=EntryKind.EARN,
             points=score.points,
-            reason=f"purchase {data.external_id}",
+            reason=earn_reason(data.external_id),
             earned_at=purchased_at,
             available_at=dates.available_at,
             expires_at=dates.expires_at,

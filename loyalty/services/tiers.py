@@ -24,7 +24,7 @@ from loyalty.rules.tiers import (
     qualification_window_start,
     qualifying_total_value,
     tier_can_rise,
-    tier_lowest_code,
+    tier_in_history,
     tier_period,
     tier_refund_move,
     tier_review_move,
@@ -38,10 +38,13 @@ from loyalty.services.ledger import account_lock
 def tier_at(*, member, at: datetime.datetime, program: ProgramDefinition) -> str | None:
     """The member's tier at `at` from the history; the program's lowest tier before any change,
     None for a program without tiers."""
-    change = TierChange.objects.filter(member=member, at__lte=at).order_by("-at", "-pk").first()
-    if change is not None:
-        return change.to_code
-    return tier_lowest_code(program)
+    return tier_in_history(program, tier_history(member=member, at=at), at)
+
+
+def tier_history(*, member, at: datetime.datetime):
+    """The member's latest tier change at or before `at`, as `tier_in_history` reads it."""
+    changes = TierChange.objects.filter(member=member, at__lte=at).order_by("-at", "-pk")
+    return changes.values_list("at", "pk", "to_code")[:1]
 
 
 def qualifying_total(*, member, program: ProgramDefinition, at: datetime.datetime) -> Decimal:

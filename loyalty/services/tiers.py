@@ -157,17 +157,7 @@ def tier_refund_check(
     move = tier_refund_move(program, period=period, code=account.tier_code, total=total, at=at)
     if move is None:
         return None
-    change = TierChange.objects.create(
-        member_id=account.member_id,
-        from_code=move.from_code,
-        to_code=move.to_code,
-        reason=move.reason,
-        qualifying_total=move.total,
-        at=move.at,
-    )
-    move.apply(account)
-    account.save(update_fields=["tier_code", "tier_since", "tier_review_on", "updated_at"])
-    return change
+    return _change_write(account=account, move=move)
 
 
 def _notice_already_given(

@@ -43,6 +43,13 @@ def tier_lowest_code(program: ProgramDefinition | None) -> str | None:
     return program.tiers[0].code if program is not None and program.tiers else None
 
 
+def tier_next(program: ProgramDefinition, code: str | None) -> TierDefinition | None:
+    """The tier above `code`; None at the top, or without tiers."""
+    if not tier_can_rise(program, code):
+        return None
+    return program.tiers[tier_rank(program, code) + 1]
+
+
 def tier_for_total(program: ProgramDefinition, total: Decimal) -> TierDefinition | None:
     """The highest tier `total` reaches (the lowest when it reaches none); None without tiers."""
     qualified = [tier for tier in program.tiers if total >= tier.threshold]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
 from loyalty.rules.expiry import inactivity_deadline, is_inactivity_expiry
-from loyalty.rules.tiers import tier_lowest_code, tier_rank
+from loyalty.rules.tiers import tier_lowest_code, tier_next
 from loyalty.selectors.program import program_in_force
 
 
@@ -61,10 +61,9 @@ def next_tier_for(*, member, at: datetime.datetime | None = None) -> NextTier | 
     if program is None or not program.tiers:
         return None
     account = account_for_member(member=member)
-    rank = tier_rank(program, account.tier_code)
-    if rank + 1 >= len(program.tiers):
+    tier = tier_next(program, account.tier_code)
+    if tier is None:
         return None
-    tier = program.tiers[rank + 1]
     total = qualifying_total(member=member, program=program, at=at)
     remaining = max(tier.threshold - total, Decimal(0))
     if program.qualification_metric == "spend":

@@ -13,6 +13,7 @@ from loyalty.rules.tiers import (
     qualifying_total_with,
     tier_for_total,
     tier_in_history,
+    tier_next,
     tier_period,
     tier_refund_move,
     tier_review_move,
@@ -157,3 +158,10 @@ def test_after_a_review_a_refund_takes_nothing_back(program, silver_then_gold):
     assert (
         tier_refund_move(program, period=period, code="gold", total=Decimal("0"), at=later) is None
     )
+
+
+def test_the_next_tier_is_the_one_above_and_none_at_the_top(program):
+    assert tier_next(program, "bronze").code == "silver"
+    assert tier_next(program, "gold") is None
+    # A tier the program no longer has counts as below the lowest.
+    assert tier_next(program, "platinum").code == "bronze"

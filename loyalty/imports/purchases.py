@@ -452,9 +452,7 @@ class PurchaseImporter(Importer):
         for data, program in zip(datas, programs, strict=True):
             start = None
             account = states[data.member_id].account
-            if program.tiers and (
-                not is_one_version or account.tier_code != program.tiers[-1].code
-            ):
+            if program.tiers and (not is_one_version or tier_can_rise(program, account.tier_code)):
                 start = qualification_window_start(program, data.purchased_at)
                 needed[data.member_id] = min(start, needed.get(data.member_id, start))
             starts.append(start)

@@ -172,10 +172,6 @@ class TierMove:
     since: datetime.datetime | None
     review_on: datetime.date | None
 
-    @property
-    def is_upgrade(self) -> bool:
-        return self.reason == TierChangeReason.UPGRADE
-
     def apply(self, holder: TierHolder) -> None:
         """Give the account (or the import's copy of it) the tier, in memory."""
         holder.tier_code = self.to_code

@@ -286,7 +286,9 @@ def _reviews_pass(
         ).date()
 
 
-def tier_period(program: ProgramDefinition, changes: Iterable[Any], at: datetime.datetime):
+def tier_period(
+    program: ProgramDefinition, changes: Iterable[Any], at: datetime.datetime
+) -> TierPeriod:
     """Replay a member's tier history (`changes` up to `at`, oldest first, each with `at`,
     `reason`, `from_code` and `to_code`). An upgrade starts a review period but one reached
     before the previous one's review date continues it; a review (which writes no change when

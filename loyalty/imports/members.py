@@ -4,8 +4,8 @@ Columns: `email` (required), `first_name`, `last_name`, `phone`, `birth_date` (`
 `--MM-DD`), `language` (en, es, fr), `marketing_opt_in` (`true`/`false`), `joined_at` (ISO 8601;
 without an offset, the program's clock; empty: now). A known email is skipped.
 
-Each member is enrolled as `member_enrol` enrols one (an account without a usable password, a
-member number and a referral code drawn at random, the program's sign-up bonus as of `joined_at`
+Each member joins as `member_join` joins one (an account without a usable password, a member
+number and a referral code drawn at random, the program's sign-up bonus as of `joined_at`
 computed by the same rule and built into the same rows as `event_bonus_award`'s), but a batch is
 written with one bulk insert per table.
 """
@@ -26,6 +26,7 @@ from loyalty.imports.purchases import ProgramVersions, moment_parse
 from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
 from loyalty.rules.bonus import event_bonus
 from loyalty.selectors.program import ProgramNotConfigured
+from loyalty.services.enrolment import SIGNUP_BONUS_REASON
 from loyalty.services.ledger import account_new, event_bonus_rows
 from members.birthdays import BirthDateInvalid, birth_date_parse
 from members.models import Language, Member
@@ -187,7 +188,7 @@ class MemberImporter(Importer):
         return len(members)
 
     def _signup_bonuses(self, members: list[Member], now: datetime.datetime) -> None:
-        """The sign-up bonus `member_enrol` gives, for brand-new members: the account
+        """The sign-up bonus `member_join` gives, for brand-new members: the account
         `account_lock` would open (the lowest tier as of now, since joined_at) with the rows
         `event_bonus_award` would write in it (one bonus entry keyed `signup:once`, one lot
         available at once, expiring from joined_at), written in bulk."""
@@ -203,9 +204,8 @@ class MemberImporter(Importer):
             account = account_new(
                 member_id=member.pk, joined_at=member.joined_at, program=program_now
             )
-            # The reason member_enrol gives event_bonus_award.
             entry, lot = event_bonus_rows(
-                account=account, bonus=bonus, version=version, reason="welcome bonus", now=now
+                account=account, bonus=bonus, version=version, reason=SIGNUP_BONUS_REASON, now=now
             )
             accounts.append(account)
             entries.append(entry)

@@ -72,6 +72,15 @@ DEFAULT_CURRENCY = "EUR"
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
 
 
+def decimal_text(value: Decimal) -> str:
+    """Exact, without exponent or trailing zeros: Decimal("54.900") -> "54.9", Decimal("2.0")
+    -> "2" (how quantities and the scoring breakdown are stored)."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
 def money_text(amount, currency: str) -> str:
     """An amount in the language's format: €12.50 in English, 12,50 € in Spanish and French."""
     number = formats.number_format(Decimal(str(amount)), 2, force_grouping=True)

@@ -32,6 +32,7 @@ from decimal import Context, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
+from loyalty.money import decimal_text
 from loyalty.program_file import (
     CATEGORY_MULTIPLIER,
     EVENT_BONUS,
@@ -67,6 +68,20 @@ class Item:
     @property
     def total(self) -> Decimal:
         return self.quantity * self.unit_price
+
+
+def items_from_stored(items: list[dict[str, Any]]) -> list[Item]:
+    """The items of a purchase as stored (sku, category, quantity and unit_price as decimal
+    strings: `loyalty.services.purchases.items_normalize`), to score."""
+    return [
+        Item(
+            sku=item["sku"],
+            category=item["category"],
+            quantity=Decimal(item["quantity"]),
+            unit_price=Decimal(item["unit_price"]),
+        )
+        for item in items
+    ]
 
 
 @dataclass(frozen=True)
@@ -150,7 +165,7 @@ def score_purchase(
                     (item.quantity for item in items if _matches(rule, item)), Decimal(0)
                 )
                 value = quantity * rule.points
-                inputs = {"quantity": _text(quantity), "points": rule.points}
+                inputs = {"quantity": decimal_text(quantity), "points": rule.points}
                 if rule.category or rule.sku:
                     inputs[_match_key(rule)] = rule.category or rule.sku
                 breakdown.append(_entry("I", rule, inputs, value))
@@ -175,10 +190,10 @@ def score_purchase(
                     "code": tier_code,
                     "kind": "tier",
                     "inputs": {
-                        "multiplier": _text(tier_multiplier),
+                        "multiplier": decimal_text(tier_multiplier),
                         "in_program": tier is not None,
                     },
-                    "value": _text(tier_multiplier),
+                    "value": decimal_text(tier_multiplier),
                 }
             )
             multiplier *= tier_multiplier
@@ -205,10 +220,10 @@ def score_purchase(
             "code": None,
             "kind": "total",
             "inputs": {
-                "subtotal": _text(subtotal),
-                "multiplier": _text(multiplier),
-                "bonus": _text(bonus),
-                "unrounded": _text(unrounded),
+                "subtotal": decimal_text(subtotal),
+                "multiplier": decimal_text(multiplier),
+                "bonus": decimal_text(bonus),
+                "unrounded": decimal_text(unrounded),
                 "rounding": program.rounding,
             },
             "value": str(points),
@@ -258,13 +273,5 @@ def _entry(part: str, rule: RuleDefinition, inputs: dict[str, Any], value: Decim
         "code": rule.code,
         "kind": rule.kind,
         "inputs": inputs,
-        "value": _text(value),
+        "value": decimal_text(value),
     }
-
-
-def _text(value: Decimal) -> str:
-    """Exact, without exponent or trailing zeros: Decimal("54.900") -> "54.9"."""
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")

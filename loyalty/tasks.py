@@ -14,6 +14,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, Purchase
+from loyalty.rules.expiry import inactivity_cutoff, is_inactivity_expiry
 from loyalty.selectors.program import ProgramNotConfigured, program_version_at
 from loyalty.services import ledger, tiers
 from members.models import Member
@@ -57,9 +58,9 @@ def points_expire() -> int:
     # Rolling expiry dates are stamped on the lots: whatever the policy is now, dated lots past
     # their date expire.
     candidates = {m.pk: m for m in _members_from(with_points.filter(expires_at__lte=now))}
-    if program.expiry.policy == "inactivity" and program.expiry.months:
+    if is_inactivity_expiry(program):
         # A cheap first cut; the service decides with the exact last activity under the lock.
-        cutoff = ledger.months_after(now, -program.expiry.months, zone=program.zone)
+        cutoff = inactivity_cutoff(program=program, at=now)
         recent = Purchase.objects.filter(purchased_at__gt=cutoff).values("member_id")
         inactive = with_points.exclude(member_id__in=recent).exclude(
             member__ledger_entries__kind=EntryKind.REDEEM,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from loyalty.models import LoyaltyAccount
 from loyalty.money import currency_decimals
 from loyalty.program_file import DEFAULT_CURRENCY, ProgramDefinition
+from loyalty.rules.tiers import tier_rank
 from loyalty.selectors.program import program_get, program_in_force, program_today
-from loyalty.services.tiers import tier_rank
 from rewards.codes import voucher_code_normalize
 from rewards.models import Redemption, Reward, Voucher, VoucherStatus
 

@@ -4,9 +4,10 @@ Columns: `email` (required), `first_name`, `last_name`, `phone`, `birth_date` (`
 `--MM-DD`), `language` (en, es, fr), `marketing_opt_in` (`true`/`false`), `joined_at` (ISO 8601;
 without an offset, the program's clock; empty: now). A known email is skipped.
 
-Each member is enrolled as `member_enrol` enrols one (an account without a usable password, a
-member number and a referral code drawn at random, the program's sign-up bonus as of `joined_at`),
-but a batch is written with one bulk insert per table.
+Each member joins as `member_join` joins one (an account without a usable password, a member
+number and a referral code drawn at random, the program's sign-up bonus as of `joined_at`
+computed by the same rule and built into the same rows as `event_bonus_award`'s), but a batch is
+written with one bulk insert per table.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from django.utils import timezone
 
 from loyalty.imports.base import Checked, Importer, RowInvalid, SeenKeys
 from loyalty.imports.purchases import ProgramVersions, moment_parse
-from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot
-from loyalty.scoring import event_bonus_rule
+from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
+from loyalty.rules.bonus import event_bonus
 from loyalty.selectors.program import ProgramNotConfigured
-from loyalty.services.ledger import REASON_MAX_LENGTH, lot_expires_at
+from loyalty.services.enrolment import SIGNUP_BONUS_REASON
+from loyalty.services.ledger import account_new, event_bonus_rows
 from members.birthdays import BirthDateInvalid, birth_date_parse
 from members.models import Language, Member
 from members.numbers import member_number_generate, referral_code_generate
@@ -186,59 +188,28 @@ class MemberImporter(Importer):
         return len(members)
 
     def _signup_bonuses(self, members: list[Member], now: datetime.datetime) -> None:
-        """The sign-up bonus `event_bonus_award` gives, for a brand-new member: an account (its
-        lowest tier as of now, since joined_at, as `account_lock` makes it), one bonus entry
-        keyed `signup:once` and one lot available at once, expiring from joined_at."""
+        """The sign-up bonus `member_join` gives, for brand-new members: the account
+        `account_lock` would open (the lowest tier as of now, since joined_at) with the rows
+        `event_bonus_award` would write in it (one bonus entry keyed `signup:once`, one lot
+        available at once, expiring from joined_at), written in bulk."""
         if self.versions is None:
             return
-        lowest_now = self.versions.at(now).definition
-        lowest = lowest_now.tiers[0].code if lowest_now.tiers else ""
+        program_now = self.versions.at(now).definition
         accounts, entries, lots = [], [], []
         for member in members:
             version = self.versions.at(member.joined_at)
-            program = version.definition
-            rule = event_bonus_rule(program=program, event="signup", at=member.joined_at)
-            if rule is None or not rule.points or rule.points <= 0:
+            bonus = event_bonus(program=version.definition, event="signup", at=member.joined_at)
+            if bonus is None:
                 continue
-            points = rule.points
-            accounts.append(
-                LoyaltyAccount(
-                    member=member,
-                    tier_code=lowest,
-                    tier_since=member.joined_at,
-                    available=points,
-                    lifetime=points,
-                    updated_at=now,
-                )
+            account = account_new(
+                member_id=member.pk, joined_at=member.joined_at, program=program_now
             )
-            entry = LedgerEntry(
-                member=member,
-                kind=EntryKind.BONUS,
-                points=points,
-                reason="welcome bonus"[:REASON_MAX_LENGTH],
-                breakdown=[
-                    {"part": "event", "code": rule.code, "event": "signup", "points": points}
-                ],
-                program_version=version,
-                bonus_key="signup:once",
-                source_type="event",
-                source_id="signup",
-                occurred_at=member.joined_at,  # as event_bonus_award dates it
-                created_at=now,
+            entry, lot = event_bonus_rows(
+                account=account, bonus=bonus, version=version, reason=SIGNUP_BONUS_REASON, now=now
             )
+            accounts.append(account)
             entries.append(entry)
-            lots.append(
-                PointsLot(
-                    member=member,
-                    entry=entry,
-                    points=points,
-                    remaining=points,
-                    available_at=now,
-                    is_matured=True,
-                    expires_at=lot_expires_at(program=program, earned_at=member.joined_at),
-                    earned_at=member.joined_at,
-                )
-            )
+            lots.append(lot)
         LoyaltyAccount.objects.bulk_create(accounts)
         LedgerEntry.objects.bulk_create(entries)
         PointsLot.objects.bulk_create(lots)

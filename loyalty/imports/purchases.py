@@ -10,13 +10,15 @@ single-line purchase. Choices the contract leaves open, made here:
 - A line given without `unit_price` is the whole amount (`amount / quantity`); `quantity`
   defaults to 1.
 
-Each purchase is scored exactly as `purchase_record` would score it (same program version, the
-member's tier at `purchased_at`, upgrades as of each purchase), but a batch is scored in Python
-and written with one bulk insert per table, keeping the ledger's invariants
-(loyalty.models.ledger): one earn entry per purchase, one lot for positive points (pending until
-`purchased_at` + pending days, expiring from `purchased_at`), matured points paying debt first,
-lifetime counting every earned point. Upgrade notices are not mailed for imported history: it
-would tell members today about a tier they reached months ago.
+Each purchase is computed by the rules `purchase_record` computes with (loyalty.scoring and
+loyalty.rules: the program version in force, the member's tier at `purchased_at`, the lot and
+its dates, the debt it pays, upgrades as of each purchase), but a batch is held in memory and
+written with one bulk insert per table, keeping the ledger's invariants (loyalty.models.ledger):
+one earn entry per purchase, one lot for positive points. What is the import's own is where the
+values come from: the accounts and tier history read once per member, and the qualifying total
+added up from the member's purchases kept in memory rather than asked of the database per
+purchase. Upgrade notices are not mailed for imported history: it would tell members today about
+a tier they reached months ago.
 """
 
 from __future__ import annotations
@@ -38,26 +40,27 @@ from django.utils import timezone
 from loyalty.imports.base import BATCH_SIZE, Checked, Importer, RowInvalid, SeenKeys
 from loyalty.imports.writing import JsonText, TableWriter
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase, TierChange
-from loyalty.models.ledger import CHANNELS, Channel, TierChangeReason
+from loyalty.models.ledger import CHANNELS, Channel
 from loyalty.models.program import ProgramVersion
 from loyalty.money import currency_decimals, decimal_plain, money_quantize
 from loyalty.program_file import ProgramDefinition
-from loyalty.scoring import Item, score_purchase
-from loyalty.selectors.program import ProgramNotConfigured
-from loyalty.services.ledger import REASON_MAX_LENGTH, LedgerError, lot_expires_at
-from loyalty.services.purchases import (
-    FUTURE_TOLERANCE,
-    PurchaseInput,
-    items_normalize,
-    purchase_limits_check,
-)
-from loyalty.services.tiers import (
+from loyalty.rules.credit import earn_lot_dates, lot_credit
+from loyalty.rules.tiers import (
     qualification_window_start,
     qualifying_measure,
     tier_can_rise,
-    tier_holds_at,
-    tier_review_on,
-    tier_upgrade_target,
+    tier_upgrade,
+    tier_when_purchased,
+)
+from loyalty.scoring import items_from_stored, score_purchase
+from loyalty.selectors.program import ProgramNotConfigured
+from loyalty.services.ledger import REASON_MAX_LENGTH, LedgerError, account_new
+from loyalty.services.purchases import (
+    FUTURE_TOLERANCE,
+    PurchaseInput,
+    earn_reason,
+    items_normalize,
+    purchase_limits_check,
 )
 from members.models import Member, MemberStatus
 from members.numbers import member_number_is_valid
@@ -351,7 +354,7 @@ class PurchaseImporter(Importer):
                 program=program,
                 tier_code=tier_code,
                 amount=data.amount,
-                items=[_item(item) for item in data.items],
+                items=items_from_stored(data.items),
                 purchased_at=data.purchased_at,
                 channel=data.channel,
             )
@@ -376,13 +379,23 @@ class PurchaseImporter(Importer):
                 )
             )
             self.states.purchase_add(state, data.purchased_at, data.amount, score.points)
-            lots.append(_credit(state.account, data, program, score.points, now=now))
+            dates = earn_lot_dates(program=program, earned_at=data.purchased_at)
+            credit = lot_credit(
+                state.account,
+                kind=EntryKind.EARN,
+                points=score.points,
+                earned_at=data.purchased_at,
+                available_at=dates.available_at,
+                expires_at=dates.expires_at,
+                now=now,
+            )
+            lots.append(_lot_values(credit) if credit is not None else None)
             entries.append(
                 [
                     member_id,
                     EntryKind.EARN,
                     score.points,
-                    f"purchase {data.external_id}"[:REASON_MAX_LENGTH],
+                    earn_reason(data.external_id)[:REASON_MAX_LENGTH],
                     breakdown,
                     None,  # purchase, known once inserted
                     data.version_id,
@@ -439,9 +452,7 @@ class PurchaseImporter(Importer):
         for data, program in zip(datas, programs, strict=True):
             start = None
             account = states[data.member_id].account
-            if program.tiers and (
-                not is_one_version or account.tier_code != program.tiers[-1].code
-            ):
+            if program.tiers and (not is_one_version or tier_can_rise(program, account.tier_code)):
                 start = qualification_window_start(program, data.purchased_at)
                 needed[data.member_id] = min(start, needed.get(data.member_id, start))
             starts.append(start)
@@ -456,10 +467,9 @@ class PurchaseImporter(Importer):
         missing = [member_id for member_id in member_ids if member_id not in accounts]
         if missing:
             program = self.versions.at(now).definition
-            lowest = program.tiers[0].code if program.tiers else ""
             LoyaltyAccount.objects.bulk_create(
                 [
-                    LoyaltyAccount(member_id=pk, tier_code=lowest, tier_since=joined[pk])
+                    account_new(member_id=pk, joined_at=joined[pk], program=program)
                     for pk in missing
                 ],
                 ignore_conflicts=True,
@@ -628,15 +638,6 @@ def accounts_save(accounts: list[_Account], *, now: datetime.datetime) -> None:
         )
 
 
-def _item(item: dict[str, Any]) -> Item:
-    return Item(
-        sku=item["sku"],
-        category=item["category"],
-        quantity=Decimal(item["quantity"]),
-        unit_price=Decimal(item["unit_price"]),
-    )
-
-
 def _fingerprint(data: PurchaseRow, version: ProgramVersion) -> str:
     """The live fingerprint, so the API recognises a replay of an imported purchase."""
     return PurchaseInput(
@@ -651,38 +652,10 @@ def _fingerprint(data: PurchaseRow, version: ProgramVersion) -> str:
     ).fingerprint()
 
 
-def _credit(
-    account: _Account, data: PurchaseRow, program: ProgramDefinition, points: int, *, now
-) -> tuple | None:
-    """What `credit_write` does for a purchase's earn entry: the lot's values (points,
-    remaining, debt_paid, available_at, is_matured, expires_at, earned_at; None for no points)
-    and the locked account's new balances."""
-    account.lifetime += points  # an earn entry always counts towards lifetime
-    if points <= 0:
-        return None
-    pending_days = program.pending_days
-    available_at = (
-        data.purchased_at + datetime.timedelta(days=pending_days) if pending_days else None
-    )
-    is_matured = available_at is None or available_at <= now
-    remaining, debt_paid = points, 0
-    if is_matured:
-        debt_paid = min(account.debt, remaining)  # matured points pay the debt first
-        remaining -= debt_paid
-        account.debt -= debt_paid
-        account.available += remaining
-    else:
-        account.pending += remaining
-    expires_at = lot_expires_at(program=program, earned_at=data.purchased_at)
-    return (
-        points,
-        remaining,
-        debt_paid,
-        available_at or now,
-        is_matured,
-        expires_at,
-        data.purchased_at,
-    )
+# A lot's columns after its keys (see _LOTS), from the values loyalty.rules.credit computed.
+_lot_values = operator.attrgetter(
+    "points", "remaining", "debt_paid", "available_at", "is_matured", "expires_at", "earned_at"
+)
 
 
 def _purchases_since(since: dict[int, datetime.datetime]) -> list[tuple]:
@@ -722,9 +695,7 @@ class _MemberState:
     that locked their account lasts: the account (written when the transaction ends or the
     state is dropped); every tier change as (at, order, to_code), ordered like the history
     (stored ones by pk, new ones after them); and their purchases made after `since`, or None
-    when not read. Each purchase sees the tier `purchase_record` would see (the account's, or
-    for a backdated purchase the history's) and upgrades at once, as of its `purchased_at`, as
-    `tier_upgrade_check` does."""
+    when not read: what the tier rules (loyalty.rules.tiers) are asked with, per purchase."""
 
     account: _Account
     changes: list[tuple[datetime.datetime, int, str]]
@@ -734,12 +705,13 @@ class _MemberState:
 
     def tier_when_purchased(self, at, program: ProgramDefinition) -> str | None:
         account = self.account
-        if tier_holds_at(program, code=account.tier_code, since=account.tier_since, at=at):
-            return account.tier_code
-        before = [change for change in self.changes if change[0] <= at]
-        if before:
-            return max(before)[2]
-        return program.tiers[0].code if program.tiers else None
+        return tier_when_purchased(
+            program,
+            code=account.tier_code,
+            since=account.tier_since,
+            at=at,
+            history=lambda: self.changes,
+        )
 
     def upgrade_check(self, at, start, program: ProgramDefinition) -> tuple | None:
         """The upgrade, if the purchases in (`start`, `at`] reach a higher tier: the tier
@@ -750,22 +722,12 @@ class _MemberState:
             return None
         spent, points = self.purchases.totals(after=start, until=at)
         total = qualifying_measure(program, spent=spent, points=points)
-        target = tier_upgrade_target(program, account.tier_code, total)
-        if target is None:
+        move = tier_upgrade(program, code=account.tier_code, total=total, at=at)
+        if move is None:
             return None
-        change = (
-            account.member_id,
-            account.tier_code,
-            target.code,
-            TierChangeReason.UPGRADE,
-            total,
-            at,
-        )
-        self.changes.append((at, _NEW_CHANGE_ORDER + len(self.changes), target.code))
-        account.tier_code = target.code
-        account.tier_since = at
-        account.tier_review_on = tier_review_on(program, target.code, at)
-        return change
+        self.changes.append((at, _NEW_CHANGE_ORDER + len(self.changes), move.to_code))
+        move.apply(account)
+        return (account.member_id, move.from_code, move.to_code, move.reason, move.total, at)
 
 
 _NEW_CHANGE_ORDER = 1 << 62  # after every stored change's pk

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from config.languages import localized
 from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
+from loyalty.rules.expiry import inactivity_deadline, is_inactivity_expiry
+from loyalty.rules.tiers import tier_lowest_code, tier_next
 from loyalty.selectors.program import program_in_force
 
 
@@ -24,7 +26,7 @@ def account_for_member(*, member) -> LoyaltyAccount:
     program = program_in_force()
     return LoyaltyAccount(
         member=member,
-        tier_code=program.tiers[0].code if program and program.tiers else "",
+        tier_code=tier_lowest_code(program) or "",
         tier_since=member.joined_at,
     )
 
@@ -53,17 +55,16 @@ class NextTier:
 def next_tier_for(*, member, at: datetime.datetime | None = None) -> NextTier | None:
     """The tier above the member's, and how much more spend (or points) in the qualification
     window reaches it; None at the top tier or without a program."""
-    from loyalty.services.tiers import qualifying_total, tier_rank
+    from loyalty.services.tiers import qualifying_total
 
     at = at or timezone.now()
     program = program_in_force(at=at)
     if program is None or not program.tiers:
         return None
     account = account_for_member(member=member)
-    rank = tier_rank(program, account.tier_code)
-    if rank + 1 >= len(program.tiers):
+    tier = tier_next(program, account.tier_code)
+    if tier is None:
         return None
-    tier = program.tiers[rank + 1]
     total = qualifying_total(member=member, program=program, at=at)
     remaining = max(tier.threshold - total, Decimal(0))
     if program.qualification_metric == "spend":
@@ -86,10 +87,10 @@ def expiring_soon(
     horizon = at + datetime.timedelta(days=days)
     lots = PointsLot.objects.filter(member=member, remaining__gt=0)
     by_day: dict[datetime.date, int] = defaultdict(int)
-    if program.expiry.policy == "inactivity" and program.expiry.months:
-        from loyalty.services.ledger import last_activity_at, months_after
+    if is_inactivity_expiry(program):
+        from loyalty.services.ledger import last_activity_at
 
-        deadline = months_after(last_activity_at(member), program.expiry.months, zone=program.zone)
+        deadline = inactivity_deadline(program=program, last_activity_at=last_activity_at(member))
         if deadline <= horizon:
             total = sum(lot.remaining for lot in lots)
             if total:

@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from loyalty.models import PointsLot
 from loyalty.money import DEFAULT_CURRENCY
+from loyalty.rules.tiers import tier_next
 from loyalty.scoring import event_bonus_rule
 from loyalty.selectors.ledger import account_for_member, expiring_soon, transactions_for_member
 from loyalty.selectors.program import program_in_force
-from loyalty.services.tiers import qualifying_total, tier_rank
+from loyalty.services.tiers import qualifying_total
 from members.models import Member
 
 
@@ -97,23 +98,21 @@ def member_overview(*, member: Member, language: str, latest_count: int = 5) -> 
     program = program_in_force()
     tier = program.tier(account.tier_code) if program else None
     progress = None
-    if program is not None and program.tiers:
-        rank = tier_rank(program, account.tier_code)
-        if rank + 1 < len(program.tiers):
-            following = program.tiers[rank + 1]
-            total = qualifying_total(member=member, program=program, at=timezone.now())
-            remaining = max(following.threshold - total, Decimal(0))
-            progress = {
-                "tier_name": following.localized_name(language),
-                "metric": program.qualification_metric,
-                "remaining": remaining,
-                "total": min(total, following.threshold),
-                "threshold": following.threshold,
-                "percent": int(min(total / following.threshold, 1) * 100)
-                if following.threshold
-                else 100,
-                "window_months": program.qualification_window_months,
-            }
+    following = tier_next(program, account.tier_code) if program is not None else None
+    if following is not None:
+        total = qualifying_total(member=member, program=program, at=timezone.now())
+        remaining = max(following.threshold - total, Decimal(0))
+        progress = {
+            "tier_name": following.localized_name(language),
+            "metric": program.qualification_metric,
+            "remaining": remaining,
+            "total": min(total, following.threshold),
+            "threshold": following.threshold,
+            "percent": int(min(total / following.threshold, 1) * 100)
+            if following.threshold
+            else 100,
+            "window_months": program.qualification_window_months,
+        }
     return {
         "account": account,
         "program": program,

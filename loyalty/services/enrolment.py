@@ -10,10 +10,15 @@ from loyalty.services.ledger import event_bonus_award
 from members.models import Member
 from members.services import member_enrol, member_signup
 
+# The sign-up bonus entry's reason, here and in the member import (loyalty.imports.members).
+SIGNUP_BONUS_REASON = "welcome bonus"
+
 
 def signup_bonus_award(*, member: Member) -> None:
     """The sign-up bonus of the program in force when the member joined, if it has one."""
-    event_bonus_award(member=member, event="signup", at=member.joined_at, reason="welcome bonus")
+    event_bonus_award(
+        member=member, event="signup", at=member.joined_at, reason=SIGNUP_BONUS_REASON
+    )
 
 
 def member_join(**fields) -> Member:

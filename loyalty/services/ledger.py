@@ -10,7 +10,6 @@ loyalty.models.ledger, which `account_recompute` checks.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections.abc import Iterable
 from typing import Any
@@ -33,7 +32,11 @@ from loyalty.models import (
 )
 from loyalty.models.ledger import LIFETIME_KINDS
 from loyalty.program_file import ProgramDefinition
-from loyalty.scoring import event_bonus_rule
+from loyalty.rules.bonus import EventBonus, event_bonus
+from loyalty.rules.credit import LotCredit, lot_credit, lot_mature
+from loyalty.rules.debit import debit_allocate, debit_apply
+from loyalty.rules.expiry import inactivity_deadline, is_inactivity_expiry, lot_expires_at
+from loyalty.rules.tiers import tier_lowest_code
 from loyalty.selectors.program import ProgramNotConfigured, program_version_at
 from members.status import MemberBlocked, member_active_require
 
@@ -77,32 +80,7 @@ class InvalidPoints(LedgerError):
         super().__init__()
 
 
-# --- Time helpers ----------------------------------------------------------------------------
-
-
-def months_after(moment: datetime.datetime, months: int, *, zone) -> datetime.datetime:
-    """`moment` plus whole calendar months, read on the program's wall clock (31 Jan + 1 month is
-    the last day of February)."""
-    local = moment.astimezone(zone)
-    month_index = local.month - 1 + months
-    year, month = local.year + month_index // 12, month_index % 12 + 1
-    day = min(local.day, calendar.monthrange(year, month)[1])
-    naive = local.replace(tzinfo=None).replace(year=year, month=month, day=day)
-    return timezone.make_aware(naive, zone)
-
-
-def lot_expires_at(*, program: ProgramDefinition, earned_at: datetime.datetime):
-    """Rolling expiry: N months after the points were earned. Other policies date no lot."""
-    if program.expiry.policy != "rolling" or not program.expiry.months:
-        return None
-    return months_after(earned_at, program.expiry.months, zone=program.zone)
-
-
 # --- The account lock --------------------------------------------------------------------------
-
-
-def _lowest_tier_code(program: ProgramDefinition | None) -> str:
-    return program.tiers[0].code if program is not None and program.tiers else ""
 
 
 def account_lock(*, member) -> LoyaltyAccount:
@@ -120,12 +98,23 @@ def account_lock(*, member) -> LoyaltyAccount:
     # Two first writes may race to create it: the O2O's unique index decides, in a savepoint.
     try:
         with transaction.atomic():
-            LoyaltyAccount.objects.create(
-                member=member, tier_code=_lowest_tier_code(program), tier_since=member.joined_at
+            account_new(member_id=member.pk, joined_at=member.joined_at, program=program).save(
+                force_insert=True
             )
     except IntegrityError:
         pass
     return LoyaltyAccount.objects.select_for_update().get(member=member)
+
+
+def account_new(
+    *, member_id: int, joined_at: datetime.datetime, program: ProgramDefinition | None
+) -> LoyaltyAccount:
+    """A member's account as their first ledger write opens it (unsaved): no points, the lowest
+    tier of `program` (the one in force now), held since they joined. `account_lock` saves it;
+    the bulk imports save theirs in bulk."""
+    return LoyaltyAccount(
+        member_id=member_id, tier_code=tier_lowest_code(program) or "", tier_since=joined_at
+    )
 
 
 def _account_locked(*, member_id: int) -> LoyaltyAccount | None:
@@ -142,15 +131,6 @@ def _account_save(account: LoyaltyAccount) -> None:
 
 
 # --- Credits -----------------------------------------------------------------------------------
-
-
-def _pay_debt(account: LoyaltyAccount, lot: PointsLot) -> None:
-    """Points becoming available pay the member's debt first."""
-    paid = min(account.debt, lot.remaining)
-    if paid:
-        lot.remaining -= paid
-        lot.debt_paid += paid
-        account.debt -= paid
 
 
 def credit_rows(
@@ -174,9 +154,9 @@ def credit_rows(
 ) -> tuple[LedgerEntry, PointsLot | None]:
     """A credit for the locked `account`, in memory: one entry and, for positive points, one
     lot, pending until `available_at` (None: available at once), with the account's balances
-    moved. Nothing is written: `credit_write` writes it, or `credit_rows_write` with a row that
-    comes first (a purchase and its earn entry in one statement). `occurred_at` is when what
-    the entry records happened (default: now)."""
+    moved as loyalty.rules.credit says. Nothing is written: `credit_write` writes it, or
+    `credit_rows_write` with a row that comes first (a purchase and its earn entry in one
+    statement). `occurred_at` is when what the entry records happened (default: now)."""
     now = now or timezone.now()
     entry = LedgerEntry(
         member_id=account.member_id,
@@ -193,28 +173,33 @@ def credit_rows(
         occurred_at=occurred_at or now,
         created_at=now,
     )
-    lot = None
-    if points > 0:
-        is_matured = available_at is None or available_at <= now
-        lot = PointsLot(
-            member_id=account.member_id,
-            entry=entry,
-            purchase=purchase,
-            points=points,
-            remaining=points,
-            available_at=available_at or now,
-            is_matured=is_matured,
-            expires_at=expires_at,
-            earned_at=earned_at,
-        )
-        if is_matured:
-            _pay_debt(account, lot)
-            account.available += lot.remaining
-        else:
-            account.pending += lot.remaining
-    if kind in LIFETIME_KINDS:
-        account.lifetime += points
-    return entry, lot
+    credit = lot_credit(
+        account,
+        kind=kind,
+        points=points,
+        earned_at=earned_at,
+        available_at=available_at,
+        expires_at=expires_at,
+        now=now,
+    )
+    return entry, _lot(account, entry, credit, purchase=purchase) if credit else None
+
+
+def _lot(
+    account: LoyaltyAccount, entry: LedgerEntry, credit: LotCredit, *, purchase=None
+) -> PointsLot:
+    return PointsLot(
+        member_id=account.member_id,
+        entry=entry,
+        purchase=purchase,
+        points=credit.points,
+        remaining=credit.remaining,
+        debt_paid=credit.debt_paid,
+        available_at=credit.available_at,
+        is_matured=credit.is_matured,
+        expires_at=credit.expires_at,
+        earned_at=credit.earned_at,
+    )
 
 
 def credit_rows_write(
@@ -280,22 +265,18 @@ def debit_reverse_write(
     reversal.save()
     lots = []
     for allocation in allocations:
-        lot = PointsLot(
-            member_id=account.member_id,
-            entry=reversal,
+        # Given back as the debit's kind was taken: lifetime back for an earned kind.
+        credit = lot_credit(
+            account,
+            kind=entry.kind,
             points=allocation.points,
-            remaining=allocation.points,
-            available_at=now,
-            is_matured=True,
-            expires_at=allocation.lot.expires_at,
             earned_at=allocation.lot.earned_at,
+            available_at=None,
+            expires_at=allocation.lot.expires_at,
+            now=now,
         )
-        _pay_debt(account, lot)
-        account.available += lot.remaining
-        lots.append(lot)
+        lots.append(_lot(account, reversal, credit))
     PointsLot.objects.bulk_create(lots)
-    if entry.kind in LIFETIME_KINDS:
-        account.lifetime += points
     _account_save(account)
     return reversal
 
@@ -340,18 +321,7 @@ def debit_write(
     if not allow_debt and lots is None and points > account.available:
         raise InsufficientPoints(requested=points, available=account.available)
     now = now or timezone.now()
-    taken: list[tuple[PointsLot, int]] = []
-    left = points
-    seen: set[int] = set()
-    for lot in [*(lots or ()), *_spendable_lots(account.member_id)]:
-        if left == 0:
-            break
-        if lot.pk in seen or lot.remaining == 0:
-            continue
-        seen.add(lot.pk)
-        take = min(lot.remaining, left)
-        taken.append((lot, take))
-        left -= take
+    taken, left = debit_allocate([*(lots or ()), *_spendable_lots(account.member_id)], points)
     if left and not allow_debt:
         raise InsufficientPoints(requested=points, available=points - left)
     entry = LedgerEntry.objects.create(
@@ -369,19 +339,12 @@ def debit_write(
         occurred_at=occurred_at or now,
         created_at=now,
     )
-    for lot, take in taken:
-        lot.remaining -= take
+    debit_apply(account, kind=kind, points=points, taken=taken, shortfall=left)  # 0 unless debt
+    for lot, _take in taken:
         lot.save(update_fields=["remaining"])
-        if lot.is_matured:
-            account.available -= take
-        else:
-            account.pending -= take
     LotAllocation.objects.bulk_create(
         LotAllocation(entry=entry, lot=lot, points=take) for lot, take in taken
     )
-    account.debt += left  # 0 unless allow_debt
-    if kind in LIFETIME_KINDS:
-        account.lifetime -= points
     _account_save(account)
     return entry
 
@@ -487,12 +450,10 @@ def event_bonus_award(
     version = _version_or_none(at)
     if version is None:
         return None
-    program = version.definition
-    rule = event_bonus_rule(program=program, event=event, at=at)
-    if rule is None:
-        return None
-    amount = rule.points if points is None else points
-    if not amount or amount <= 0:
+    bonus = event_bonus(
+        program=version.definition, event=event, at=at, source_key=source_key, points=points
+    )
+    if bonus is None:
         return None
     with transaction.atomic():
         account = account_lock(member=member)
@@ -503,25 +464,49 @@ def event_bonus_award(
         # "Once per member and key" is the unique (member, bonus_key) index, not a lookup first.
         try:
             with transaction.atomic():
-                return credit_write(
+                entry, lot = event_bonus_rows(
                     account=account,
-                    kind=EntryKind.BONUS,
-                    points=amount,
-                    reason=reason or f"{event} bonus",
-                    earned_at=at,
-                    expires_at=lot_expires_at(program=program, earned_at=at),
-                    breakdown=[
-                        {"part": "event", "code": rule.code, "event": event, "points": amount}
-                    ],
-                    program_version=version,
-                    bonus_key=f"{event}:{source_key}",
-                    source_type=source_type or "event",
-                    source_id=source_id or event,
-                    occurred_at=at,
+                    bonus=bonus,
+                    version=version,
+                    reason=reason,
+                    source_type=source_type,
+                    source_id=source_id,
                 )
+                credit_rows_write(account, [entry, lot])
+                return entry
         except IntegrityError:
             account.refresh_from_db()
             return None
+
+
+def event_bonus_rows(
+    *,
+    account: LoyaltyAccount,
+    bonus: EventBonus,
+    version: ProgramVersion,
+    reason: str = "",
+    source_type: str = "",
+    source_id: str = "",
+    now: datetime.datetime | None = None,
+) -> tuple[LedgerEntry, PointsLot | None]:
+    """The entry and lot of `bonus` for `account`, in memory (`credit_rows`): what
+    `event_bonus_award` writes, and the member import writes in bulk. Dated when the event
+    happened; available at once."""
+    return credit_rows(
+        account=account,
+        kind=EntryKind.BONUS,
+        points=bonus.points,
+        reason=reason or f"{bonus.event} bonus",
+        earned_at=bonus.earned_at,
+        expires_at=bonus.expires_at,
+        breakdown=bonus.breakdown,
+        program_version=version,
+        bonus_key=bonus.bonus_key,
+        source_type=source_type or "event",
+        source_id=source_id or bonus.event,
+        occurred_at=bonus.earned_at,
+        now=now,
+    )
 
 
 # --- Time: maturation and expiry ---------------------------------------------------------------
@@ -540,9 +525,9 @@ def lots_mature(*, member, at: datetime.datetime | None = None) -> int:
         )
         total = 0
         for lot in lots:
-            account.pending -= lot.remaining
-            _pay_debt(account, lot)
-            account.available += lot.remaining
+            paid = lot_mature(account, lot.remaining)
+            lot.remaining -= paid
+            lot.debt_paid += paid
             total += lot.remaining
             lot.is_matured = True
             lot.save(update_fields=["is_matured", "remaining", "debt_paid"])
@@ -572,9 +557,9 @@ def points_expire(*, member, at: datetime.datetime | None = None) -> LedgerEntry
     with transaction.atomic():
         account = account_lock(member=member)
         lots = PointsLot.objects.select_for_update().filter(member=member, remaining__gt=0)
-        if program.expiry.policy == "inactivity" and program.expiry.months:
-            deadline = months_after(
-                last_activity_at(member), program.expiry.months, zone=program.zone
+        if is_inactivity_expiry(program):
+            deadline = inactivity_deadline(
+                program=program, last_activity_at=last_activity_at(member)
             )
             if deadline > at:
                 lots = lots.none()
@@ -588,7 +573,7 @@ def points_expire(*, member, at: datetime.datetime | None = None) -> LedgerEntry
         total = sum(lot.remaining for lot in lots)
         if total == 0:
             return None
-        if program.expiry.policy != "inactivity" or not program.expiry.months:
+        if not is_inactivity_expiry(program):
             # The points expired on their date, not when this run found them.
             occurred_at = max(lot.expires_at for lot in lots)
         return debit_write(

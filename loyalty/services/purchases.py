@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,9 +22,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from config.rows import row_get, rows_get
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, ProgramVersion, Purchase, Refund
 from loyalty.models.ledger import CHANNELS, Channel
-from loyalty.money import decimal_plain, money_quantize, money_text
+from loyalty.money import decimal_plain, decimal_text, money_quantize, money_text
 from loyalty.program_file import ProgramDefinition
-from loyalty.scoring import Item, Score, score_purchase
+from loyalty.rules.credit import earn_lot_dates
+from loyalty.rules.refund import ItemsNotLeft, refund_items_left, refund_rescore
+from loyalty.rules.tiers import qualifying_total_with, tier_can_rise, tier_when_purchased
+from loyalty.scoring import Score, items_from_stored, score_purchase
 from loyalty.selectors.program import VERSION_AT_SQL, program_version_at, program_version_of
 from loyalty.services.ledger import (
     LedgerError,
@@ -33,14 +35,11 @@ from loyalty.services.ledger import (
     credit_rows,
     credit_rows_write,
     debit_write,
-    lot_expires_at,
 )
 from loyalty.services.tiers import (
     qualifying_total_query,
-    qualifying_total_with,
     tier_at,
-    tier_can_rise,
-    tier_holds_at,
+    tier_history,
     tier_refund_check,
     tier_upgrade_check,
 )
@@ -175,11 +174,6 @@ def _decimal(value: Any, field: str) -> Decimal:
     return number
 
 
-def _text(value: Decimal) -> str:
-    value = value.normalize()
-    return format(value, "f") if value != value.to_integral_value() else str(int(value))
-
-
 def items_normalize(items: list[dict] | None, *, currency: str) -> list[dict[str, Any]]:
     """Items as stored and fingerprinted: sku, category (None when absent), quantity and
     unit_price as canonical decimal strings, in the order given."""
@@ -196,23 +190,11 @@ def items_normalize(items: list[dict] | None, *, currency: str) -> list[dict[str
             {
                 "sku": str(item.get("sku") or ""),
                 "category": str(item["category"]) if item.get("category") else None,
-                "quantity": _text(quantity),
+                "quantity": decimal_text(quantity),
                 "unit_price": str(money_quantize(unit_price, currency)),
             }
         )
     return normalized
-
-
-def _scoring_items(items: list[dict[str, Any]]) -> list[Item]:
-    return [
-        Item(
-            sku=item["sku"],
-            category=item["category"],
-            quantity=Decimal(item["quantity"]),
-            unit_price=Decimal(item["unit_price"]),
-        )
-        for item in items
-    ]
 
 
 @dataclass(frozen=True)
@@ -330,7 +312,7 @@ def _score(data: PurchaseInput, *, tier_code: str | None) -> Score:
         program=data.program,
         tier_code=tier_code,
         amount=data.amount,
-        items=_scoring_items(data.items),
+        items=items_from_stored(data.items),
         purchased_at=data.purchased_at,
         channel=data.channel,
     )
@@ -373,23 +355,30 @@ def purchase_preview(
     )
     tier_code = tier_at(member=member, at=purchased_at, program=data.program)
     score = _score(data, tier_code=tier_code)
+    dates = earn_lot_dates(program=data.program, earned_at=purchased_at)
     return Preview(
         points=score.points,
         breakdown=score.breakdown,
         tier_code=tier_code,
-        available_at=purchased_at + datetime.timedelta(days=data.program.pending_days),
+        available_at=dates.available_at or purchased_at,
     )
 
 
 def _tier_when_purchased(account: LoyaltyAccount, data: PurchaseInput) -> str | None:
     """The member's tier at purchased_at. The locked account knows the tier since its last
     change, which covers every purchase but a backdated one: only those read the history."""
-    holds = tier_holds_at(
-        data.program, code=account.tier_code, since=account.tier_since, at=data.purchased_at
+    return tier_when_purchased(
+        data.program,
+        code=account.tier_code,
+        since=account.tier_since,
+        at=data.purchased_at,
+        history=lambda: tier_history(member=data.member, at=data.purchased_at),
     )
-    if holds:
-        return account.tier_code
-    return tier_at(member=data.member, at=data.purchased_at, program=data.program)
+
+
+def earn_reason(external_id: str) -> str:
+    """The reason of a purchase's earn entry, live or imported."""
+    return f"purchase {external_id}"
 
 
 def _replay(data: PurchaseInput, existing: Purchase) -> tuple[Purchase, bool]:
@@ -504,18 +493,15 @@ def purchase_record(
             fingerprint=data.fingerprint(),
             created_at=now,
         )
-        pending_days = data.program.pending_days
-        available_at = (
-            purchased_at + datetime.timedelta(days=pending_days) if pending_days else None
-        )
+        dates = earn_lot_dates(program=data.program, earned_at=purchased_at)
         entry, lot = credit_rows(
             account=account,
             kind=EntryKind.EARN,
             points=score.points,
-            reason=f"purchase {data.external_id}",
+            reason=earn_reason(data.external_id),
             earned_at=purchased_at,
-            available_at=available_at,
-            expires_at=lot_expires_at(program=data.program, earned_at=purchased_at),
+            available_at=dates.available_at,
+            expires_at=dates.expires_at,
             breakdown=score.breakdown,
             purchase=purchase,
             program_version=data.version,
@@ -542,9 +528,10 @@ def purchase_record(
         if rising:
             total = qualifying_total_with(data.program, total_before, purchase, purchased_at)
             tier_upgrade_check(account=account, at=purchased_at, program=data.program, total=total)
-    # What purchase_status would read back from the lot credit_write just made (none for 0).
-    lot_available_at = (available_at or now) if score.points > 0 else purchase.created_at
-    purchase._availability = (lot_available_at <= now, lot_available_at)
+    # What purchase_status would read back from the lot just written (none for 0 points).
+    purchase._availability = (
+        (lot.is_matured, lot.available_at) if lot is not None else (True, purchase.created_at)
+    )
     return purchase, True
 
 
@@ -567,21 +554,12 @@ def purchase_status(purchase: Purchase) -> dict[str, Any]:
 
 def _items_left(purchase: Purchase, refunded: list[list[dict]]) -> list[dict[str, Any]]:
     """The purchase's items less every refunded item (matched on sku and category)."""
-    taken: Counter = Counter()
-    for items in refunded:
-        for item in items:
-            taken[(item["sku"], item["category"])] += Decimal(item["quantity"])
-    left = []
-    for item in purchase.items:
-        key = (item["sku"], item["category"])
-        quantity = Decimal(item["quantity"])
-        used = min(quantity, taken[key])
-        taken[key] -= used
-        if quantity - used > 0:
-            left.append({**item, "quantity": _text(quantity - used)})
-    if any(quantity > 0 for quantity in taken.values()):
-        raise RefundExceedsPurchase("The refund returns items the purchase does not have left.")
-    return left
+    try:
+        return refund_items_left(purchase.items, refunded)
+    except ItemsNotLeft:
+        raise RefundExceedsPurchase(
+            "The refund returns items the purchase does not have left."
+        ) from None
 
 
 def refund_record(
@@ -623,16 +601,16 @@ def refund_record(
         ]
         items_left = _items_left(purchase, refunded_items) if amount_left > 0 else []
         version = purchase.program_version
-        rescored = score_purchase(
+        score = refund_rescore(
             program=version.definition,
             tier_code=purchase.tier_code or None,
-            amount=amount_left,
-            items=_scoring_items(items_left),
+            points_before=purchase.points,
+            amount_left=amount_left,
+            items_left=items_left,
             purchased_at=purchase.purchased_at,
             channel=purchase.channel,
         )
-        new_points = min(rescored.points if amount_left > 0 else 0, purchase.points)
-        taken = purchase.points - new_points
+        new_points, taken, rescored = score.points, score.taken, score.rescored
         refund = Refund.objects.create(
             purchase=purchase,
             external_id=external_id,

@@ -8,7 +8,8 @@ from django.core.management import CommandError, call_command
 
 from loyalty.imports.base import import_run
 from loyalty.imports.members import MemberImporter
-from loyalty.models import LedgerEntry, LoyaltyAccount
+from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
+from loyalty.services.enrolment import member_join
 from loyalty.services.ledger import account_recompute
 from members.models import Member
 from members.numbers import member_number_is_valid
@@ -111,3 +112,34 @@ def test_an_email_given_again_in_a_later_batch_is_reported(program, now, write_c
         (5, "email a@example.com appears more than once in the file")
     ]
     assert not Member.objects.filter(user__email__in=["a@example.com", "b@example.com"]).exists()
+
+
+def test_the_signup_bonus_and_account_equal_what_member_join_gives(program, now, write_csv):
+    joined_at = "2026-01-10T09:00:00+01:00"
+    import_run(
+        importer=MemberImporter(),
+        path=write_csv([["email", "joined_at"], ["imported@example.com", joined_at]]),
+    )
+    imported = Member.objects.get(user__email="imported@example.com")
+    live = member_join(email="live@example.com", joined_at=imported.joined_at)
+
+    def state(member):
+        entry = LedgerEntry.objects.get(member=member)
+        lot = PointsLot.objects.get(member=member)
+        account = LoyaltyAccount.objects.get(member=member)
+        return (
+            [getattr(entry, name) for name in ENTRY_FIELDS],
+            [getattr(lot, name) for name in LOT_FIELDS],
+            [getattr(account, name) for name in ACCOUNT_FIELDS],
+        )
+
+    assert state(imported) == state(live)
+    assert account_recompute(member=imported)["consistent"]
+
+
+ENTRY_FIELDS = ("kind", "points", "reason", "breakdown", "program_version_id", "bonus_key",
+                "source_type", "source_id", "occurred_at", "created_at")  # fmt: skip
+LOT_FIELDS = ("points", "remaining", "debt_paid", "available_at", "is_matured", "expires_at",
+              "earned_at")  # fmt: skip
+ACCOUNT_FIELDS = ("available", "pending", "lifetime", "debt", "tier_code", "tier_since",
+                  "tier_review_on")  # fmt: skip

@@ -5,9 +5,12 @@
 Builds a fresh PostgreSQL database (`tessera_bench`), imports the PROGRAM.md example, enrols
 10,000 members, starts gunicorn with production settings (DEBUG off, Redis cache) and drives it
 with wrk (Debian's package: a C load generator, so the client does not eat the CPU it measures)
-from 16 connections. Rounds alternate between Tessera's endpoint and the floor view of
-bench/urls.py (the same writes in raw SQL, no auth, no scoring) under the same gunicorn, each for
-`--seconds`. Prints requests/s and p50/p95/p99 latency for both and the ratios.
+from 16 connections. Rounds alternate between Tessera's endpoint and two floors, each for
+`--seconds`: the floor view of bench/urls.py (the same writes in raw SQL, no auth, no scoring)
+under the project's own gunicorn and middleware, and the bare floor of bench/urls_bare.py (the
+same writes in the purchase path's two statements) in a Django app with no middleware at all,
+under a gunicorn of its own with the same workers (issue 12). Prints requests/s and p50/p95/p99
+latency for each and the ratios to both floors.
 Targets (issue 3): throughput >= 0.5 x floor, p95 <= 2 x floor.
 """
 
@@ -98,15 +101,23 @@ def main() -> None:
     key, numbers = lines[-2], lines[-1].split(",")
     print(f"key {key[:16]}..., {len(numbers)} members", flush=True)
 
-    with gunicorn(env, workers=args.workers) as base:
-        targets = {"tessera": "/api/v1/purchases/", "floor": "/bench/floor/"}
+    bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings_bare"}
+    with (
+        gunicorn(env, workers=args.workers) as base,
+        gunicorn(bare_env, workers=args.workers) as bare_base,
+    ):
+        targets = {
+            "tessera": (base, "/api/v1/purchases/"),
+            "floor": (base, "/bench/floor/"),
+            "bare": (bare_base, "/bench/floor/"),
+        }
         results: dict[str, list[dict]] = {name: [] for name in targets}
         # Live purchases, as a till posts them: after the members joined (an older time would
         # be a backdated purchase, which reads the member's tier history).
         purchased_at = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() + 1))
         with tempfile.TemporaryDirectory() as tmp:
             for round_ in range(args.rounds + 1):  # round 0 warms up both and is not counted
-                for name, path in targets.items():
+                for name, (server, path) in targets.items():
                     script = Path(tmp) / f"{name}{round_}.lua"
                     script.write_text(LUA % {
                         "numbers": ",".join(f'"{n}"' for n in numbers),
@@ -116,7 +127,7 @@ def main() -> None:
                     })  # fmt: skip
                     seconds = 5 if round_ == 0 else args.seconds
                     result = wrk(
-                        f"{base}{path}", script, seconds=seconds, connections=args.connections
+                        f"{server}{path}", script, seconds=seconds, connections=args.connections
                     )
                     if round_:
                         results[name].append(result)
@@ -144,9 +155,11 @@ def main() -> None:
         print(
             f"{name:10}{rps:10.1f}{pct['p50']:10.1f}{pct['p95']:10.1f}{pct['p99']:10.1f}{errors:8d}"
         )
-    (t_rps, t_pct), (f_rps, f_pct) = figures["tessera"], figures["floor"]
-    print(f"\nthroughput ratio tessera/floor: {t_rps / f_rps:.2f}  (target >= 0.5)")
-    print(f"p95 ratio tessera/floor:        {t_pct['p95'] / f_pct['p95']:.2f}  (target <= 2.0)")
+    t_rps, t_pct = figures["tessera"]
+    for floor in ("floor", "bare"):
+        f_rps, f_pct = figures[floor]
+        print(f"\nthroughput ratio tessera/{floor}: {t_rps / f_rps:.2f}  (target >= 0.5)")
+        print(f"p95 ratio tessera/{floor}:   {t_pct['p95'] / f_pct['p95']:.2f}  (target <= 2.0)")
 
 
 if __name__ == "__main__":

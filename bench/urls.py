@@ -49,9 +49,9 @@ def floor(request):
         purchase_id = cursor.fetchone()[0]
         cursor.execute(
             "INSERT INTO loyalty_ledgerentry (member_id, kind, points, reason, breakdown,"
-            " purchase_id, source_type, source_id, bonus_key, created_at)"
-            " VALUES (%s, 'earn', %s, 'purchase', '[]', %s, '', '', '', %s) RETURNING id",
-            [member_id, points, purchase_id, now],
+            " purchase_id, source_type, source_id, bonus_key, created_at, occurred_at)"
+            " VALUES (%s, 'earn', %s, 'purchase', '[]', %s, '', '', '', %s, %s) RETURNING id",
+            [member_id, points, purchase_id, now, purchased_at],
         )
         entry_id = cursor.fetchone()[0]
         cursor.execute(

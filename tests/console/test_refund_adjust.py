@@ -10,7 +10,7 @@ from console.services import AdjustmentAboveLimit, points_adjust_by_staff
 from loyalty.models import LedgerEntry, LoyaltyAccount, Refund
 from loyalty.services.ledger import ReasonRequired
 from members.models import StaffAction
-from tests.staff.conftest import state
+from tests.console.conftest import state
 
 pytestmark = pytest.mark.django_db
 

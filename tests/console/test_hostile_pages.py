@@ -8,7 +8,7 @@ from django.test import Client
 
 from loyalty.models import LedgerEntry
 from members.models import Member
-from tests.staff.conftest import staff_user_create
+from tests.console.conftest import staff_user_create
 
 pytestmark = pytest.mark.django_db
 

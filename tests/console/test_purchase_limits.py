@@ -12,7 +12,7 @@ from console.services import purchase_record_by_staff
 from loyalty.models import Purchase
 from members.models import StaffAction
 from tests.factories.ledger import program_version_create
-from tests.staff.conftest import state
+from tests.console.conftest import state
 
 pytestmark = pytest.mark.django_db
 

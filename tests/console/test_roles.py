@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from loyalty.models import LoyaltyAccount
 from members.roles import CASHIER, MANAGER, MARKETER
-from tests.staff.conftest import staff_user_create, state
+from tests.console.conftest import staff_user_create, state
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from rewards.services.redemption import redemption_cancel, reward_redeem
 from rewards.services.vouchers import voucher_consume
 from tests.factories.ledger import purchase_body
 from tests.factories.rewards import RewardFactory, points_give
-from tests.staff.conftest import state
+from tests.console.conftest import state
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from members.models import ConsentChange, Member, StaffAction
 from rewards.models import Voucher, VoucherStatus
-from tests.staff.conftest import state
+from tests.console.conftest import state
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from loyalty import definition as pd
 from loyalty import program_file as pf
 from loyalty.config_history import config_history
 from loyalty.exports import ledger_csv
@@ -141,7 +142,7 @@ class TierForm(_ProgramCheckedForm):
 
     def field_for_rest(self, rest: tuple) -> str | None:
         if rest[0] == "name":
-            language = rest[1] if len(rest) > 1 else pf.DEFAULT_NAME_LANGUAGE
+            language = rest[1] if len(rest) > 1 else pd.DEFAULT_NAME_LANGUAGE
             return f"name_{language}"
         return super().field_for_rest(rest)
 
@@ -149,14 +150,14 @@ class TierForm(_ProgramCheckedForm):
 class EarningRuleForm(_ProgramCheckedForm):
     weekdays = forms.MultipleChoiceField(
         label=_("weekdays"),
-        choices=[(day, day) for day in pf.WEEKDAYS],
+        choices=[(day, day) for day in pd.WEEKDAYS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("None ticked: every day."),
     )
     channels = forms.MultipleChoiceField(
         label=_("channels"),
-        choices=[(channel, channel) for channel in pf.CHANNELS],
+        choices=[(channel, channel) for channel in pd.CHANNELS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("None ticked: every channel."),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.program_file import ProgramDefinition, flow_text, program_to_data
+from loyalty.definition import ProgramDefinition
+from loyalty.program_file import flow_text, program_to_data
 
 _COLLECTIONS = (("tier", "levels"), ("rule", "rules"), ("reward", "rewards"))
 

@@ -9,8 +9,8 @@ otherwise become a float before we ever saw it).
 Plain data (the snapshot JSON, the admin's would-be program) is turned into the same nodes, without
 line marks, so it is held to exactly the same rules.
 
-The parsed result is a tree of frozen dataclasses (`ProgramDefinition`); scoring works from it.
-Treat it as read-only: parsed definitions are cached and shared between threads.
+The parsed result is the program's definition (loyalty.definition: a tree of frozen dataclasses
+that scoring works from); this module only reads and writes its file format.
 """
 
 from __future__ import annotations
@@ -28,59 +28,47 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from config.languages import DEFAULT_NAME_LANGUAGE, NAME_LANGUAGES, localized
-from loyalty.channels import Channel
-from loyalty.money import DEFAULT_CURRENCY, currency_decimals, is_currency
+from loyalty.definition import (
+    AMOUNT_DIGITS,
+    CATEGORY_MULTIPLIER,
+    CHANNELS,
+    CODE_MAX_LENGTH,
+    DEFAULT_CURRENCY,
+    DEFAULT_NAME_LANGUAGE,
+    DEFAULT_TIMEZONE,
+    DEFAULT_WARN_DAYS,
+    EVENT_BONUS,
+    EVENTS,
+    EXPIRY_POLICIES,
+    MAX_POINTS,
+    MULTIPLIER_DIGITS,
+    NAME_LANGUAGES,
+    PER_CURRENCY_UNIT,
+    PER_ITEM,
+    POINT_VALUE_DIGITS,
+    PROMO_MULTIPLIER,
+    PURCHASE_AMOUNT_DIGITS,
+    QUALIFICATION_METRICS,
+    REWARD_KINDS,
+    ROUNDINGS,
+    RULE_KINDS,
+    SPEND_THRESHOLD_BONUS,
+    TEXT_MAX_LENGTH,
+    THRESHOLD_DIGITS,
+    WEEKDAYS,
+    Expiry,
+    ProgramDefinition,
+    RewardDefinition,
+    RuleDefinition,
+    TierDefinition,
+)
+from loyalty.money import currency_decimals, is_currency
 
 try:  # libyaml is several times faster; the pure-Python loader behaves the same.
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
-# --- Vocabulary ------------------------------------------------------------------------------
-
-# Localized names are edited in the admin as one field per language, so the set is fixed here
-# rather than read from settings.LANGUAGES; English is the fallback every name must have.
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
-CHANNELS = tuple(Channel.values)
-EVENTS = ("signup", "birthday", "referral", "survey_answered", "profile_completed")
-ROUNDINGS = ("floor", "round", "ceil")
-EXPIRY_POLICIES = ("none", "rolling", "inactivity")
-QUALIFICATION_METRICS = ("spend", "points")
-
-PER_CURRENCY_UNIT = "per_currency_unit"
-PER_ITEM = "per_item"
-CATEGORY_MULTIPLIER = "category_multiplier"
-SPEND_THRESHOLD_BONUS = "spend_threshold_bonus"
-PROMO_MULTIPLIER = "promo_multiplier"
-EVENT_BONUS = "event_bonus"
-RULE_KINDS = (
-    PER_CURRENCY_UNIT,
-    PER_ITEM,
-    CATEGORY_MULTIPLIER,
-    SPEND_THRESHOLD_BONUS,
-    PROMO_MULTIPLIER,
-    EVENT_BONUS,
-)
-
-REWARD_KINDS = ("percent_discount", "fixed_discount", "cashback", "free_product", "event")
-DEFAULT_VOUCHER_VALID_DAYS = 90
-
-DEFAULT_TIMEZONE = "UTC"
-DEFAULT_WARN_DAYS = 30
-
-# (max_digits, decimal_places) of each decimal, shared with the model fields so that whatever the
-# file accepts the database can store exactly, and the other way round.
-POINT_VALUE_DIGITS = (12, 6)
-PURCHASE_AMOUNT_DIGITS = (12, 2)  # max_purchase_amount: what a purchase's amount column holds
-AMOUNT_DIGITS = (14, 4)  # per, min_amount, reward amounts; also capped by the currency's decimals
-THRESHOLD_DIGITS = (14, 4)  # spend or points, depending on the qualification metric
-MULTIPLIER_DIGITS = (9, 4)
-
-MAX_POINTS = 1_000_000_000  # far above any real rule; keeps a typo from minting billions
-CODE_MAX_LENGTH = 50
-TEXT_MAX_LENGTH = 200
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _DECIMAL_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _INTEGER_RE = re.compile(r"^[+-]?\d+$")
@@ -95,110 +83,6 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
     _TAG + "null",
     _TAG + "timestamp",
 )
-
-
-# --- Result ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Expiry:
-    policy: str
-    months: int | None = None
-    warn_days: int | None = None
-
-
-@dataclass(frozen=True)
-class TierDefinition:
-    code: str
-    name: dict[str, str]
-    threshold: Decimal
-    multiplier: Decimal
-    discount_percent: int = 0
-    benefits: tuple[str, ...] = ()
-
-    def localized_name(self, language: str) -> str:
-        return localized(self.name, language, self.code)
-
-
-@dataclass(frozen=True)
-class RuleDefinition:
-    code: str
-    kind: str
-    points: int | None = None
-    per: Decimal | None = None
-    category: str | None = None
-    sku: str | None = None
-    multiplier: Decimal | None = None
-    min_amount: Decimal | None = None
-    starts: datetime.date | None = None
-    ends: datetime.date | None = None
-    weekdays: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    event: str | None = None
-    referee_points: int | None = None
-    monthly_cap: int | None = None
-
-    def applies_on(self, *, day: datetime.date, channel: str | None = None) -> bool:
-        """Whether the rule's window, weekdays and channels admit a purchase on `day` (a date in
-        the program's timezone). The window is inclusive at both ends."""
-        if self.starts is not None and day < self.starts:
-            return False
-        if self.ends is not None and day > self.ends:
-            return False
-        if self.weekdays and WEEKDAYS[day.weekday()] not in self.weekdays:
-            return False
-        return not (self.channels and channel not in self.channels)
-
-
-@dataclass(frozen=True)
-class RewardDefinition:
-    code: str
-    kind: str
-    name: dict[str, str]
-    points_cost: int
-    percent: int | None = None
-    amount: Decimal | None = None
-    sku: str | None = None
-    stock: int | None = None
-    min_tier: str | None = None
-    per_member_limit: int | None = None
-    available_from: datetime.date | None = None
-    available_until: datetime.date | None = None
-    voucher_valid_days: int = DEFAULT_VOUCHER_VALID_DAYS
-    description: str | dict[str, str] | None = None
-    image: str | None = None
-
-
-@dataclass(frozen=True)
-class ProgramDefinition:
-    name: str
-    currency: str
-    timezone: str
-    point_value: Decimal
-    pending_days: int
-    rounding: str
-    expiry: Expiry
-    qualification_metric: str
-    qualification_window_months: int
-    # The largest purchase the program takes (None: no limit); a manager may still record a
-    # larger one in the staff console after confirming it.
-    max_purchase_amount: Decimal | None = None
-    tiers: tuple[TierDefinition, ...] = ()
-    rules: tuple[RuleDefinition, ...] = ()
-    rewards: tuple[RewardDefinition, ...] = ()
-
-    @property
-    def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)  # ZoneInfo keeps its own cache per key
-
-    def tier(self, code: str | None) -> TierDefinition | None:
-        return next((tier for tier in self.tiers if tier.code == code), None)
-
-    def rule(self, code: str) -> RuleDefinition | None:
-        return next((rule for rule in self.rules if rule.code == code), None)
-
-    def rules_of_kind(self, kind: str) -> tuple[RuleDefinition, ...]:
-        return tuple(rule for rule in self.rules if rule.kind == kind)
 
 
 # --- Errors ----------------------------------------------------------------------------------

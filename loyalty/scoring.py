@@ -32,8 +32,7 @@ from decimal import Context, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-from loyalty.money import decimal_text
-from loyalty.program_file import (
+from loyalty.definition import (
     CATEGORY_MULTIPLIER,
     EVENT_BONUS,
     PER_CURRENCY_UNIT,
@@ -43,6 +42,7 @@ from loyalty.program_file import (
     ProgramDefinition,
     RuleDefinition,
 )
+from loyalty.money import decimal_text
 
 # 28 significant digits (the default) could round a long amount / per division before the
 # final rounding; 50 keeps every intermediate exact for any amount the models can store.

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.languages import NAME_LANGUAGES, localized
-from loyalty.program_file import AMOUNT_DIGITS, CODE_MAX_LENGTH, DEFAULT_VOUCHER_VALID_DAYS
+from loyalty.definition import AMOUNT_DIGITS, CODE_MAX_LENGTH, DEFAULT_VOUCHER_VALID_DAYS
 from loyalty.selectors.program import program_today
 from rewards import codes
 

@@ -10,9 +10,9 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from loyalty.definition import DEFAULT_CURRENCY, ProgramDefinition
 from loyalty.models import LoyaltyAccount
 from loyalty.money import currency_decimals
-from loyalty.program_file import DEFAULT_CURRENCY, ProgramDefinition
 from loyalty.rules.tiers import tier_rank
 from loyalty.selectors.program import program_get, program_in_force, program_today
 from rewards.codes import voucher_code_normalize

@@ -37,13 +37,13 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from loyalty.definition import ProgramDefinition
 from loyalty.imports.base import BATCH_SIZE, Checked, Importer, RowInvalid, SeenKeys
 from loyalty.imports.writing import JsonText, TableWriter
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase, TierChange
 from loyalty.models.ledger import CHANNELS, Channel
 from loyalty.models.program import ProgramVersion
 from loyalty.money import currency_decimals, decimal_plain, money_quantize
-from loyalty.program_file import ProgramDefinition
 from loyalty.rules.credit import earn_lot_dates, lot_credit
 from loyalty.rules.tiers import (
     qualification_window_start,

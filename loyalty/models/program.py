@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loyalty import definition as pd
 from loyalty import program_file as pf
 
 PROGRAM_PK = 1  # there is one program per installation; see Program.Meta.constraints
@@ -34,18 +35,21 @@ def _decimal(digits: tuple[int, int], **kwargs) -> models.DecimalField:
 class Program(models.Model):
     """The program's own settings. A single row (pk 1)."""
 
-    name = models.CharField(_("name"), max_length=pf.TEXT_MAX_LENGTH)
+    name = models.CharField(_("name"), max_length=pd.TEXT_MAX_LENGTH)
     currency = models.CharField(
-        _("currency"), max_length=3, default=pf.DEFAULT_CURRENCY, help_text=_("ISO 4217 code.")
+        _("currency"),
+        max_length=3,
+        default=pd.DEFAULT_CURRENCY,
+        help_text=_("ISO 4217 code."),
     )
     timezone = models.CharField(
         _("timezone"),
         max_length=64,
-        default=pf.DEFAULT_TIMEZONE,
+        default=pd.DEFAULT_TIMEZONE,
         help_text=_("IANA name; dates, weekdays and windows are read in it."),
     )
     point_value = _decimal(
-        pf.POINT_VALUE_DIGITS,
+        pd.POINT_VALUE_DIGITS,
         verbose_name=_("point value"),
         help_text=_("Money value of one point, for liability figures."),
     )
@@ -55,10 +59,10 @@ class Program(models.Model):
         help_text=_("Return window; 0 makes points available at once."),
     )
     rounding = models.CharField(
-        _("rounding"), max_length=8, choices=_choices(pf.ROUNDINGS), default="floor"
+        _("rounding"), max_length=8, choices=_choices(pd.ROUNDINGS), default="floor"
     )
     max_purchase_amount = _decimal(
-        pf.PURCHASE_AMOUNT_DIGITS,
+        pd.PURCHASE_AMOUNT_DIGITS,
         verbose_name=_("largest purchase"),
         null=True,
         blank=True,
@@ -68,14 +72,17 @@ class Program(models.Model):
         ),
     )
     expiry_policy = models.CharField(
-        _("expiry policy"), max_length=16, choices=_choices(pf.EXPIRY_POLICIES), default="none"
+        _("expiry policy"),
+        max_length=16,
+        choices=_choices(pd.EXPIRY_POLICIES),
+        default="none",
     )
     expiry_months = models.PositiveIntegerField(_("expiry months"), null=True, blank=True)
     expiry_warn_days = models.PositiveIntegerField(_("expiry warning days"), null=True, blank=True)
     qualification_metric = models.CharField(
         _("tier qualification metric"),
         max_length=8,
-        choices=_choices(pf.QUALIFICATION_METRICS),
+        choices=_choices(pd.QUALIFICATION_METRICS),
         default="spend",
     )
     qualification_window_months = models.PositiveIntegerField(
@@ -105,12 +112,12 @@ class Tier(models.Model):
     """One level. A tier left out of an imported file is deactivated rather than deleted, so
     anything that points at it (a member's tier history) keeps pointing at something."""
 
-    code = models.CharField(_("code"), max_length=pf.CODE_MAX_LENGTH, unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=pf.TEXT_MAX_LENGTH)
-    name_es = models.CharField(_("name (Spanish)"), max_length=pf.TEXT_MAX_LENGTH, blank=True)
-    name_fr = models.CharField(_("name (French)"), max_length=pf.TEXT_MAX_LENGTH, blank=True)
-    threshold = _decimal(pf.THRESHOLD_DIGITS, verbose_name=_("threshold"))
-    multiplier = _decimal(pf.MULTIPLIER_DIGITS, verbose_name=_("multiplier"), default=1)
+    code = models.CharField(_("code"), max_length=pd.CODE_MAX_LENGTH, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=pd.TEXT_MAX_LENGTH)
+    name_es = models.CharField(_("name (Spanish)"), max_length=pd.TEXT_MAX_LENGTH, blank=True)
+    name_fr = models.CharField(_("name (French)"), max_length=pd.TEXT_MAX_LENGTH, blank=True)
+    threshold = _decimal(pd.THRESHOLD_DIGITS, verbose_name=_("threshold"))
+    multiplier = _decimal(pd.MULTIPLIER_DIGITS, verbose_name=_("multiplier"), default=1)
     discount_percent = models.PositiveSmallIntegerField(_("discount percent"), default=0)
     benefits = models.JSONField(_("benefits"), default=list, blank=True)
     position = models.PositiveIntegerField(
@@ -132,7 +139,7 @@ class Tier(models.Model):
     def name(self) -> dict[str, str]:
         return {
             language: getattr(self, f"name_{language}")
-            for language in pf.NAME_LANGUAGES
+            for language in pd.NAME_LANGUAGES
             if getattr(self, f"name_{language}")
         }
 
@@ -147,11 +154,11 @@ class EarningRule(models.Model):
     validator checks. Order matters: the first applicable per-currency rule prices category
     multipliers (loyalty.scoring)."""
 
-    code = models.CharField(_("code"), max_length=pf.CODE_MAX_LENGTH, unique=True)
-    kind = models.CharField(_("kind"), max_length=32, choices=_choices(pf.RULE_KINDS))
+    code = models.CharField(_("code"), max_length=pd.CODE_MAX_LENGTH, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=_choices(pd.RULE_KINDS))
     points = models.PositiveIntegerField(_("points"), null=True, blank=True)
     per = _decimal(
-        pf.AMOUNT_DIGITS,
+        pd.AMOUNT_DIGITS,
         verbose_name=_("per amount"),
         null=True,
         blank=True,
@@ -159,13 +166,13 @@ class EarningRule(models.Model):
     )
     category = models.CharField(_("category"), max_length=100, blank=True)
     sku = models.CharField(_("SKU"), max_length=100, blank=True)
-    multiplier = _decimal(pf.MULTIPLIER_DIGITS, verbose_name=_("multiplier"), null=True, blank=True)
-    min_amount = _decimal(pf.AMOUNT_DIGITS, verbose_name=_("minimum amount"), null=True, blank=True)
+    multiplier = _decimal(pd.MULTIPLIER_DIGITS, verbose_name=_("multiplier"), null=True, blank=True)
+    min_amount = _decimal(pd.AMOUNT_DIGITS, verbose_name=_("minimum amount"), null=True, blank=True)
     starts = models.DateField(_("starts"), null=True, blank=True, help_text=_("Inclusive."))
     ends = models.DateField(_("ends"), null=True, blank=True, help_text=_("Inclusive."))
     weekdays = models.JSONField(_("weekdays"), default=list, blank=True)
     channels = models.JSONField(_("channels"), default=list, blank=True)
-    event = models.CharField(_("event"), max_length=32, choices=_choices(pf.EVENTS), blank=True)
+    event = models.CharField(_("event"), max_length=32, choices=_choices(pd.EVENTS), blank=True)
     referee_points = models.PositiveIntegerField(_("referee points"), null=True, blank=True)
     monthly_cap = models.PositiveIntegerField(_("monthly cap"), null=True, blank=True)
     position = models.PositiveIntegerField(_("order"), default=0)
@@ -237,7 +244,7 @@ class ProgramVersion(models.Model):
         raise ImmutableVersion("program versions are never deleted")
 
     @property
-    def definition(self) -> pf.ProgramDefinition:
+    def definition(self) -> pd.ProgramDefinition:
         """The parsed snapshot, cached per version in this process (versions never change)."""
         return _definition_cache.get(self.pk, self.snapshot)
 
@@ -271,7 +278,7 @@ class _Lru:
 
 
 class _DefinitionCache(_Lru):
-    def get(self, version_id: int | None, snapshot: dict) -> pf.ProgramDefinition:
+    def get(self, version_id: int | None, snapshot: dict) -> pd.ProgramDefinition:
         if version_id is None:
             return pf.parse_program_data(snapshot)
         return super().get(version_id, lambda: pf.parse_program_data(snapshot))

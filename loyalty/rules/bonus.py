@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from loyalty.program_file import ProgramDefinition
+from loyalty.definition import ProgramDefinition
 from loyalty.rules.expiry import lot_expires_at
 from loyalty.scoring import event_bonus_rule
 

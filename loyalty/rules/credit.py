@@ -16,8 +16,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Protocol
 
+from loyalty.definition import ProgramDefinition
 from loyalty.models.ledger import LIFETIME_KINDS
-from loyalty.program_file import ProgramDefinition
 from loyalty.rules.expiry import lot_expires_at
 
 

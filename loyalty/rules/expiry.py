@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 
-from loyalty.program_file import ProgramDefinition
+from loyalty.definition import ProgramDefinition
 from loyalty.rules.months import months_after
 
 

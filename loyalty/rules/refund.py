@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from loyalty.definition import ProgramDefinition
 from loyalty.money import decimal_text
-from loyalty.program_file import ProgramDefinition
 from loyalty.scoring import Score, items_from_stored, score_purchase
 
 

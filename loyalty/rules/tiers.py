@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from loyalty.definition import ProgramDefinition, TierDefinition
 from loyalty.models.ledger import TierChangeReason
 from loyalty.money import money_quantize
-from loyalty.program_file import ProgramDefinition, TierDefinition
 from loyalty.rules.months import months_after
 
 REVIEW_MONTHS = 12

@@ -14,13 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.domain import DomainError
+from loyalty.definition import NAME_LANGUAGES, ProgramDefinition
 from loyalty.models import EarningRule, Program, ProgramVersion, Tier
 from loyalty.models.program import PROGRAM_PK, version_cache
 from loyalty.program_diff import program_changes
 from loyalty.program_file import (
-    NAME_LANGUAGES,
     Path,
-    ProgramDefinition,
     ProgramError,
     ProgramInvalid,
     parse_program_data,

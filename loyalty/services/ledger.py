@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.domain import DomainError
 from config.rows import row_get, row_update, rows_insert_chain
+from loyalty.definition import ProgramDefinition
 from loyalty.models import (
     EntryKind,
     LedgerEntry,
@@ -31,7 +32,6 @@ from loyalty.models import (
     Purchase,
 )
 from loyalty.models.ledger import LIFETIME_KINDS
-from loyalty.program_file import ProgramDefinition
 from loyalty.rules.bonus import EventBonus, event_bonus
 from loyalty.rules.credit import LotCredit, lot_credit, lot_mature
 from loyalty.rules.debit import debit_allocate, debit_apply

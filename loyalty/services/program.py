@@ -12,10 +12,11 @@ from typing import Any
 
 from django.db import transaction
 
+from loyalty.definition import ProgramDefinition
 from loyalty.models import EarningRule, Program, ProgramVersion, Tier
 from loyalty.models.program import PROGRAM_PK
 from loyalty.program_diff import program_changes
-from loyalty.program_file import ProgramDefinition, ProgramInvalid, program_to_data
+from loyalty.program_file import ProgramInvalid, program_to_data
 from loyalty.program_hooks import rewards_handler
 from loyalty.selectors.program import (
     ProgramNotConfigured,

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from config.rows import row_get, rows_get
+from loyalty.definition import ProgramDefinition
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, ProgramVersion, Purchase, Refund
 from loyalty.models.ledger import CHANNELS, Channel
 from loyalty.money import decimal_plain, decimal_text, money_quantize, money_text
-from loyalty.program_file import ProgramDefinition
 from loyalty.rules.credit import earn_lot_dates
 from loyalty.rules.refund import ItemsNotLeft, refund_items_left, refund_rescore
 from loyalty.rules.tiers import qualifying_total_with, tier_can_rise, tier_when_purchased

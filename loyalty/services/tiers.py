@@ -14,9 +14,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.rows import rows_insert_chain
+from loyalty.definition import ProgramDefinition
 from loyalty.models import LoyaltyAccount, TierChange
 from loyalty.models.ledger import TierChangeReason
-from loyalty.program_file import ProgramDefinition
 from loyalty.rules.months import months_after
 from loyalty.rules.tiers import (
     REVIEW_MONTHS,

@@ -8,14 +8,8 @@ from typing import Any
 
 from django.db import transaction
 
-from loyalty.program_file import (
-    NAME_LANGUAGES,
-    ProgramError,
-    ProgramInvalid,
-    RewardDefinition,
-    parse_program_data,
-    program_to_data,
-)
+from loyalty.definition import NAME_LANGUAGES, RewardDefinition
+from loyalty.program_file import ProgramError, ProgramInvalid, parse_program_data, program_to_data
 from loyalty.selectors.program import program_definition_current
 from loyalty.services.program import program_publish
 from rewards.models import Reward

@@ -22,8 +22,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from loyalty.definition import DEFAULT_CURRENCY
 from loyalty.models import EntryKind
-from loyalty.program_file import DEFAULT_CURRENCY
 from loyalty.selectors.program import ProgramNotConfigured, program_version_at
 from loyalty.services.ledger import (
     InsufficientPoints,

@@ -19,9 +19,9 @@ from members.status import MemberBlocked
 from rewards.models import Reward, Voucher
 from rewards.services.redemption import redemption_cancel, reward_redeem
 from rewards.services.vouchers import voucher_consume
+from tests.console.conftest import state
 from tests.factories.ledger import purchase_body
 from tests.factories.rewards import RewardFactory, points_give
-from tests.console.conftest import state
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from console.permissions import ActionNotAllowed
 from console.services import purchase_record_by_staff
 from loyalty.models import Purchase
 from members.models import StaffAction
-from tests.factories.ledger import program_version_create
 from tests.console.conftest import state
+from tests.factories.ledger import program_version_create
 
 pytestmark = pytest.mark.django_db
 

@@ -8,14 +8,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from config.languages import localized
-from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
+from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase
 from loyalty.rules.expiry import inactivity_deadline, is_inactivity_expiry
 from loyalty.rules.tiers import tier_lowest_code, tier_next
 from loyalty.selectors.program import program_in_force
+from loyalty.selectors.tiers import qualifying_total
 
 
 def account_for_member(*, member) -> LoyaltyAccount:
@@ -55,8 +56,6 @@ class NextTier:
 def next_tier_for(*, member, at: datetime.datetime | None = None) -> NextTier | None:
     """The tier above the member's, and how much more spend (or points) in the qualification
     window reaches it; None at the top tier or without a program."""
-    from loyalty.services.tiers import qualifying_total
-
     at = at or timezone.now()
     program = program_in_force(at=at)
     if program is None or not program.tiers:
@@ -88,8 +87,6 @@ def expiring_soon(
     lots = PointsLot.objects.filter(member=member, remaining__gt=0)
     by_day: dict[datetime.date, int] = defaultdict(int)
     if is_inactivity_expiry(program):
-        from loyalty.services.ledger import last_activity_at
-
         deadline = inactivity_deadline(program=program, last_activity_at=last_activity_at(member))
         if deadline <= horizon:
             total = sum(lot.remaining for lot in lots)
@@ -101,6 +98,13 @@ def expiring_soon(
 
 
 def purchase_get(*, external_id: str):
-    from loyalty.models import Purchase
-
     return Purchase.objects.select_related("member").filter(external_id=external_id).first()
+
+
+def last_activity_at(member) -> datetime.datetime:
+    """The latest purchase or redemption, or when the member joined."""
+    last_purchase = Purchase.objects.filter(member=member).aggregate(at=Max("purchased_at"))["at"]
+    last_redeem = LedgerEntry.objects.filter(member=member, kind=EntryKind.REDEEM).aggregate(
+        at=Max("occurred_at")
+    )["at"]
+    return max(t for t in (last_purchase, last_redeem, member.joined_at) if t is not None)

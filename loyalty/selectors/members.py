@@ -16,7 +16,7 @@ from loyalty.rules.tiers import tier_next
 from loyalty.scoring import event_bonus_rule
 from loyalty.selectors.ledger import account_for_member, expiring_soon, transactions_for_member
 from loyalty.selectors.program import program_in_force
-from loyalty.services.tiers import qualifying_total
+from loyalty.selectors.tiers import qualifying_total
 from members.models import Member
 
 

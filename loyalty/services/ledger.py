@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +37,7 @@ from loyalty.rules.credit import LotCredit, lot_credit, lot_mature
 from loyalty.rules.debit import debit_allocate, debit_apply
 from loyalty.rules.expiry import inactivity_deadline, is_inactivity_expiry, lot_expires_at
 from loyalty.rules.tiers import tier_lowest_code
+from loyalty.selectors.ledger import last_activity_at
 from loyalty.selectors.program import ProgramNotConfigured, program_version_at
 from members.status import MemberBlocked, member_active_require
 
@@ -534,15 +535,6 @@ def lots_mature(*, member, at: datetime.datetime | None = None) -> int:
         if lots:
             _account_save(account)
         return total
-
-
-def last_activity_at(member) -> datetime.datetime:
-    """The latest purchase or redemption, or when the member joined."""
-    last_purchase = Purchase.objects.filter(member=member).aggregate(at=Max("purchased_at"))["at"]
-    last_redeem = LedgerEntry.objects.filter(member=member, kind=EntryKind.REDEEM).aggregate(
-        at=Max("occurred_at")
-    )["at"]
-    return max(t for t in (last_purchase, last_redeem, member.joined_at) if t is not None)
 
 
 def points_expire(*, member, at: datetime.datetime | None = None) -> LedgerEntry | None:

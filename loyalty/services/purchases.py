@@ -29,6 +29,7 @@ from loyalty.rules.refund import ItemsNotLeft, refund_items_left, refund_rescore
 from loyalty.rules.tiers import qualifying_total_with, tier_can_rise, tier_when_purchased
 from loyalty.scoring import Score, items_from_stored, score_purchase
 from loyalty.selectors.program import VERSION_AT_SQL, program_version_at, program_version_of
+from loyalty.selectors.tiers import qualifying_total_query, tier_at, tier_history
 from loyalty.services.ledger import (
     LedgerError,
     account_lock,
@@ -36,13 +37,7 @@ from loyalty.services.ledger import (
     credit_rows_write,
     debit_write,
 )
-from loyalty.services.tiers import (
-    qualifying_total_query,
-    tier_at,
-    tier_history,
-    tier_refund_check,
-    tier_upgrade_check,
-)
+from loyalty.services.tiers import tier_refund_check, tier_upgrade_check
 from members.models import Member
 from members.status import member_active_require
 

@@ -9,7 +9,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -21,10 +21,7 @@ from loyalty.rules.months import months_after
 from loyalty.rules.tiers import (
     REVIEW_MONTHS,
     TierMove,
-    qualification_window_start,
-    qualifying_total_value,
     tier_can_rise,
-    tier_in_history,
     tier_period,
     tier_refund_move,
     tier_review_move,
@@ -32,49 +29,8 @@ from loyalty.rules.tiers import (
     tier_upgrade,
 )
 from loyalty.selectors.program import ProgramNotConfigured, program_version_at
+from loyalty.selectors.tiers import qualifying_total
 from loyalty.services.ledger import account_lock
-
-
-def tier_at(*, member, at: datetime.datetime, program: ProgramDefinition) -> str | None:
-    """The member's tier at `at` from the history; the program's lowest tier before any change,
-    None for a program without tiers."""
-    return tier_in_history(program, tier_history(member=member, at=at), at)
-
-
-def tier_history(*, member, at: datetime.datetime):
-    """The member's latest tier change at or before `at`, as `tier_in_history` reads it."""
-    changes = TierChange.objects.filter(member=member, at__lte=at).order_by("-at", "-pk")
-    return changes.values_list("at", "pk", "to_code")[:1]
-
-
-def qualifying_total(*, member, program: ProgramDefinition, at: datetime.datetime) -> Decimal:
-    """Spend (net of refunds) or purchase points in the qualification window ending at `at`.
-    `member` is a Member or its pk."""
-    with connection.cursor() as cursor:
-        cursor.execute(*qualifying_total_query(member=member, program=program, at=at))
-        (total,) = cursor.fetchone()
-    return qualifying_total_value(program, total)
-
-
-def qualifying_total_query(
-    *, member, program: ProgramDefinition, at: datetime.datetime
-) -> tuple[str, list]:
-    """The SQL and parameters of `qualifying_total`, for a caller that asks it within another
-    statement (a purchase's write); `qualifying_total_value` reads its answer."""
-    start = qualification_window_start(program, at)
-    adapt = connection.ops.adapt_datetimefield_value
-    # Hand-written: every purchase asks it, and the ORM's aggregate cost 0.5 ms of CPU per
-    # purchase in bench/earn.py. The (member, purchased_at) index answers it.
-    sql = _POINTS_TOTAL_SQL if program.qualification_metric == "points" else _SPEND_TOTAL_SQL
-    return sql, [getattr(member, "pk", member), adapt(start), adapt(at)]
-
-
-_TOTAL_SQL = (
-    "SELECT SUM({}) FROM loyalty_purchase"
-    " WHERE member_id = %s AND purchased_at > %s AND purchased_at <= %s"
-)
-_SPEND_TOTAL_SQL = _TOTAL_SQL.format("amount - refunded_amount")
-_POINTS_TOTAL_SQL = _TOTAL_SQL.format("points")
 
 
 def _change_write(*, account: LoyaltyAccount, move: TierMove) -> TierChange:

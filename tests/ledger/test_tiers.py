@@ -4,8 +4,9 @@ from decimal import Decimal
 from loyalty.models import LoyaltyAccount, TierChange
 from loyalty.selectors.ledger import next_tier_for
 from loyalty.selectors.program import program_version_at
+from loyalty.selectors.tiers import qualifying_total
 from loyalty.services.purchases import refund_record
-from loyalty.services.tiers import qualifying_total, tier_notice_send
+from loyalty.services.tiers import tier_notice_send
 from loyalty.tasks import tiers_review
 from tests.factories.ledger import MemberFactory, program_version_create
 from tests.ledger.conftest import balances, record

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.domain import DomainError
 from members.birthdays import Birthday
+from members.events import member_enrolled, member_erased
 from members.models import ConsentChange, ConsentKind, ConsentSource, Member
 from members.numbers import member_number_generate, referral_code_generate
 
@@ -101,6 +102,7 @@ def member_enrol(
         referred_by=referrer,
         joined_at=joined_at or timezone.now(),
     )
+    member_enrolled(member)
     return member
 
 
@@ -246,3 +248,4 @@ def member_erase(*, member: Member) -> None:
         member.birth_year = None
         member.save(update_fields=["phone", "birth_day", "birth_month", "birth_year"])
         member.user = user
+        member_erased(member=member)

@@ -29,6 +29,7 @@ from loyalty.selectors.program import ProgramNotConfigured
 from loyalty.services.enrolment import SIGNUP_BONUS_REASON
 from loyalty.services.ledger import account_new, event_bonus_rows
 from members.birthdays import BirthDateInvalid, birth_date_parse
+from members.events import member_enrolled
 from members.models import Language, Member
 from members.numbers import member_number_generate, referral_code_generate
 
@@ -184,6 +185,7 @@ class MemberImporter(Importer):
                 for value, number, code in zip(values, numbers, codes, strict=True)
             ]
         )
+        member_enrolled(*members, imported=True)
         self._signup_bonuses(members, now)
         return len(members)
 

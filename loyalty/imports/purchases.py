@@ -37,7 +37,9 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from config.events.models import Event
 from loyalty.definition import ProgramDefinition
+from loyalty.events import purchase_recorded, tier_changed
 from loyalty.imports.base import BATCH_SIZE, Checked, Importer, RowInvalid, SeenKeys
 from loyalty.imports.writing import JsonText, TableWriter
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase, TierChange
@@ -345,7 +347,7 @@ class PurchaseImporter(Importer):
         datas: list[PurchaseRow] = [row.value for row in rows]
         programs = [self.versions.by_pk[data.version_id].definition for data in datas]
         states, starts = self._states(datas, programs, now)
-        purchases, entries, lots, changes = [], [], [], []
+        purchases, entries, lots, changes, events = [], [], [], [], []
         for data, program, start in zip(datas, programs, starts, strict=True):
             member_id = data.member_id
             state = states[member_id]
@@ -376,6 +378,19 @@ class PurchaseImporter(Importer):
                     _fingerprint(data, self.versions.by_pk[data.version_id]),
                     Decimal(0),
                     now,
+                )
+            )
+            events.append(
+                purchase_recorded(
+                    member_id=member_id,
+                    external_id=data.external_id,
+                    amount=data.amount,
+                    currency=data.currency,
+                    purchased_at=data.purchased_at,
+                    channel=data.channel,
+                    points=score.points,
+                    imported=True,
+                    now=now,
                 )
             )
             self.states.purchase_add(state, data.purchased_at, data.amount, score.points)
@@ -420,7 +435,22 @@ class PurchaseImporter(Importer):
                 if lot is not None
             ]
         )
-        _TIER_CHANGES.insert(changes)
+        change_ids = _TIER_CHANGES.insert(changes)
+        _EVENTS.insert([(e.kind, e.occurred_at, e.created_at, e.payload) for e in events])
+        tier_changed(
+            *(
+                TierChange(
+                    pk=pk,
+                    member_id=row[0],
+                    from_code=row[1],
+                    to_code=row[2],
+                    reason=row[3],
+                    at=row[5],
+                )
+                for row, pk in zip(changes, change_ids, strict=True)
+            ),
+            imported=True,
+        )
         # The accounts are written once, before the commit (`writes_end`) or when dropped from
         # the states kept: they stay locked until then.
         return len(purchases)
@@ -599,6 +629,7 @@ _LOTS = TableWriter(
 _TIER_CHANGES = TableWriter(
     TierChange, ["member_id", "from_code", "to_code", "reason", "qualifying_total", "at"]
 )
+_EVENTS = TableWriter(Event, ["kind", "occurred_at", "created_at", "payload"])
 _ACCOUNT_FIELDS = (
     "available",
     "pending",

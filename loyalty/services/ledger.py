@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from config.domain import DomainError
 from config.rows import row_get, row_update, rows_insert_chain
 from loyalty.definition import ProgramDefinition
+from loyalty.events import points_expired, points_matured
 from loyalty.models import (
     EntryKind,
     LedgerEntry,
@@ -534,6 +535,7 @@ def lots_mature(*, member, at: datetime.datetime | None = None) -> int:
             lot.save(update_fields=["is_matured", "remaining", "debt_paid"])
         if lots:
             _account_save(account)
+            points_matured(member_id=member.pk, lots=lots, points=total, at=at)
         return total
 
 
@@ -568,7 +570,7 @@ def points_expire(*, member, at: datetime.datetime | None = None) -> LedgerEntry
         if not is_inactivity_expiry(program):
             # The points expired on their date, not when this run found them.
             occurred_at = max(lot.expires_at for lot in lots)
-        return debit_write(
+        entry = debit_write(
             account=account,
             kind=EntryKind.EXPIRE,
             points=total,
@@ -578,6 +580,8 @@ def points_expire(*, member, at: datetime.datetime | None = None) -> LedgerEntry
             program_version=version,
             occurred_at=min(occurred_at, at),
         )
+        points_expired(entry=entry)
+        return entry
 
 
 # --- Checks ------------------------------------------------------------------------------------

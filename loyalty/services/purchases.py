@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from config.rows import row_get, rows_get
 from loyalty.definition import ProgramDefinition
+from loyalty.events import purchase_recorded, purchase_refunded
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, ProgramVersion, Purchase, Refund
 from loyalty.models.ledger import CHANNELS, Channel
 from loyalty.money import decimal_plain, decimal_text, money_quantize, money_text
@@ -513,10 +514,23 @@ def purchase_record(
             if rising
             else None
         )
+        event = purchase_recorded(
+            member_id=member.pk,
+            external_id=data.external_id,
+            amount=data.amount,
+            currency=data.currency,
+            purchased_at=purchased_at,
+            channel=channel,
+            points=score.points,
+            now=now,
+        )
         # The unique index on external_id decides between posts of one purchase: a later one
         # (or one waiting for the first's commit) writes nothing and replays the first's answer.
         written, total_before = credit_rows_write(
-            account, [purchase, entry, lot], unless_conflict_on="external_id", select=total_query
+            account,
+            [purchase, entry, lot, event],
+            unless_conflict_on="external_id",
+            select=total_query,
         )
         if not written:
             return _replay(data, Purchase.objects.get(external_id=data.external_id))
@@ -651,6 +665,7 @@ def refund_record(
         # A tier this period's purchases reached and the refunded total no longer reaches is
         # taken back now; any other downgrade waits for the review date (services.tiers).
         tier_refund_check(account=account, at=now)
+        purchase_refunded(refund=refund, purchase=purchase)
     return refund
 
 

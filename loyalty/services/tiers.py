@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from config.rows import rows_insert_chain
 from loyalty.definition import ProgramDefinition
+from loyalty.events import tier_changed
 from loyalty.models import LoyaltyAccount, TierChange
 from loyalty.models.ledger import TierChangeReason
 from loyalty.rules.months import months_after
@@ -50,6 +51,7 @@ def _change_write(*, account: LoyaltyAccount, move: TierMove) -> TierChange:
         update=account,
         update_fields=("tier_code", "tier_since", "tier_review_on", "updated_at"),
     )
+    tier_changed(change)
     return change
 
 
@@ -62,7 +64,8 @@ def tier_upgrade_check(
 ) -> TierChange | None:
     """Upgrade the locked `account` at once if its qualifying total at `at` reaches a higher tier;
     never downgrades. `program` is the one in force at `at` and `total` the qualifying total at
-    `at`, when the caller has them already. The upgrade notice is queued to run after commit."""
+    `at`, when the caller has them already. The upgrade notice is the `tier.changed` event's
+    consumer (loyalty.consumers), once this commits."""
     if program is None:
         try:
             program = program_version_at(at=at).definition
@@ -81,10 +84,6 @@ def tier_upgrade_check(
         # No second "you are now Gold" for a tier a refund took back in the same period.
         TierChange.objects.filter(pk=change.pk).update(notified_at=told_at)
         change.notified_at = told_at
-        return change
-    from loyalty.tasks import tier_notice_send
-
-    tier_notice_send.delay(change.pk)  # deferred to on_commit by TesseraTask
     return change
 
 
@@ -167,12 +166,7 @@ def tier_review(*, member, at: datetime.datetime | None = None) -> TierChange | 
         total = qualifying_total(member=member, program=program, at=at)
         move = tier_review_move(program, code=account.tier_code, total=total, at=at)
         if move is not None:
-            change = _change_write(account=account, move=move)
-            if change.is_upgrade:
-                from loyalty.tasks import tier_notice_send
-
-                tier_notice_send.delay(change.pk)
-            return change
+            return _change_write(account=account, move=move)
         account.tier_review_on = tier_review_on(program, account.tier_code, at)
         account.save(update_fields=["tier_review_on", "updated_at"])
         return None

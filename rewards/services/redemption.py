@@ -41,6 +41,7 @@ from rewards.errors import (
     TierRequired,
     VoucherNotUsable,
 )
+from rewards.events import voucher_cancelled, voucher_issued
 from rewards.models import Redemption, Reward, Voucher, VoucherStatus
 from rewards.selectors import is_tier_enough
 
@@ -124,11 +125,12 @@ def reward_redeem(*, member, reward: Reward, actor=None) -> Redemption:
             actor=actor,
             created_at=now,
         )
-        _voucher_issue(
+        voucher = _voucher_issue(
             redemption=redemption,
             expires_at=now + datetime.timedelta(days=reward.voucher_valid_days),
             now=now,
         )
+        voucher_issued(voucher=voucher, redemption=redemption)
         return redemption
 
 
@@ -183,15 +185,15 @@ def redemption_cancel(*, redemption: Redemption, actor=None) -> Redemption:
         claimed = Voucher.objects.filter(
             redemption=redemption, status=VoucherStatus.ISSUED, expires_at__gt=now
         ).update(status=VoucherStatus.CANCELLED, cancelled_at=now)
+        voucher = Voucher.objects.get(redemption=redemption)
         if claimed != 1:
-            voucher = Voucher.objects.get(redemption=redemption)
             raise VoucherNotUsable(reason=voucher.status_at(now))
+        voucher_cancelled(voucher=voucher, redemption=redemption, at=now)
         if redemption.redeem_entry_id is not None:
-            voucher_code = Voucher.objects.values_list("code", flat=True).get(redemption=redemption)
             _points_give_back(
                 account=account,
                 redemption=redemption,
-                voucher_code=voucher_code,
+                voucher_code=voucher.code,
                 actor=actor,
                 now=now,
             )

@@ -14,6 +14,7 @@ from loyalty.selectors.program import program_zone
 from members.status import MemberBlocked
 from rewards.codes import voucher_code_normalize
 from rewards.errors import VoucherNotFound, VoucherNotUsable
+from rewards.events import voucher_consumed
 from rewards.models import Voucher, VoucherStatus
 
 # "A few days before": far enough ahead to plan a visit to the shop.
@@ -40,21 +41,23 @@ def voucher_consume(*, code: str, order_ref: str, actor=None) -> Voucher:
     member = voucher.redemption.member
     if member.is_blocked and voucher.is_usable(now):
         raise MemberBlocked(member=member)
-    consumed = Voucher.objects.filter(
-        pk=voucher.pk, status=VoucherStatus.ISSUED, expires_at__gt=now
-    ).update(
-        status=VoucherStatus.CONSUMED,
-        consumed_at=now,
-        order_ref=order_ref[:ORDER_REF_MAX_LENGTH],
-        consumed_by=actor,
-    )
-    if consumed != 1:
-        voucher.refresh_from_db(fields=["status", "expires_at"])
-        raise VoucherNotUsable(reason=voucher.status_at(now))
-    voucher.status = VoucherStatus.CONSUMED
-    voucher.consumed_at = now
-    voucher.order_ref = order_ref[:ORDER_REF_MAX_LENGTH]
-    voucher.consumed_by = actor
+    with transaction.atomic():
+        consumed = Voucher.objects.filter(
+            pk=voucher.pk, status=VoucherStatus.ISSUED, expires_at__gt=now
+        ).update(
+            status=VoucherStatus.CONSUMED,
+            consumed_at=now,
+            order_ref=order_ref[:ORDER_REF_MAX_LENGTH],
+            consumed_by=actor,
+        )
+        if consumed != 1:
+            voucher.refresh_from_db(fields=["status", "expires_at"])
+            raise VoucherNotUsable(reason=voucher.status_at(now))
+        voucher.status = VoucherStatus.CONSUMED
+        voucher.consumed_at = now
+        voucher.order_ref = order_ref[:ORDER_REF_MAX_LENGTH]
+        voucher.consumed_by = actor
+        voucher_consumed(voucher=voucher, redemption=voucher.redemption)
     return voucher
 
 

@@ -1,5 +1,5 @@
 """The dispatcher: hands each consumer (config.events.registry) every event of its kinds, once,
-in id order.
+oldest first.
 
 Per consumer, one transaction per batch:
 
@@ -20,14 +20,14 @@ Per consumer, one transaction per batch:
 Ordering. Ids come from a sequence, drawn at insert: a transaction may draw a lower id and
 commit after one that drew a higher id. A cursor ("everything up to the highest id seen") would
 skip that late event for good. The claim here does not depend on id order: it is "not yet
-delivered to this consumer", so an event that commits late is claimed by the next run. The
-floor only keeps the claim cheap, and it moves past an event only when every event at or below
-it is delivered (or not of the consumer's kinds) and was written before any transaction still
-running began, less a margin for clocks (`SETTLE_AFTER`; on PostgreSQL from
-`pg_stat_activity`), and it stops at such an event: no transaction that could still commit a
-lower id is left. A member's own
-events are in commit order anyway, as every ledger write takes the member's account lock first.
-Across members the order is the ids' (API.md: webhooks do not promise an order).
+delivered to this consumer", so an event that commits late is claimed by the next run (after
+the higher ids already delivered: the order is the ids' among the events visible at each
+claim). The floor only keeps the claim cheap. It rises to the last settled event: delivered
+(or not of the consumer's kinds) and written before every transaction still running began
+(`pg_stat_activity`), less a margin for clocks (`SETTLE_AFTER`). No lower id can appear below
+such an event any more: whoever drew it had begun before it was written, and has ended. A
+member's own events are in commit order anyway, as every ledger write takes the member's account
+lock first. API.md's webhooks promise no order.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from members.imports import MemberImporter
 
 from config.events.models import Event
 from loyalty.imports.base import import_run
+from loyalty.imports.members import MemberImporter
 from loyalty.imports.purchases import PurchaseImporter
 from loyalty.models import Purchase, TierChange
 from loyalty.services.ledger import lots_mature, points_expire

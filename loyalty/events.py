@@ -31,7 +31,7 @@ def purchase_recorded(
     """`purchase.recorded`, built for the caller's own insert: the purchase path writes it in
     the statement that writes the purchase (only if the purchase is written), the bulk import
     with its batch. The purchase is found by `external_id` (its id is drawn by that same
-    statement). `imported`: history from a file."""
+    statement). When it was made is the event's `occurred_at`. `imported`: history from a file."""
     event = event_new(
         PURCHASE_RECORDED,
         occurred_at=purchased_at,
@@ -41,7 +41,6 @@ def purchase_recorded(
             "external_id": external_id,
             "amount": str(amount),
             "currency": currency,
-            "purchased_at": purchased_at.isoformat(),
             "channel": channel,
             "points": points,
             "imported": imported,

@@ -80,7 +80,6 @@ def test_a_purchase_writes_its_event_in_the_purchase_statement(member, now):
         "external_id": "till-1",
         "amount": "54.90",
         "currency": "EUR",
-        "purchased_at": purchase.purchased_at.isoformat(),
         "channel": "store",
         "points": 54,
         "imported": False,

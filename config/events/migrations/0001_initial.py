@@ -35,7 +35,6 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'event',
                 'verbose_name_plural': 'events',
-                'indexes': [models.Index(fields=['kind', 'id'], name='events_event_kind_id')],
             },
         ),
         migrations.CreateModel(

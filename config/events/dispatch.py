@@ -138,7 +138,9 @@ def _floor_raise(state: EventConsumer, kinds: list[str]) -> None:
 
 def settled_before() -> datetime.datetime:
     """Events written before this can no longer be joined by one with a lower id: every
-    transaction that was running when they were written has ended."""
+    transaction that was running when they were written has ended. pg_stat_activity shows the
+    transactions of the same database role (or all, with pg_read_all_stats): the web processes,
+    workers and imports write as one role."""
     oldest = timezone.now()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

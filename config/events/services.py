@@ -19,6 +19,7 @@ from django.utils import timezone
 from config.events.models import Event
 from config.events.registry import is_consumed
 from config.events.tasks import events_dispatch
+from config.rows import row_insert
 
 
 def event_new(
@@ -37,7 +38,9 @@ def event_new(
 def event_record(kind: str, **fields: Any) -> Event:
     """Write one event now, in the caller's transaction (see `event_new` for the fields)."""
     event = event_new(kind, **fields)
-    event.save(force_insert=True)
+    # config.rows: a prebuilt, prepared INSERT (an upgrade writes one on the purchase path;
+    # Model.save() cost a few hundred microseconds of CPU there).
+    row_insert(event)
     events_kick([kind])
     return event
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
-from members.imports import MemberImporter
 
 from config.events.models import Event
 from loyalty.imports.base import import_run

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from loyalty.events import history_imported
 from loyalty.imports.base import Checked, Importer, RowInvalid, SeenKeys
 from loyalty.imports.purchases import ProgramVersions, moment_parse
 from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
@@ -29,7 +30,6 @@ from loyalty.selectors.program import ProgramNotConfigured
 from loyalty.services.enrolment import SIGNUP_BONUS_REASON
 from loyalty.services.ledger import account_new, event_bonus_rows
 from members.birthdays import BirthDateInvalid, birth_date_parse
-from members.events import member_enrolled
 from members.models import Language, Member
 from members.numbers import member_number_generate, referral_code_generate
 
@@ -185,7 +185,10 @@ class MemberImporter(Importer):
                 for value, number, code in zip(values, numbers, codes, strict=True)
             ]
         )
-        member_enrolled(*members, imported=True)
+        joined = [member.joined_at for member in members]
+        history_imported(
+            what="members", rows=len(members), first_at=min(joined), last_at=max(joined)
+        )
         self._signup_bonuses(members, now)
         return len(members)
 

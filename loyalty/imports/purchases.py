@@ -37,9 +37,8 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from config.events.models import Event
 from loyalty.definition import ProgramDefinition
-from loyalty.events import purchase_recorded, tier_changed
+from loyalty.events import history_imported
 from loyalty.imports.base import BATCH_SIZE, Checked, Importer, RowInvalid, SeenKeys
 from loyalty.imports.writing import JsonText, TableWriter
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase, TierChange
@@ -347,7 +346,7 @@ class PurchaseImporter(Importer):
         datas: list[PurchaseRow] = [row.value for row in rows]
         programs = [self.versions.by_pk[data.version_id].definition for data in datas]
         states, starts = self._states(datas, programs, now)
-        purchases, entries, lots, changes, events = [], [], [], [], []
+        purchases, entries, lots, changes = [], [], [], []
         for data, program, start in zip(datas, programs, starts, strict=True):
             member_id = data.member_id
             state = states[member_id]
@@ -378,19 +377,6 @@ class PurchaseImporter(Importer):
                     _fingerprint(data, self.versions.by_pk[data.version_id]),
                     Decimal(0),
                     now,
-                )
-            )
-            events.append(
-                purchase_recorded(
-                    member_id=member_id,
-                    external_id=data.external_id,
-                    amount=data.amount,
-                    currency=data.currency,
-                    purchased_at=data.purchased_at,
-                    channel=data.channel,
-                    points=score.points,
-                    imported=True,
-                    now=now,
                 )
             )
             self.states.purchase_add(state, data.purchased_at, data.amount, score.points)
@@ -435,21 +421,10 @@ class PurchaseImporter(Importer):
                 if lot is not None
             ]
         )
-        change_ids = _TIER_CHANGES.insert(changes)
-        _EVENTS.insert([(e.kind, e.occurred_at, e.created_at, e.payload) for e in events])
-        tier_changed(
-            *(
-                TierChange(
-                    pk=pk,
-                    member_id=row[0],
-                    from_code=row[1],
-                    to_code=row[2],
-                    reason=row[3],
-                    at=row[5],
-                )
-                for row, pk in zip(changes, change_ids, strict=True)
-            ),
-            imported=True,
+        _TIER_CHANGES.insert(changes)
+        moments = [data.purchased_at for data in datas]
+        history_imported(
+            what="purchases", rows=len(purchases), first_at=min(moments), last_at=max(moments)
         )
         # The accounts are written once, before the commit (`writes_end`) or when dropped from
         # the states kept: they stay locked until then.
@@ -629,7 +604,6 @@ _LOTS = TableWriter(
 _TIER_CHANGES = TableWriter(
     TierChange, ["member_id", "from_code", "to_code", "reason", "qualifying_total", "at"]
 )
-_EVENTS = TableWriter(Event, ["kind", "occurred_at", "created_at", "payload"])
 _ACCOUNT_FIELDS = (
     "available",
     "pending",

@@ -55,7 +55,7 @@ end
 function request()
   counter = counter + 1
   local number = numbers[math.random(#numbers)]
-  local cents = math.random(500, 15000)
+  local cents = math.random(2500, 15000)  -- the item lines are worth 25.00
   local body = string.format(
     '{"external_id": "%%s-%%d-%%d", "member_number": "%%s", "amount": "%%d.%%02d", ' ..
     '"currency": "EUR", "purchased_at": "%(purchased_at)s", "channel": "store", ' ..

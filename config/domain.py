@@ -3,8 +3,9 @@ the HTTP status the API answers with and, for a rule about one input, the `field
 all declared once, on the exception class, next to the rule that raises it.
 
 The API's exception handler answers any DomainError from these (config.api.exceptions): no view
-maps domain errors by hand. The console and the portal show `message()` in the reader's
-language, at the field when there is one.
+maps domain errors by hand. The console shows `message()` and the portal `member_message()`
+(the member's wording, where it differs) in the reader's language, at the field when there is
+one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ class DomainError(Exception):
     code = "domain_error"
     status = 400
     template: Any = "The request could not be completed."
+    # The wording for the member, in the portal, when theirs differs (None: the same message).
+    member_template: Any = None
     # The input the refusal is about (the API adds `errors` for it; forms show it there).
     field: str | None = None
     # The language the API words the refusal in, when not the request's (worded_in).
@@ -35,6 +38,14 @@ class DomainError(Exception):
             return self.render()
         with translation.override(language):
             return self.render()
+
+    def member_message(self, language: str | None = None) -> str:
+        """What the member reads in the portal: `member_template` when there is one."""
+        if self.member_template is None:
+            return self.message(language)
+        with translation.override(language or translation.get_language()):
+            text = str(self.member_template)
+            return text % self.params if self.params else text
 
     def render(self) -> str:
         """The message in the active language. Subclasses whose parameters need formatting in

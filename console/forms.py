@@ -12,8 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loyalty.models.ledger import Channel
 from loyalty.money import decimal_plain
-from members.forms import BirthdayMixin, birthday_fields
-from members.models import Language
+from members.forms import PersonFieldsMixin
 
 MAX_AMOUNT = Decimal("9999999999.99")
 
@@ -178,14 +177,8 @@ class AdjustForm(OneTimeTokenForm):
         max_length=500,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    # A blank reason is refused by the field (required, stripped); a service that receives one
-    # from elsewhere refuses it too (ReasonRequired), and _refused shows that at the field.
-
-    def clean_points(self):
-        points = self.cleaned_data["points"]
-        if points == 0:
-            raise forms.ValidationError(_("Give a number of points other than zero."))
-        return points
+    # A blank reason is refused by the field (required, stripped), zero points by the ledger
+    # (AdjustmentZero); _refused shows either at its field, as any refusal of the services.
 
 
 class VoucherForm(forms.Form):
@@ -214,7 +207,7 @@ class VoucherConsumeForm(forms.Form):
     )
 
 
-class EnrolForm(BirthdayMixin, forms.Form):
+class EnrolForm(PersonFieldsMixin, forms.Form):
     """What a walk-in customer is asked at the till: the email and first name; the rest is
     optional, so that enrolling takes under a minute."""
 
@@ -222,23 +215,6 @@ class EnrolForm(BirthdayMixin, forms.Form):
         label=_("Email"),
         widget=forms.EmailInput(attrs={"autocomplete": "off", "autofocus": True}),
     )
-    first_name = forms.CharField(
-        label=_("First name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"})
-    )
-    last_name = forms.CharField(
-        label=_("Last name (optional)"),
-        max_length=150,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    phone = forms.RegexField(
-        label=_("Mobile phone (optional)"),
-        regex=r"^\+?[0-9 ().-]{6,30}$",
-        required=False,
-        error_messages={"invalid": _("Enter a phone number, for example +34 600 123 456.")},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
-    )
-    language = forms.ChoiceField(label=_("Language for our messages"), choices=Language.choices)
     marketing_email_opt_in = forms.BooleanField(
         label=_("The customer agrees to receive offers and news by email"), required=False
     )
@@ -248,20 +224,14 @@ class EnrolForm(BirthdayMixin, forms.Form):
 
     def __init__(self, *args, language: str = "en", **kwargs):
         super().__init__(*args, **kwargs)
-        fields = birthday_fields()
-        for name in ("birth_day", "birth_month", "birth_year"):
-            self.fields[name] = fields[name]
+        self.add_person_fields(own_device=False)
         self.fields["language"].initial = language
 
     def enrol_values(self) -> dict:
         data = self.cleaned_data
         return {
             "email": data["email"],
-            "first_name": data["first_name"],
-            "last_name": data["last_name"],
-            "phone": data["phone"],
-            "birthday": self.birthday(),
-            "language": data["language"],
+            **self.person_values(),
             "marketing_email_opt_in": data["marketing_email_opt_in"],
             "marketing_sms_opt_in": data["marketing_sms_opt_in"],
         }

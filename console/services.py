@@ -96,7 +96,7 @@ def points_adjust_by_staff(
 ) -> LedgerEntry:
     """Add (positive) or take (negative) points with a mandatory reason. Above the cashier limit
     (setting STAFF_CASHIER_MAX_ADJUSTMENT, either way) only `adjust_points_any` may: anyone else
-    gets AdjustmentAboveLimit and nothing changes. Raises ReasonRequired, InvalidPoints,
+    gets AdjustmentAboveLimit and nothing changes. Raises ReasonRequired, AdjustmentZero,
     InsufficientPoints (never below zero) from the ledger. The form's `token` makes a double
     submit adjust once (config.once): the repeat answers the first adjustment."""
     staff_permission_require(actor, ADJUST)

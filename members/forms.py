@@ -89,15 +89,61 @@ def birthday_fields() -> dict[str, forms.Field]:
     }
 
 
+def person_fields(*, own_device: bool) -> dict[str, forms.Field]:
+    """The person's own fields, asked the same way by the portal's profile and the console's
+    enrolment. At the till the browser is the shop's, so it must not fill in (or remember) one
+    customer's details for the next: `own_device=False` turns autocomplete off."""
+
+    def attrs(token: str, **extra: str) -> dict[str, str]:
+        return {"autocomplete": token if own_device else "off", **extra}
+
+    return {
+        "first_name": forms.CharField(
+            label=_("First name"), max_length=150, widget=forms.TextInput(attrs=attrs("given-name"))
+        ),
+        "last_name": forms.CharField(
+            label=_("Last name (optional)"),
+            max_length=150,
+            required=False,
+            widget=forms.TextInput(attrs=attrs("family-name")),
+        ),
+        "phone": forms.RegexField(
+            label=_("Mobile phone (optional)"),
+            regex=r"^\+?[0-9 ().-]{6,30}$",
+            required=False,
+            error_messages={"invalid": _("Enter a phone number, for example +34 600 123 456.")},
+            widget=forms.TextInput(attrs=attrs("tel", inputmode="tel")),
+        ),
+        "language": forms.ChoiceField(
+            label=_("Language for our messages"), choices=Language.choices
+        ),
+        **birthday_fields(),
+    }
+
+
+class PersonFieldsMixin(BirthdayMixin):
+    """A form asking for the person: `add_person_fields()` in `__init__`, `person_values()` after
+    validation (names and phone stripped, the birthday as one value)."""
+
+    def add_person_fields(self, *, own_device: bool) -> None:
+        self.fields.update(person_fields(own_device=own_device))
+
+    def person_values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"].strip(),
+            "last_name": data["last_name"].strip(),
+            "phone": data["phone"].strip(),
+            "birthday": self.birthday(),
+            "language": data["language"],
+        }
+
+
 class MembershipFieldsMixin(BirthdayMixin):
     """What joining the program asks, besides the account itself."""
 
     def add_membership_fields(self) -> None:
-        self.fields["first_name"] = forms.CharField(
-            label=_("First name"),
-            max_length=150,
-            widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-        )
+        self.fields["first_name"] = person_fields(own_device=True)["first_name"]
         self.fields.update(birthday_fields())
         # Not required: a form posted without it (an older client) gets the page's language.
         self.fields["language"] = forms.ChoiceField(

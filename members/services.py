@@ -29,6 +29,7 @@ class UnknownReferralCode(DomainError):
     code = "referral_code_unknown"
     field = "referral_code"
     template = _("No member has this referral code.")
+    member_template = _("We do not know this referral code.")
 
     def __init__(self, code: str = ""):
         self.referral_code = code

@@ -9,7 +9,6 @@ API's 409 `member_blocked` (config.api.exceptions) and worded here for the conso
 
 from __future__ import annotations
 
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from config.domain import DomainError
@@ -36,14 +35,6 @@ class MemberBlocked(DomainError):
     def __init__(self, *, member: Member | None = None):
         self.member = member
         super().__init__()
-
-    def message(self, language: str | None = None, *, to_member: bool = False) -> str:
-        if not to_member:
-            return super().message(language)
-        if language is None:
-            return str(self.member_template)
-        with translation.override(language):
-            return str(self.member_template)
 
 
 def member_active_require(*, member: Member, status: str | None = None) -> None:

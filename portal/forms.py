@@ -7,8 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.services.enrolment import member_join_signed_up
-from members.forms import BirthdayMixin, MembershipFieldsMixin, birthday_fields
-from members.models import Language
+from members.forms import MembershipFieldsMixin, PersonFieldsMixin
 
 
 class SignupForm(MembershipFieldsMixin, AllauthSignupForm):
@@ -38,32 +37,10 @@ class JoinForm(MembershipFieldsMixin, forms.Form):
             self.fields["first_name"].initial = user.first_name
 
 
-class ProfileForm(BirthdayMixin, forms.Form):
-    first_name = forms.CharField(
-        label=_("First name"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Last name (optional)"),
-        max_length=150,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    phone = forms.RegexField(
-        label=_("Mobile phone (optional)"),
-        regex=r"^\+?[0-9 ().-]{6,30}$",
-        required=False,
-        error_messages={"invalid": _("Enter a phone number, for example +34 600 123 456.")},
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-    )
-    language = forms.ChoiceField(label=_("Language for our messages"), choices=Language.choices)
-
+class ProfileForm(PersonFieldsMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        fields = birthday_fields()
-        for name in ("birth_day", "birth_month", "birth_year"):
-            self.fields[name] = fields[name]
+        self.add_person_fields(own_device=True)
 
     @classmethod
     def initial_for(cls, member) -> dict:
@@ -78,14 +55,7 @@ class ProfileForm(BirthdayMixin, forms.Form):
         }
 
     def profile_values(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "first_name": data["first_name"].strip(),
-            "last_name": data["last_name"].strip(),
-            "phone": data["phone"].strip(),
-            "birthday": self.birthday(),
-            "language": data["language"],
-        }
+        return self.person_values()
 
 
 class ConsentForm(forms.Form):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.domain import DomainError
 from config.once import once_begin
 from loyalty.explanations import entry_explanation, entry_title, points_text
 from loyalty.money import DEFAULT_CURRENCY
@@ -33,12 +34,10 @@ from members.barcodes import ean13_svg, qr_svg
 from members.selectors import consent_history_for_member, member_for_user
 from members.services import (
     MemberExists,
-    UnknownReferralCode,
     member_consents_set,
     member_erase,
     member_profile_update,
 )
-from members.status import MemberBlocked
 from portal.forms import ConsentForm, EraseForm, JoinForm, ProfileForm
 from portal.offers import kind_label, voucher_views
 from portal.selectors import member_data_export, member_home, reward_offers_for_member
@@ -407,10 +406,8 @@ def _reward_redeem_post(request, member, reward) -> HttpResponse:
                 return _redeem_repeated(request, member, claimed=attempt.outcome)
             redemption = reward_redeem(member=member, reward=reward)
             attempt.done(str(redemption.public_id))
-    except RewardError as error:  # nothing happened: the same form may be sent again
-        return _redeem_refused(request, member, error.message(language), status=409)
-    except MemberBlocked as error:
-        return _redeem_refused(request, member, error.message(language, to_member=True), status=409)
+    except DomainError as error:  # nothing happened: the same form may be sent again
+        return _redeem_refused(request, member, error.member_message(language), status=409)
     return _redeem_done(request, member, redemption)
 
 
@@ -533,10 +530,12 @@ def join(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             member_join_signed_up(user=request.user, **form.membership_values())
-        except UnknownReferralCode:
-            form.add_error("referral_code", _("We do not know this referral code."))
         except MemberExists:
             return redirect("members:home")
+        except DomainError as error:  # a referral code unknown by now, a blocked account
+            form.add_error(
+                error.field if error.field in form.fields else None, error.member_message()
+            )
         else:
             messages.success(request, _("Welcome to the program!"))
             return redirect("members:home")

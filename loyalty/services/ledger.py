@@ -72,6 +72,14 @@ class ReasonRequired(LedgerError):
     template = _("A reason is required.")
 
 
+class AdjustmentZero(LedgerError):
+    """An adjustment of no points: a person's slip at the till, said at the field."""
+
+    code = "adjustment_zero"
+    field = "points"
+    template = _("Give a number of points other than zero.")
+
+
 class InvalidPoints(LedgerError):
     """A programming error more than a person's (a debit of no points): said plainly."""
 
@@ -391,8 +399,10 @@ def points_adjust(*, member, points: int, reason: str, actor) -> LedgerEntry:
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired()
-    if not isinstance(points, int) or isinstance(points, bool) or points == 0:
-        raise InvalidPoints("an adjustment is a non-zero whole number of points")
+    if not isinstance(points, int) or isinstance(points, bool):
+        raise InvalidPoints("an adjustment is a whole number of points")
+    if points == 0:
+        raise AdjustmentZero()
     now = timezone.now()
     with transaction.atomic():
         account = account_lock(member=member)

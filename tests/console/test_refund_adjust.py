@@ -11,6 +11,7 @@ from loyalty.models import LedgerEntry, LoyaltyAccount, Refund
 from loyalty.services.ledger import ReasonRequired
 from members.models import StaffAction
 from tests.console.conftest import state
+from tests.factories.ledger import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +22,26 @@ def _url(name, member):
 
 def _balance(member) -> int:
     return LoyaltyAccount.objects.get(member=member).available
+
+
+def _refused(client, user, url, body, **headers) -> dict:
+    """Post a form the console must refuse: the page comes back (200) and nothing changed.
+    Returns the form's errors by field, for the test to say where the refusal is shown."""
+    client.force_login(user)
+    before = state()
+    response = client.post(url, body, headers=headers)
+    assert response.status_code == 200
+    assert state() == before
+    return response.context["form"].errors
+
+
+def _refund(purchase, amount, reason=None) -> dict:
+    body = {"token": str(uuid.uuid4()), "purchase": purchase.external_id, "amount": amount}
+    return body if reason is None else {**body, "reason": reason}
+
+
+def _adjust(points, reason) -> dict:
+    return {"points": points, "reason": reason, "token": str(uuid.uuid4())}
 
 
 def test_manager_refunds_half_and_the_points_go_back(client, manager, alice, alice_purchase):
@@ -48,52 +69,21 @@ def test_manager_refunds_half_and_the_points_go_back(client, manager, alice, ali
 
 
 def test_refund_needs_a_reason_and_a_positive_amount(client, manager, alice, alice_purchase):
-    client.force_login(manager)
-    before = state()
-    response = client.post(
-        _url("staff:refund", alice),
-        {"token": str(uuid.uuid4()), "purchase": alice_purchase.external_id, "amount": "0"},
-    )
-    assert response.status_code == 200
-    assert set(response.context["form"].errors) == {"amount", "reason"}
-    assert state() == before
+    errors = _refused(client, manager, _url("staff:refund", alice), _refund(alice_purchase, "0"))
+    assert set(errors) == {"amount", "reason"}
 
 
 def test_refund_above_what_is_left_is_refused_at_the_amount(client, manager, alice, alice_purchase):
-    client.force_login(manager)
-    before = state()
-    response = client.post(
-        _url("staff:refund", alice),
-        {
-            "token": str(uuid.uuid4()),
-            "purchase": alice_purchase.external_id,
-            "amount": "40.01",
-            "reason": "too much",
-        },
-    )
-    assert response.status_code == 200
-    assert response.context["form"].errors["amount"]
-    assert state() == before
+    body = _refund(alice_purchase, "40.01", "too much")
+    errors = _refused(client, manager, _url("staff:refund", alice), body)
+    assert set(errors) == {"amount"}
 
 
 def test_another_members_purchase_cannot_be_refunded_here(client, manager, alice, alice_purchase):
-    from tests.factories.ledger import MemberFactory
-
     bob = MemberFactory(email="bob@example.com")
-    client.force_login(manager)
-    before = state()
-    response = client.post(
-        _url("staff:refund", bob),
-        {
-            "token": str(uuid.uuid4()),
-            "purchase": alice_purchase.external_id,
-            "amount": "5.00",
-            "reason": "wrong member",
-        },
-    )
-    assert response.status_code == 200
-    assert response.context["form"].errors["purchase"]
-    assert state() == before
+    body = _refund(alice_purchase, "5.00", "wrong member")
+    errors = _refused(client, manager, _url("staff:refund", bob), body)
+    assert set(errors) == {"purchase"}
 
 
 def test_cashier_cannot_refund(client, cashier, alice, alice_purchase):
@@ -114,14 +104,9 @@ def test_cashier_cannot_refund(client, cashier, alice, alice_purchase):
 
 
 def test_adjust_requires_a_reason(client, cashier, alice):
-    client.force_login(cashier)
+    errors = _refused(client, cashier, _url("staff:adjust", alice), _adjust("10", "   "))
+    assert set(errors) == {"reason"}
     before = state()
-    response = client.post(
-        _url("staff:adjust", alice), {"points": "10", "reason": "   ", "token": uuid.uuid4()}
-    )
-    assert response.status_code == 200
-    assert response.context["form"].errors["reason"]
-    assert state() == before
     with pytest.raises(ReasonRequired):
         points_adjust_by_staff(member=alice, points=10, reason=" ", actor=cashier)
     assert state() == before
@@ -160,14 +145,18 @@ def test_manager_adjusts_any_amount(alice, manager):
 
 
 def test_adjusting_below_zero_is_refused_at_the_field(client, manager, alice):
-    client.force_login(manager)
-    before = state()
-    response = client.post(
-        _url("staff:adjust", alice), {"points": "-99999", "reason": "x", "token": uuid.uuid4()}
-    )
-    assert response.status_code == 200
-    assert response.context["form"].errors["points"]
-    assert state() == before
+    errors = _refused(client, manager, _url("staff:adjust", alice), _adjust("-99999", "x"))
+    assert set(errors) == {"points"}
+
+
+def test_adjusting_by_zero_is_refused_at_the_field_in_the_staff_language(client, cashier, alice):
+    """The ledger refuses zero (AdjustmentZero); the form does not repeat the check, and the
+    console shows the ledger's refusal at the points field, translated."""
+    body = _adjust("0", "nothing")
+    errors = _refused(client, cashier, _url("staff:adjust", alice), body)
+    assert errors == {"points": ["Give a number of points other than zero."]}
+    errors = _refused(client, cashier, _url("staff:adjust", alice), body, accept_language="es")
+    assert errors == {"points": ["Indique un número de puntos distinto de cero."]}
 
 
 def test_marketer_cannot_adjust_even_through_the_service(alice, marketer):

@@ -7,6 +7,7 @@ from loyalty.ledger_sql import LEDGER_GUARD_INSTALL
 from loyalty.models import EntryKind, LedgerEntry, LotAllocation, PointsLot
 from loyalty.models.ledger import AppendOnlyViolation
 from loyalty.services.ledger import (
+    AdjustmentZero,
     InsufficientPoints,
     InvalidPoints,
     ReasonRequired,
@@ -68,8 +69,10 @@ def test_positive_adjustment_is_available_at_once_and_not_lifetime(member, entry
 def test_adjustment_needs_a_reason(member, staff_user):
     with pytest.raises(ReasonRequired):
         points_adjust(member=member, points=10, reason="  ", actor=staff_user)
-    with pytest.raises(InvalidPoints):
+    with pytest.raises(AdjustmentZero):
         points_adjust(member=member, points=0, reason="nothing", actor=staff_user)
+    with pytest.raises(InvalidPoints):
+        points_adjust(member=member, points=True, reason="not a number", actor=staff_user)
 
     assert not LedgerEntry.objects.exists()
 

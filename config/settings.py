@@ -4,6 +4,7 @@ With nothing set it runs embedded: SQLite, tasks in-process, mail on the console
 DJANGO_SECRET_KEY, DATABASE_URL, REDIS_URL, DJANGO_ALLOWED_HOSTS and SITE_URL.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -236,8 +237,31 @@ if EMAIL_HOST:
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# A provider's HTTP API instead of SMTP (README "Messages: the delivery log"): EMAIL_BACKEND names
+# an Anymail backend (install django-anymail), and its settings come as ANYMAIL_<NAME> variables
+# (ANYMAIL_POSTMARK_SERVER_TOKEN=... becomes ANYMAIL = {"POSTMARK_SERVER_TOKEN": ...}).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or EMAIL_BACKEND
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_")
+}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tessera <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Messages (campaigns.channels) ------------------------------------------------------------
+# SMS and push go through the backend class named here (console by default; a shop names its
+# provider's class, README "Messages"). Email goes through EMAIL_BACKEND above, an Anymail
+# provider's backend included.
+TESSERA_SMS_BACKEND = env_str("TESSERA_SMS_BACKEND") or "campaigns.channels.backends.ConsoleBackend"
+TESSERA_PUSH_BACKEND = (
+    env_str("TESSERA_PUSH_BACKEND") or "campaigns.channels.backends.ConsoleBackend"
+)
+# How long a sending worker holds the messages it claimed (CAMPAIGNS.md: at most 2 minutes):
+# a worker that dies leaves its claims to others once this has passed.
+TESSERA_DELIVERY_LEASE_SECONDS = env_int("TESSERA_DELIVERY_LEASE_SECONDS", 120)
+if not 1 <= TESSERA_DELIVERY_LEASE_SECONDS <= 120:
+    raise ImproperlyConfigured("TESSERA_DELIVERY_LEASE_SECONDS must be between 1 and 120")
 
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,6 +1,6 @@
 """Ledger tasks. Thin: find the members with work due, call a service per member. Idempotent: each
 service re-reads its work under the member's account lock and filters on state (a lot not yet
-matured, a lot with points left, a review date reached, a change not yet notified), so a re-run,
+matured, a lot with points left, a review date reached), so a re-run,
 a duplicate delivery or a retry after a crash changes nothing twice.
 
 Periodic runs (declared here, installed by a migration like health.0002): `PERIODIC_TASKS`.
@@ -22,7 +22,6 @@ from members.models import Member
 LOTS_MATURE_TASK = "loyalty.tasks.lots_mature"
 POINTS_EXPIRE_TASK = "loyalty.tasks.points_expire"
 TIERS_REVIEW_TASK = "loyalty.tasks.tiers_review"
-TIER_NOTICE_SEND_TASK = "loyalty.tasks.tier_notice_send"
 
 # name -> (task, crontab fields in CELERY_TIMEZONE, UTC). Maturation runs often so points show up
 # soon after their return window; expiry and reviews are daily.
@@ -85,8 +84,3 @@ def tiers_review() -> int:
     for member in _members_from(due):
         changes += tiers.tier_review(member=member, at=now) is not None
     return changes
-
-
-@shared_task(name=TIER_NOTICE_SEND_TASK, ignore_result=True)
-def tier_notice_send(tier_change_id: int) -> bool:
-    return tiers.tier_notice_send(tier_change_id=tier_change_id)

@@ -248,7 +248,7 @@ class Voucher(models.Model):
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     expired_at = models.DateTimeField(_("marked expired at"), null=True, blank=True)
-    # Claimed (set) before the expiry reminder is sent, so it goes out once.
+    # Claimed (set) in the transaction that queues the expiry reminder, so it is queued once.
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
 
     class Meta:

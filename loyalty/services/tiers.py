@@ -1,6 +1,7 @@
 """Tiers: the writes. Upgrades at once, downgrades only at the review date, withdrawals after a
-refund, the history, and the upgrade notice. The rules (qualification, upgrade, review, refund)
-are loyalty.rules.tiers; this module reads the qualifying total and writes what they decide.
+refund, the history, and the claim of the upgrade notice (which the delivery log sends). The
+rules (qualification, upgrade, review, refund) are loyalty.rules.tiers; this module reads the
+qualifying total and writes what they decide.
 """
 
 from __future__ import annotations
@@ -8,10 +9,9 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from config.rows import rows_insert_chain
 from loyalty.definition import ProgramDefinition
@@ -64,8 +64,8 @@ def tier_upgrade_check(
 ) -> TierChange | None:
     """Upgrade the locked `account` at once if its qualifying total at `at` reaches a higher tier;
     never downgrades. `program` is the one in force at `at` and `total` the qualifying total at
-    `at`, when the caller has them already. The upgrade notice is the `tier.changed` event's
-    consumer (loyalty.consumers), once this commits."""
+    `at`, when the caller has them already. The upgrade notice is queued by the `tier.changed`
+    event's consumer (campaigns.consumers), once this commits."""
     if program is None:
         try:
             program = program_version_at(at=at).definition
@@ -172,33 +172,25 @@ def tier_review(*, member, at: datetime.datetime | None = None) -> TierChange | 
         return None
 
 
-def tier_notice_send(*, tier_change_id: int) -> bool:
-    """Mail the member about an upgrade, in their language, once per change. The change row is
-    locked while the mail is sent and marked in the same transaction: a concurrent duplicate
-    waits and then finds it done; a failed send rolls back and is retried. (A worker dying between
-    the SMTP answer and the commit is the only way to send twice.) Returns whether it sent."""
-    with transaction.atomic():
-        change = (
-            TierChange.objects.select_for_update()
-            .select_related("member__user")
-            .filter(pk=tier_change_id, notified_at__isnull=True, reason=TierChangeReason.UPGRADE)
-            .first()
+def tier_notice_claim(
+    *, tier_change_id: int, at: datetime.datetime | None = None
+) -> TierChange | None:
+    """Claim the notice of an upgrade: mark it `notified_at`, in the caller's transaction (which
+    queues the message on the delivery log, campaigns.consumers), if no notice was given or
+    queued for it yet and the member still holds the tier (an upgrade a refund took back before
+    it was told is not news; reaching it again is). Returns the change when claimed, None
+    otherwise (not an upgrade, a repeat, a tier reached again whose notice was given)."""
+    at = at or timezone.now()
+    left_since = TierChange.objects.filter(
+        member_id=OuterRef("member_id"), from_code=OuterRef("to_code"), pk__gt=OuterRef("pk")
+    )
+    claimed = (
+        TierChange.objects.filter(
+            pk=tier_change_id, notified_at__isnull=True, reason=TierChangeReason.UPGRADE
         )
-        if change is None:
-            return False
-        member = change.member
-        try:
-            program = program_version_at(at=change.at).definition
-            tier = program.tier(change.to_code)
-        except ProgramNotConfigured:
-            tier = None
-        with translation.override(member.language):
-            name = tier.localized_name(member.language) if tier else change.to_code
-            subject = _("You are now %(tier)s") % {"tier": name}
-            body = _(
-                "Hello %(name)s,\n\nYour purchases have taken you to the %(tier)s tier. "
-                "Enjoy its benefits from your next purchase.\n"
-            ) % {"name": member.user.first_name or member.user.email, "tier": name}
-        send_mail(subject, body, None, [member.user.email])
-        TierChange.objects.filter(pk=change.pk).update(notified_at=timezone.now())
-        return True
+        .exclude(Exists(left_since))
+        .update(notified_at=at)
+    )
+    if claimed != 1:
+        return None
+    return TierChange.objects.get(pk=tier_change_id)

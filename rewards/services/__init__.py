@@ -7,7 +7,7 @@ from rewards.services.catalog import (
     reward_save,
 )
 from rewards.services.redemption import redemption_cancel, reward_redeem
-from rewards.services.vouchers import voucher_consume, voucher_reminder_send, vouchers_expire
+from rewards.services.vouchers import voucher_consume, vouchers_expire, vouchers_reminder_claim
 
 __all__ = [
     "RewardInvalid",
@@ -17,6 +17,6 @@ __all__ = [
     "reward_redeem",
     "reward_save",
     "voucher_consume",
-    "voucher_reminder_send",
     "vouchers_expire",
+    "vouchers_reminder_claim",
 ]

@@ -1,24 +1,20 @@
-"""The till's side of a voucher (consume) and the vouchers' time (expiry, reminder)."""
+"""The till's side of a voucher (consume) and the vouchers' time (expiry, and the claim of the
+expiry reminder that campaigns queues and sends)."""
 
 from __future__ import annotations
 
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from loyalty.selectors.program import program_zone
 from members.status import MemberBlocked
 from rewards.codes import voucher_code_normalize
 from rewards.errors import VoucherNotFound, VoucherNotUsable
 from rewards.events import voucher_consumed
 from rewards.models import Voucher, VoucherStatus
 
-# "A few days before": far enough ahead to plan a visit to the shop.
-REMINDER_DAYS_BEFORE = 3
 ORDER_REF_MAX_LENGTH = 100
 
 
@@ -70,44 +66,29 @@ def vouchers_expire(*, at: datetime.datetime | None = None) -> int:
     )
 
 
-def voucher_reminder_send(*, voucher_id: int, at: datetime.datetime | None = None) -> bool:
-    """Mail the member, in their language, that their unused voucher expires soon; once per
-    voucher. The claim (`reminded_at` set where it is NULL) and the mail share a transaction: a
-    concurrent duplicate waits on the row and then claims nothing; a failed send rolls the claim
-    back so a retry sends it. Returns whether it sent."""
+def vouchers_reminder_claim(
+    *, voucher_ids: list[int], at: datetime.datetime | None = None
+) -> list[tuple[int, int]]:
+    """Claim the expiry reminder of each of these vouchers that is still unused, unexpired and
+    never reminded about: `reminded_at` is set, in the caller's transaction (which queues the
+    reminders, campaigns.services.reminders). Returns (voucher id, member id) per voucher
+    claimed. The rows are locked, so of two concurrent claims of a voucher one gets it: the
+    other re-reads it after the first commits and finds it reminded."""
     at = at or timezone.now()
     with transaction.atomic():
-        claimed = Voucher.objects.filter(
-            pk=voucher_id,
-            reminded_at__isnull=True,
-            status=VoucherStatus.ISSUED,
-            expires_at__gt=at,
-        ).update(reminded_at=at)
-        if claimed != 1:
-            return False
-        voucher = Voucher.objects.select_related("redemption__member__user").get(pk=voucher_id)
-        member = voucher.redemption.member
-        with translation.override(member.language):
-            reward = voucher.redemption.localized_name(member.language)
-            expires = formats.date_format(
-                timezone.localtime(voucher.expires_at, program_zone(at=at)),
-                "DATE_FORMAT",
-                use_l10n=True,
+        claimed = list(
+            Voucher.objects.select_for_update(of=("self",))
+            .filter(
+                pk__in=voucher_ids,
+                reminded_at__isnull=True,
+                status=VoucherStatus.ISSUED,
+                expires_at__gt=at,
             )
-            subject = _("Your voucher for %(reward)s expires soon") % {"reward": reward}
-            body = _(
-                "Hello %(name)s,\n\nYour voucher for %(reward)s is still unused and expires on "
-                "%(date)s. Show this code at the till to use it:\n\n    %(code)s\n\n"
-                "See it with its QR code: %(url)s\n"
-            ) % {
-                "name": member.user.first_name or member.user.email,
-                "reward": reward,
-                "date": expires,
-                "code": voucher.code,
-                "url": voucher_qr_absolute_url(voucher),
-            }
-        send_mail(subject, body, None, [member.user.email])
-        return True
+            .order_by("pk")
+            .values_list("pk", "redemption__member_id")
+        )
+        Voucher.objects.filter(pk__in=[pk for pk, _member in claimed]).update(reminded_at=at)
+    return claimed
 
 
 def voucher_qr_absolute_url(voucher: Voucher) -> str:

@@ -1,19 +1,19 @@
-"""The tier notice is the first consumer of tier.changed: one notice per upgrade, whatever
-the dispatcher repeats; none for a review, a refund's withdrawal, imported history, or a tier
-reached again after a refund took it back."""
+"""The tier notice is the first consumer of tier.changed: it queues one notice per upgrade on the
+delivery log, whatever the dispatcher repeats; none for a review, a refund's withdrawal,
+imported history, or a tier reached again after a refund took it back."""
 
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 
+from campaigns.models import Delivery
+from campaigns.services.sending import deliveries_send
 from config.events.dispatch import consumer_dispatch
 from config.events.registry import consumers
-from loyalty import consumers as loyalty_consumers
 from loyalty.imports.base import import_run
 from loyalty.imports.purchases import PurchaseImporter
 from loyalty.models import TierChange
-from loyalty.services import tiers
 from loyalty.services.purchases import refund_record
 from tests.factories.ledger import MemberFactory
 from tests.ledger.conftest import member as member
@@ -23,18 +23,11 @@ from tests.ledger.conftest import record
 
 
 @pytest.fixture
-def tier_notice(monkeypatch):
-    """The consumer as declared, with its task run at once in this process (the worker test,
-    tests/ledger/test_tier_notice_worker.py, crosses Redis)."""
-    queued = []
-
-    def run_now(tier_change_id):
-        queued.append(tier_change_id)
-        tiers.tier_notice_send(tier_change_id=tier_change_id)
-
-    monkeypatch.setattr(loyalty_consumers, "tier_notice_send", SimpleNamespace(delay=run_now))
+def tier_notice():
+    """The consumer as declared (the worker test, tests/ledger/test_tier_notice_worker.py,
+    crosses Redis)."""
     (found,) = (found for found in consumers() if found.name == "tier_notice")
-    return SimpleNamespace(consumer=found, queued=queued)
+    return SimpleNamespace(consumer=found)
 
 
 def test_an_upgrade_is_told_once_however_often_dispatched(member, now, tier_notice, mailoutbox):
@@ -42,10 +35,19 @@ def test_an_upgrade_is_told_once_however_often_dispatched(member, now, tier_noti
 
     assert consumer_dispatch(tier_notice.consumer) == (1, False)
     assert consumer_dispatch(tier_notice.consumer) == (0, False)
+    deliveries_send()
+    deliveries_send()
 
     assert len(mailoutbox) == 1
     assert "Silver" in mailoutbox[0].subject
-    assert TierChange.objects.get().notified_at == now
+    change = TierChange.objects.get()
+    assert change.notified_at == now
+    (delivery,) = Delivery.objects.all()
+    assert (delivery.automation, delivery.occasion, delivery.status) == (
+        "tier_change",
+        str(change.pk),
+        "sent",
+    )
 
 
 def test_a_withdrawal_and_a_tier_reached_again_send_nothing_more(
@@ -56,10 +58,12 @@ def test_a_withdrawal_and_a_tier_reached_again_send_nothing_more(
     refund_record(purchase=purchase, external_id="r1", amount=Decimal("600.00"))
     record(member, amount=Decimal("600.00"))  # the exchange: the same spend again
 
+    # The upgrade, the withdrawal and the upgrade reached again.
     assert consumer_dispatch(tier_notice.consumer) == (2, False)
+    deliveries_send()
 
     assert len(mailoutbox) == 1
-    assert len(tier_notice.queued) == 2  # the first upgrade and the one reached again
+    assert Delivery.objects.count() == 1  # only the first upgrade was queued
 
 
 def test_imported_upgrades_tell_nobody(program, now, tier_notice, mailoutbox, tmp_path):
@@ -72,7 +76,8 @@ def test_imported_upgrades_tell_nobody(program, now, tier_notice, mailoutbox, tm
     assert not import_run(importer=PurchaseImporter(), path=path).problems
 
     consumer_dispatch(tier_notice.consumer)
+    deliveries_send()
 
     assert TierChange.objects.get().to_code == "silver"
-    assert tier_notice.queued == []
+    assert not Delivery.objects.exists()
     assert mailoutbox == []

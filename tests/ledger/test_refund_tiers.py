@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from loyalty.models import LoyaltyAccount, TierChange
 from loyalty.services.purchases import refund_record
-from loyalty.services.tiers import tier_notice_send
 from loyalty.tasks import tiers_review
+from tests.campaigns.delivery.notices import tier_notices_send
 from tests.ledger.conftest import assert_consistent, balances, record
 
 
@@ -145,7 +145,7 @@ def test_a_tier_set_by_staff_is_not_taken_back_by_a_refund(member, now, time_mac
 def test_reaching_a_withdrawn_tier_again_sends_no_second_notice(member, now, mailoutbox):
     purchase, _ = record(member, amount=Decimal("600.00"))
     first = TierChange.objects.get(member=member, reason="upgrade")
-    assert tier_notice_send(tier_change_id=first.pk) is True
+    assert tier_notices_send() == 1
     refund_record(purchase=purchase, external_id="r1", amount=Decimal("600.00"))
 
     record(member, amount=Decimal("600.00"))  # the exchange: the same spend again
@@ -153,7 +153,7 @@ def test_reaching_a_withdrawn_tier_again_sends_no_second_notice(member, now, mai
     again = TierChange.objects.filter(member=member, reason="upgrade").latest("pk")
     assert again.pk != first.pk
     assert balances(member)["tier_code"] == "silver"
-    assert tier_notice_send(tier_change_id=again.pk) is False
+    assert tier_notices_send() == 0
     assert len(mailoutbox) == 1
     again.refresh_from_db()
     first.refresh_from_db()
@@ -167,5 +167,6 @@ def test_a_tier_never_told_is_told_when_reached_again(member, now, mailoutbox):
     record(member, amount=Decimal("600.00"))
 
     again = TierChange.objects.filter(member=member, reason="upgrade").latest("pk")
-    assert tier_notice_send(tier_change_id=again.pk) is True
+    assert tier_notices_send() == 1
     assert len(mailoutbox) == 1
+    assert TierChange.objects.get(pk=again.pk).notified_at is not None

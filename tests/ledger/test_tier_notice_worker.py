@@ -1,17 +1,19 @@
-"""The tier-upgrade notice crosses the real path: service → on commit → Redis → worker → SMTP."""
+"""The tier-upgrade notice crosses the real path: service → on commit → Redis → worker (the
+events' dispatcher queues it on the delivery log, the sender sends it) → SMTP."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from campaigns.models import Delivery
+from campaigns.tasks import deliveries_send
 from config.health.models import Heartbeat
 from config.health.tasks import beat_tick
 from loyalty.models import TierChange
 from loyalty.services.enrolment import member_join
 from loyalty.services.program import program_import
 from loyalty.services.purchases import purchase_record
-from loyalty.tasks import tier_notice_send
 from tests.factories.loyalty import example_program_text
 from tests.fixtures_worker import wait_for
 
@@ -43,11 +45,13 @@ def test_upgrade_notice_is_mailed_once_by_the_worker_in_the_members_language(
     change = wait_for(lambda: TierChange.objects.filter(notified_at__isnull=False).first())
     assert change.to_code == "silver"
 
-    # A duplicate delivery of the task sends nothing more. The worker runs one task at a time,
-    # so once the heartbeat queued after it is recorded, the duplicate has been handled.
+    wait_for(lambda: Delivery.objects.filter(status="sent").exists())
+    # A duplicate send task sends nothing more. The worker runs one task at a time, so once
+    # the heartbeat queued after it is recorded, the duplicate has been handled.
     Heartbeat.objects.all().delete()
-    tier_notice_send.delay(change.pk)
+    deliveries_send.delay()
     beat_tick.delay()
     wait_for(lambda: Heartbeat.objects.exists())
     assert len(worker_smtp_sink.mails_to("luis@example.com")) == 1
     assert TierChange.objects.count() == 1
+    assert Delivery.objects.get().language == "es"

@@ -6,8 +6,8 @@ from loyalty.selectors.ledger import next_tier_for
 from loyalty.selectors.program import program_version_at
 from loyalty.selectors.tiers import qualifying_total
 from loyalty.services.purchases import refund_record
-from loyalty.services.tiers import tier_notice_send
 from loyalty.tasks import tiers_review
+from tests.campaigns.delivery.notices import tier_notices_send
 from tests.factories.ledger import MemberFactory, program_version_create
 from tests.ledger.conftest import balances, record
 
@@ -37,8 +37,8 @@ def test_upgrade_notice_is_sent_once_in_the_member_language(program, now, mailou
     record(member, amount=Decimal("1600.00"))
     change = TierChange.objects.get(member=member)
 
-    assert tier_notice_send(tier_change_id=change.pk) is True
-    assert tier_notice_send(tier_change_id=change.pk) is False
+    assert tier_notices_send() == 1
+    assert tier_notices_send() == 0
 
     assert len(mailoutbox) == 1
     assert "Oro" in mailoutbox[0].subject

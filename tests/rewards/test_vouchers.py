@@ -1,14 +1,18 @@
-"""At the till (consume), and the vouchers' time (expiry job, reminder mail)."""
+"""At the till (consume), and the vouchers' time (expiry job, reminder mail through the delivery
+log)."""
 
 import datetime
 
 import pytest
 from django_celery_beat.models import PeriodicTask
 
+from campaigns.models import Delivery
+from campaigns.services.reminders import voucher_reminders_queue
+from campaigns.services.sending import deliveries_send
 from rewards import tasks
 from rewards.errors import VoucherNotFound, VoucherNotUsable
 from rewards.models import Voucher, VoucherStatus
-from rewards.services import redemption_cancel, voucher_consume, voucher_reminder_send
+from rewards.services import redemption_cancel, voucher_consume
 from rewards.services import vouchers_expire as vouchers_expire_service
 from tests.factories.ledger import MemberFactory
 from tests.factories.rewards import redemption_create
@@ -94,18 +98,24 @@ def test_the_expiry_job_leaves_consumed_and_cancelled_vouchers_alone(
     assert Voucher.objects.get(pk=consumed.pk).status == VoucherStatus.CONSUMED
 
 
+def reminders_send() -> int:
+    """The scan queues what is due, the sender sends it: the mails sent."""
+    voucher_reminders_queue()
+    return deliveries_send().sent
+
+
 def test_the_member_is_reminded_once_in_their_language_before_expiry(
     program, reward, time_machine, now, smtp_outbox
 ):
     member = MemberFactory(email="lea@example.com", first_name="Léa", language="fr")
     voucher = redemption_create(member, reward).voucher
     time_machine.move_to(now + datetime.timedelta(days=80), tick=False)
-    assert tasks.voucher_reminders_send() == 0  # ten days before: not yet
+    assert reminders_send() == 0  # ten days before: not yet
 
     time_machine.move_to(voucher.expires_at - datetime.timedelta(days=2), tick=False)
-    assert tasks.voucher_reminders_send() == 1
-    assert tasks.voucher_reminders_send() == 0  # claimed: never twice
-    assert voucher_reminder_send(voucher_id=voucher.pk) is False
+    assert reminders_send() == 1
+    assert reminders_send() == 0  # claimed: never twice
+    assert voucher_reminders_queue() == 0
 
     mails = smtp_outbox.mails_to("lea@example.com")
     assert len(mails) == 1
@@ -114,6 +124,22 @@ def test_the_member_is_reminded_once_in_their_language_before_expiry(
     assert voucher.code in mails[0].text
     assert "Léa" in mails[0].text
     assert Voucher.objects.get(pk=voucher.pk).reminded_at is not None
+    (delivery,) = Delivery.objects.all()
+    assert (delivery.automation, delivery.occasion, delivery.status, delivery.language) == (
+        "voucher_expiring",
+        str(voucher.pk),
+        "sent",
+        "fr",
+    )
+
+
+def test_the_reminder_comes_a_week_before_expiry(program, reward, time_machine, now, smtp_outbox):
+    voucher = redemption_create(MemberFactory(), reward).voucher
+
+    time_machine.move_to(voucher.expires_at - datetime.timedelta(days=7, minutes=1), tick=False)
+    assert voucher_reminders_queue() == 0
+    time_machine.move_to(voucher.expires_at - datetime.timedelta(days=7), tick=False)
+    assert voucher_reminders_queue() == 1
 
 
 def test_no_reminder_for_a_used_voucher(member, reward, time_machine, smtp_outbox):
@@ -121,23 +147,23 @@ def test_no_reminder_for_a_used_voucher(member, reward, time_machine, smtp_outbo
     voucher_consume(code=voucher.code, order_ref="o")
     time_machine.move_to(voucher.expires_at - datetime.timedelta(days=1), tick=False)
 
-    assert tasks.voucher_reminders_send() == 0
-    assert voucher_reminder_send(voucher_id=voucher.pk) is False
+    assert reminders_send() == 0
     assert smtp_outbox.mails == []
+    assert not Delivery.objects.exists()
 
 
-def test_a_failed_send_releases_the_claim_so_a_retry_sends_it(
-    member, reward, time_machine, settings
+def test_a_voucher_used_after_its_reminder_was_queued_is_not_reminded(
+    member, reward, time_machine, smtp_outbox
 ):
     voucher = redemption_create(member, reward).voucher
     time_machine.move_to(voucher.expires_at - datetime.timedelta(days=1), tick=False)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    assert voucher_reminders_queue() == 1
 
-    with pytest.raises(ConnectionRefusedError):
-        voucher_reminder_send(voucher_id=voucher.pk)
+    voucher_consume(code=voucher.code, order_ref="o")
 
-    assert Voucher.objects.get(pk=voucher.pk).reminded_at is None
+    assert deliveries_send().sent == 0
+    assert smtp_outbox.mails == []
+    assert Delivery.objects.values_list("status", "reason").get() == ("skipped", "outdated")
 
 
 def test_the_jobs_are_installed_for_beat(db):
@@ -157,7 +183,7 @@ def test_the_reminder_dates_the_expiry_on_the_program_clock(
     Voucher.objects.filter(pk=voucher.pk).update(expires_at=late)
     time_machine.move_to(late - datetime.timedelta(days=2), tick=False)
 
-    assert voucher_reminder_send(voucher_id=voucher.pk) is True
+    assert reminders_send() == 1
 
     (mail,) = smtp_outbox.mails_to("ana@example.com")
     assert "2 de marzo de 2027" in mail.text

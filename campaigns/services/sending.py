@@ -1,0 +1,334 @@
+"""Sending the delivery log's due rows, exactly once (CAMPAIGNS.md, "Delivery, exactly once").
+
+The work is claimed in the database, never trusted to the broker: any number of workers (and
+duplicate Celery messages, and beat racing a kick) may run `deliveries_send` at once.
+
+1. **Settle the abandoned.** A `handing` row whose lease ran out belonged to a worker that died
+   while speaking to the channel: it becomes `unknown`, for the marketer to send again or not.
+2. **Claim a batch**: due `queued` rows nobody holds (no lease, or a lease run out), oldest due
+   first, locked FOR UPDATE SKIP LOCKED and stamped with this batch's token and a lease of at
+   most two minutes; committed. Two claimers never get the same row. A campaign's rows are
+   claimed only while it is `sending` (a pause stops the claims).
+3. **Each row, one at a time**, in its own transaction: lock the member (FOR NO KEY UPDATE: a
+   consent change, which locks the member too, is either seen here or comes after the send),
+   re-check what may have changed since queueing (blocked or erased, the address, the consent
+   for the channel or for program notices; for marketing, quiet hours on the member's clock and
+   the frequency cap), compose the message, and mark the row `handing` (still holding the lease);
+   commit. Then hand it to the channel, and record the outcome (`sent`, `failed`, or `queued`
+   again with a later due time for a transient error). So at most one row per worker is ever
+   `handing`: a worker killed with `kill -9` leaves at most one `unknown` row, and every other
+   row it held is claimed again once its lease runs out.
+
+Every write after the claim is conditional on the row still carrying this batch's token (and
+the state it left it in), so a worker that overran its lease changes nothing another worker
+has taken since.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from campaigns.channels import Message, PermanentSendError, TransientSendError, channel_get
+from campaigns.composers import Outdated, address_of, composer_get
+from campaigns.models import (
+    CampaignState,
+    Delivery,
+    DeliveryPurpose,
+    DeliveryStatus,
+    SkipReason,
+)
+from members.models import ConsentChange, Member
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+# Handovers a message gets before it fails for good (transient errors only; a permanent error
+# fails it at once), and the back-off between them: 30 s, 1 min, 2 min, 4 min...
+MAX_ATTEMPTS = 5
+RETRY_FIRST = datetime.timedelta(seconds=30)
+RETRY_MAX = datetime.timedelta(hours=1)
+# How long one run goes on claiming batches before it leaves the rest to the next run.
+RUN_BUDGET = datetime.timedelta(seconds=60)
+
+_MARKETING_CONSENT = {
+    "email": ("marketing_email_opt_in", "marketing_email"),
+    "sms": ("marketing_sms_opt_in", "marketing_sms"),
+}
+
+
+def lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.TESSERA_DELIVERY_LEASE_SECONDS)
+
+
+@dataclass
+class SendReport:
+    """What one run did."""
+
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retried: int = 0
+    waiting: int = 0  # moved past quiet hours
+    unknown: int = 0  # abandoned handovers settled
+    more: bool = False  # stopped on its time budget with work left
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.failed + self.skipped + self.retried + self.waiting
+
+
+def deliveries_send(
+    *, budget: datetime.timedelta = RUN_BUDGET, batch_size: int = BATCH_SIZE
+) -> SendReport:
+    """Send what is due, batch after batch, until nothing is left or `budget` is spent."""
+    report = SendReport()
+    report.unknown = deliveries_abandoned_settle()
+    deadline = time.monotonic() + budget.total_seconds()
+    while True:
+        if time.monotonic() >= deadline:
+            report.more = True
+            break
+        token = _token()
+        claimed = deliveries_claim(token=token, limit=batch_size)
+        if not claimed:
+            break
+        _batch_send(claimed, token=token, report=report)
+    return report
+
+
+def deliveries_abandoned_settle(*, at: datetime.datetime | None = None) -> int:
+    """Mark `unknown` every handover whose worker's lease has run out. Its worker may have
+    handed the message over before dying: it is never resent on its own."""
+    at = at or timezone.now()
+    count = Delivery.objects.filter(status=DeliveryStatus.HANDING, claimed_until__lt=at).update(
+        status=DeliveryStatus.UNKNOWN
+    )
+    if count:
+        logger.warning("%s deliveries were being handed over when their worker died", count)
+    return count
+
+
+def deliveries_claim(*, token: str, limit: int = BATCH_SIZE) -> list[int]:
+    """Claim up to `limit` due rows for `token`; returns their ids (committed on return)."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=DeliveryStatus.QUEUED, due_at__lte=now)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .filter(Q(campaign__isnull=True) | Q(campaign__state=CampaignState.SENDING))
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Delivery.objects.filter(pk__in=ids).update(
+                claimed_until=now + lease(), claimed_by=token
+            )
+    return ids
+
+
+def _token() -> str:
+    """Names the batch (unique) and the worker that holds it (for whoever reads the log)."""
+    return f"{socket.gethostname()[:40]}/{os.getpid()}/{uuid.uuid4().hex[:16]}"
+
+
+def _batch_send(ids: list[int], *, token: str, report: SendReport) -> None:
+    rows = list(Delivery.objects.filter(pk__in=ids, claimed_by=token).order_by("pk"))
+    # Stop well within the lease: the rows not reached yet are released for the next claim.
+    stop_at = time.monotonic() + lease().total_seconds() / 2
+    channels: dict[str, _BatchChannel] = {}  # one per channel, opened once for the batch
+    try:
+        for index, row in enumerate(rows):
+            if time.monotonic() >= stop_at:
+                _release([other.pk for other in rows[index:]], token=token)
+                break
+            channel = channels.get(row.channel)
+            if channel is None:
+                channel = channels[row.channel] = _BatchChannel(row.channel)
+            _row_send(row, token=token, channel=channel, report=report)
+    finally:
+        for channel in channels.values():
+            channel.close()
+
+
+class _BatchChannel:
+    """A channel opened at the batch's first message for it, and closed with the batch. A
+    channel that cannot be opened (the mail server down) fails the message transiently."""
+
+    def __init__(self, name: str) -> None:
+        self.channel = channel_get(name)
+        self.is_open = False
+
+    def send(self, message: Message) -> str:
+        if not self.is_open:
+            try:
+                self.channel.open()
+            except (TransientSendError, PermanentSendError):
+                raise
+            except Exception as error:
+                raise TransientSendError(f"{type(error).__name__}: {error}") from error
+            self.is_open = True
+        return self.channel.send(message)
+
+    def close(self) -> None:
+        if self.is_open:
+            self.channel.close()
+
+
+def _release(ids: list[int], *, token: str) -> None:
+    Delivery.objects.filter(pk__in=ids, claimed_by=token, status=DeliveryStatus.QUEUED).update(
+        claimed_until=None, claimed_by=""
+    )
+
+
+@dataclass(frozen=True)
+class _Skip:
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Wait:
+    until: datetime.datetime
+
+
+def _row_send(row: Delivery, *, token: str, channel, report: SendReport) -> None:
+    now = timezone.now()
+    mine = Delivery.objects.filter(pk=row.pk, claimed_by=token, status=DeliveryStatus.QUEUED)
+    with transaction.atomic():
+        member = (
+            Member.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("user")
+            .get(pk=row.member_id)
+        )
+        verdict = _verdict(row, member, now)
+        if isinstance(verdict, _Skip):
+            report.skipped += mine.update(
+                status=DeliveryStatus.SKIPPED, reason=verdict.reason, claimed_until=None
+            )
+            return
+        if isinstance(verdict, _Wait):
+            report.waiting += mine.update(due_at=verdict.until, claimed_until=None, claimed_by="")
+            return
+        try:
+            with transaction.atomic():
+                message = composer_get(row.source).compose(row, member)
+        except Outdated:
+            report.skipped += mine.update(
+                status=DeliveryStatus.SKIPPED, reason=SkipReason.OUTDATED, claimed_until=None
+            )
+            return
+        except Exception as error:
+            logger.exception("delivery %s could not be composed", row.pk)
+            report.failed += mine.update(
+                status=DeliveryStatus.FAILED,
+                error=_error_text("composing", error),
+                claimed_until=None,
+            )
+            return
+        handed = mine.update(
+            status=DeliveryStatus.HANDING,
+            handed_at=now,
+            claimed_until=now + lease(),
+            attempts=F("attempts") + 1,
+            language=message.language,
+        )
+    if not handed:
+        return  # the lease ran out and another worker has the row now
+    _hand_over(row, message, token=token, channel=channel, report=report)
+
+
+def _hand_over(row: Delivery, message: Message, *, token: str, channel, report) -> None:
+    attempts = row.attempts + 1
+    # Still ours: handing (or already settled `unknown` by another worker while this one
+    # overran its lease: what happened is known here, so it is recorded).
+    ours = Delivery.objects.filter(
+        pk=row.pk,
+        claimed_by=token,
+        status__in=[DeliveryStatus.HANDING, DeliveryStatus.UNKNOWN],
+    )
+    try:
+        message_id = channel.send(message)
+    except TransientSendError as error:
+        now = timezone.now()
+        if attempts >= MAX_ATTEMPTS:
+            report.failed += ours.update(
+                status=DeliveryStatus.FAILED,
+                error=_error_text(f"after {attempts} attempts", error),
+                claimed_until=None,
+            )
+            return
+        report.retried += ours.update(
+            status=DeliveryStatus.QUEUED,
+            due_at=now + retry_after(attempts),
+            error=_error_text(f"attempt {attempts}", error),
+            claimed_until=None,
+            claimed_by="",
+        )
+        return
+    except PermanentSendError as error:
+        report.failed += ours.update(
+            status=DeliveryStatus.FAILED, error=_error_text("refused", error), claimed_until=None
+        )
+        return
+    except Exception as error:
+        # A backend that raised something else: nothing says trying again would help.
+        logger.exception("delivery %s: the %s channel failed", row.pk, row.channel)
+        report.failed += ours.update(
+            status=DeliveryStatus.FAILED, error=_error_text("failed", error), claimed_until=None
+        )
+        return
+    report.sent += ours.update(
+        status=DeliveryStatus.SENT,
+        sent_at=timezone.now(),
+        message_id=message_id[:255],
+        error="",
+        claimed_until=None,
+    )
+
+
+def retry_after(attempts: int) -> datetime.timedelta:
+    """The wait after the `attempts`-th handover failed transiently: doubling, capped."""
+    return min(RETRY_FIRST * (2 ** (attempts - 1)), RETRY_MAX)
+
+
+def _error_text(context: str, error: Exception) -> str:
+    return f"{context}: {error}"[:1000]
+
+
+def _verdict(row: Delivery, member: Member, now: datetime.datetime) -> _Skip | _Wait | None:
+    """Whether the row may be sent now to `member` (freshly read, locked): None when it may, a
+    skip with its reason, or a wait until quiet hours end."""
+    if member.is_blocked or not member.user.is_active:
+        return _Skip(SkipReason.MEMBER_INACTIVE)
+    if not address_of(member, row.channel):
+        return _Skip(SkipReason.NO_ADDRESS)
+    if row.purpose == DeliveryPurpose.MARKETING:
+        consent = _MARKETING_CONSENT.get(row.channel)
+        if consent is None or not getattr(member, consent[0]):
+            return _Skip(_withdrawn_reason(member, consent[1] if consent else ""))
+    return None
+
+
+def _withdrawn_reason(member: Member, kind: str) -> str:
+    """`unsubscribed` when the member's last word on this consent came through an unsubscribe
+    link, `no_consent` otherwise (never given, or withdrawn elsewhere)."""
+    last = (
+        ConsentChange.objects.filter(member_id=member.pk, kind=kind)
+        .order_by("-at", "-pk")
+        .values_list("source", flat=True)
+        .first()
+    )
+    if last == "unsubscribe":
+        return SkipReason.UNSUBSCRIBED
+    return SkipReason.NO_CONSENT

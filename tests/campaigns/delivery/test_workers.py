@@ -1,0 +1,191 @@
+"""The delivery log sent by real Celery worker processes against Redis and PostgreSQL, into a real
+SMTP server: 2,000 messages, two workers, one killed with `kill -9` in the middle of sending and
+replaced, every send task delivered twice. Every member gets exactly one message, or their row
+is `unknown` (at most one per killed worker, and then at most one message); nobody gets two."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from campaigns.composers.notices import TIER_CHANGE
+from campaigns.models import Delivery
+from campaigns.services.deliveries import deliveries_queue, delivery_new
+from campaigns.tasks import deliveries_send
+from config.celery import app
+from loyalty.models import TierChange
+from loyalty.services.program import program_import
+from members.models import Member
+from tests.factories.loyalty import example_program_text
+from tests.fixtures_mail import SMTPSink, _free_port
+from tests.fixtures_worker import ARTIFACTS, ROOT, _database_url, wait_for
+
+# Their own queue: the suite's shared worker (tests/fixtures_worker.py) sends to another sink.
+QUEUE = "deliveries-send-test"
+# Short leases, so the killed worker's claims come back within the test (production: 120 s).
+LEASE_SECONDS = 3
+MESSAGES = 2000
+
+
+@pytest.fixture
+def sink():
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis (make test sets REDIS_URL)")
+    sink = SMTPSink(host="127.0.0.1", port=_free_port())
+    controller = Controller(sink, hostname=sink.host, port=sink.port)
+    controller.start()
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    broker.delete(QUEUE)
+    yield sink
+    broker.delete(QUEUE)
+    controller.stop()
+
+
+@pytest.fixture
+def workers(sink):
+    """Starts sending workers on QUEUE (`start(name)`); stops whatever is left at the end."""
+    started: list[subprocess.Popen] = []
+
+    def start(name: str) -> subprocess.Popen:
+        ARTIFACTS.mkdir(exist_ok=True)
+        log = (ARTIFACTS / f"celery-{name}.log").open("w")
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "EMAIL_HOST": sink.host,
+            "EMAIL_PORT": str(sink.port),
+            "TESSERA_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS),
+        }
+        hostname = f"{name}-{os.getpid()}"
+        worker = subprocess.Popen(  # noqa: S603 - fixed command
+            [
+                sys.executable, "-m", "celery", "-A", "config", "worker",
+                "--pool=solo", "--loglevel=INFO", "--without-mingle", "--without-gossip",
+                "-Q", QUEUE, "--hostname", f"{hostname}@%h",
+            ],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        started.append(worker)
+        wait_for(
+            lambda: (
+                worker.poll() is not None
+                or app.control.ping(destination=[f"{hostname}@{os.uname().nodename}"])
+            ),
+            timeout=60,
+        )
+        assert worker.poll() is None, f"the worker did not start; see {log.name}"
+        return worker
+
+    yield start
+    for worker in started:
+        if worker.poll() is None:
+            worker.terminate()
+    for worker in started:
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def kick_twice() -> None:
+    """Beat's part, with every task message delivered twice."""
+    deliveries_send.apply_async(queue=QUEUE)
+    deliveries_send.apply_async(queue=QUEUE)
+
+
+def upgrades_queue(count: int) -> list[Member]:
+    """`count` members each with an upgrade whose notice is queued (bulk: this is a test of
+    sending, not of enrolment)."""
+    program_import(text=example_program_text(), note="example")
+    now = timezone.now()
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(email=f"m{number}@example.com", first_name=f"M{number}", password="!")
+        for number in range(count)
+    )
+    members = Member.objects.bulk_create(
+        Member(
+            user=user,
+            member_number=f"{number:013d}",
+            referral_code=f"R{number:08d}",
+            language=("en", "es", "fr")[number % 3],
+        )
+        for number, user in enumerate(users)
+    )
+    changes = TierChange.objects.bulk_create(
+        TierChange(
+            member=member,
+            from_code="bronze",
+            to_code="silver",
+            reason="upgrade",
+            qualifying_total=Decimal("600.00"),
+            at=now,
+            notified_at=now,
+        )
+        for member in members
+    )
+    deliveries_queue(
+        delivery_new(
+            member_id=change.member_id,
+            automation=TIER_CHANGE,
+            occasion=str(change.pk),
+            channel="email",
+        )
+        for change in changes
+    )
+    return members
+
+
+def settled() -> bool:
+    return not Delivery.objects.filter(status__in=["queued", "handing"]).exists()
+
+
+def drive(*, until, timeout: float) -> None:
+    """Kick twice every half second (beat's part) until `until()`."""
+    deadline = time.monotonic() + timeout
+    while not until():
+        assert time.monotonic() < deadline, "the workers did not finish in time"
+        kick_twice()
+        time.sleep(0.5)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_one_killed_mid_send_send_each_message_at_most_once(sink, workers):
+    members = upgrades_queue(MESSAGES)
+    first = workers("send-a")
+    workers("send-b")
+
+    drive(until=lambda: len(sink.mails) >= MESSAGES // 4, timeout=60)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    workers("send-c")
+    drive(until=settled, timeout=90)
+
+    received = Counter(mail.recipients[0] for mail in sink.mails)
+    statuses = Counter(Delivery.objects.values_list("status", flat=True))
+    print(f"\nsink: {len(sink.mails)} mails; log: {dict(statuses)}")
+    assert set(statuses) <= {"sent", "unknown"}
+    assert statuses["unknown"] <= 1  # one killed worker, one handover at a time
+    assert max(received.values()) == 1  # nobody got two
+    by_status = dict(Delivery.objects.values_list("member__user__email", "status"))
+    for member in members:
+        got = received[member.user.email]
+        status = by_status[member.user.email]
+        assert got == 1 or status == "unknown", (member.user.email, got, status)
+        if status == "sent":
+            assert got == 1
+    assert sum(received.values()) in (statuses["sent"], statuses["sent"] + 1)
+    # Each in the member's language.
+    subjects = " ".join({mail.subject for mail in sink.mails})
+    assert all(name in subjects for name in ("Silver", "Plata", "Argent"))

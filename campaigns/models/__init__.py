@@ -1,5 +1,6 @@
 from campaigns.models.campaigns import Campaign, CampaignChannel, CampaignState
 from campaigns.models.delivery import Delivery, DeliveryPurpose, DeliveryStatus, SkipReason
+from campaigns.models.segments import Segment, SegmentMatch
 
 __all__ = [
     "Campaign",
@@ -8,5 +9,7 @@ __all__ = [
     "Delivery",
     "DeliveryPurpose",
     "DeliveryStatus",
+    "Segment",
+    "SegmentMatch",
     "SkipReason",
 ]

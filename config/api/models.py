@@ -16,6 +16,8 @@ class Scope(models.TextChoices):
     REWARDS_REDEEM = "rewards:redeem", _("Redeem rewards")
     VOUCHERS_CONSUME = "vouchers:consume", _("Validate and consume vouchers")
     PROGRAM_READ = "program:read", _("Read the program")
+    SEGMENTS_READ = "segments:read", _("Read segments and their members")
+    CAMPAIGNS_WRITE = "campaigns:write", _("Create segments and campaigns")
 
 
 def validate_scopes(value) -> None:

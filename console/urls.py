@@ -3,7 +3,7 @@ check digit: the number on their card), never by a sequential id."""
 
 from django.urls import path
 
-from console import views
+from console import segment_views, views
 
 app_name = "staff"
 
@@ -23,4 +23,23 @@ urlpatterns = [
     path("members/<str:member_number>/adjust/", views.adjust, name="adjust"),
     path("members/<str:member_number>/block/", views.block, name="block"),
     path("members/<str:member_number>/unblock/", views.unblock, name="unblock"),
+    path("segments/", segment_views.segments, name="segments"),
+    path("segments/new/", segment_views.segment_new, name="segment_new"),
+    path("segments/count/", segment_views.segment_preview_count, name="segment_preview_count"),
+    path("segments/<slug:code>/", segment_views.segment, name="segment"),
+    path(
+        "segments/<slug:code>/count/",
+        segment_views.segment_list_count,
+        name="segment_list_count",
+    ),
+    path(
+        "segments/<slug:code>/members/",
+        segment_views.segment_member_list,
+        name="segment_members",
+    ),
+    path(
+        "segments/<slug:code>/members.csv",
+        segment_views.segment_member_csv,
+        name="segment_members_csv",
+    ),
 ]

@@ -57,6 +57,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "members.block_member",
         "members.import_data",
         "members.export_data",
+        # The marketer's segment pages too (CAMPAIGNS.md: marketers and managers).
+        "members.manage_segments",
         # Catalog and program configuration in the admin; the records are read-only there
         # (the ledger changes only through services).
         *_model_permissions(_PROGRAM_MODELS, ["add", "change", "delete", "view"]),

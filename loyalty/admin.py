@@ -88,7 +88,15 @@ class ProgramForm(_ProgramCheckedForm):
             "expiry_warn_days",
             "qualification_metric",
             "qualification_window_months",
+            "quiet_hours_from",
+            "quiet_hours_to",
+            "frequency_cap_messages",
+            "frequency_cap_days",
         )
+        widgets = {
+            "quiet_hours_from": forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+            "quiet_hours_to": forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+        }
 
     def program_check(self) -> ChangeCheck:
         return program_change_check(program=self.instance)
@@ -101,6 +109,8 @@ class ProgramForm(_ProgramCheckedForm):
     def field_for_rest(self, rest: tuple) -> str | None:
         if rest[0] == "expiry":
             return f"expiry_{rest[1]}" if len(rest) > 1 else "expiry_policy"
+        if rest[0] == "communications" and len(rest) > 2:
+            return f"{rest[1]}_{rest[2]}"  # quiet_hours_from, frequency_cap_days, ...
         return super().field_for_rest(rest)
 
 
@@ -272,6 +282,15 @@ class ProgramAdmin(ConfigHistoryMixin, admin.ModelAdmin):
         (
             _("Tier qualification"),
             {"fields": ("qualification_metric", "qualification_window_months")},
+        ),
+        (
+            _("Communications"),
+            {
+                "fields": (
+                    ("quiet_hours_from", "quiet_hours_to"),
+                    ("frequency_cap_messages", "frequency_cap_days"),
+                )
+            },
         ),
     )
 

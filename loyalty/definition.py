@@ -52,6 +52,13 @@ DEFAULT_VOUCHER_VALID_DAYS = 90
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_WARN_DAYS = 30
 
+# Communications (CAMPAIGNS.md): marketing messages wait out the quiet hours on the member's
+# wall clock, and a member is sent at most `messages` marketing messages in `days` days.
+DEFAULT_QUIET_HOURS = (datetime.time(21, 0), datetime.time(9, 0))
+DEFAULT_FREQUENCY_CAP = (1, 2)  # (messages, days)
+MAX_CAP_MESSAGES = 100
+MAX_CAP_DAYS = 365
+
 # (max_digits, decimal_places) of each decimal, shared with the model fields so that whatever the
 # file accepts the database can store exactly, and the other way round.
 POINT_VALUE_DIGITS = (12, 6)
@@ -71,6 +78,86 @@ class Expiry:
     policy: str
     months: int | None = None
     warn_days: int | None = None
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A daily window on the member's wall clock, from `starts` (inclusive) to `ends`
+    (exclusive), in which no marketing message is sent. It may wrap midnight (21:00-09:00);
+    `starts == ends` means there are none."""
+
+    starts: datetime.time = DEFAULT_QUIET_HOURS[0]
+    ends: datetime.time = DEFAULT_QUIET_HOURS[1]
+
+    @property
+    def is_none(self) -> bool:
+        return self.starts == self.ends
+
+    def contains(self, wall_time: datetime.time) -> bool:
+        """Whether `wall_time` (a local time of day, without zone) falls inside the window."""
+        wall_time = wall_time.replace(tzinfo=None, fold=0)
+        if self.is_none:
+            return False
+        if self.starts < self.ends:
+            return self.starts <= wall_time < self.ends
+        return wall_time >= self.starts or wall_time < self.ends
+
+    def end_after(self, moment: datetime.datetime, zone: datetime.tzinfo) -> datetime.datetime:
+        """The earliest moment at or after `moment` (aware) outside the window, read on the
+        wall clock of `zone`, in UTC: `moment` itself when it is outside, else when the window
+        ends. An end that a daylight-saving change skips (02:30 on the spring-forward night) is
+        reached when the clocks jump; one that happens twice, the first time.
+
+        In UTC because Python never finds a wall time that happens twice equal to a moment of
+        another zone (PEP 495): compared or stored, UTC is what the caller wants."""
+        if moment.tzinfo is None:
+            raise ValueError("end_after needs an aware datetime")
+        local = moment.astimezone(zone)
+        if not self.contains(local.time()):
+            return moment.astimezone(datetime.UTC)
+        day = local.date()
+        if self.starts > self.ends and local.time() >= self.starts:
+            day += datetime.timedelta(days=1)  # in the evening part of a window wrapping midnight
+        return _wall_time_reached(datetime.datetime.combine(day, self.ends), zone)
+
+
+def _wall_time_reached(wall: datetime.datetime, zone: datetime.tzinfo) -> datetime.datetime:
+    """The moment (in UTC) the clocks of `zone` first show `wall` (naive), or jump past it: a
+    wall time that a spring-forward change skips is reached at the change itself."""
+    before = wall.replace(tzinfo=zone, fold=0).astimezone(datetime.UTC)
+    if before.astimezone(zone).replace(tzinfo=None) == wall:
+        return before  # it exists (when it exists twice, the first of them)
+    # In a gap: read with the offset after the change (fold=1) it is earlier than read with the
+    # one before; the change lies between, found to the second.
+    low = wall.replace(tzinfo=zone, fold=1).astimezone(datetime.UTC)
+    high, offset_after = before, before.astimezone(zone).utcoffset()
+    while high - low > datetime.timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).utcoffset() == offset_after:
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class FrequencyCap:
+    """At most `messages` marketing messages to a member in any `days` days."""
+
+    messages: int = DEFAULT_FREQUENCY_CAP[0]
+    days: int = DEFAULT_FREQUENCY_CAP[1]
+
+    @property
+    def window(self) -> datetime.timedelta:
+        return datetime.timedelta(days=self.days)
+
+
+@dataclass(frozen=True)
+class Communications:
+    """The program's settings for what it sends (PROGRAM.md `program.communications`)."""
+
+    quiet_hours: QuietHours = QuietHours()
+    frequency_cap: FrequencyCap = FrequencyCap()
 
 
 @dataclass(frozen=True)
@@ -149,6 +236,7 @@ class ProgramDefinition:
     # The largest purchase the program takes (None: no limit); a manager may still record a
     # larger one in the staff console after confirming it.
     max_purchase_amount: Decimal | None = None
+    communications: Communications = Communications()
     tiers: tuple[TierDefinition, ...] = ()
     rules: tuple[RuleDefinition, ...] = ()
     rewards: tuple[RewardDefinition, ...] = ()

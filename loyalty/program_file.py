@@ -40,6 +40,8 @@ from loyalty.definition import (
     EVENT_BONUS,
     EVENTS,
     EXPIRY_POLICIES,
+    MAX_CAP_DAYS,
+    MAX_CAP_MESSAGES,
     MAX_POINTS,
     MULTIPLIER_DIGITS,
     NAME_LANGUAGES,
@@ -56,8 +58,11 @@ from loyalty.definition import (
     TEXT_MAX_LENGTH,
     THRESHOLD_DIGITS,
     WEEKDAYS,
+    Communications,
     Expiry,
+    FrequencyCap,
     ProgramDefinition,
+    QuietHours,
     RewardDefinition,
     RuleDefinition,
     TierDefinition,
@@ -73,6 +78,9 @@ _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _DECIMAL_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _INTEGER_RE = re.compile(r"^[+-]?\d+$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A time of day as the file writes it ("21:00"); YAML 1.1 reads an unquoted 21:00 as the
+# sexagesimal number 1260, so the reader takes the text as written, quoted or not.
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
@@ -171,7 +179,11 @@ def program_to_data(program: ProgramDefinition) -> dict[str, Any]:
     if program.max_purchase_amount is not None:
         settings["max_purchase_amount"] = money(program.max_purchase_amount)
     return {
-        "program": {**settings, "expiry": expiry},
+        "program": {
+            **settings,
+            "expiry": expiry,
+            "communications": _communications_to_data(program.communications),
+        },
         "tiers": {
             "qualification": {
                 "metric": program.qualification_metric,
@@ -272,6 +284,17 @@ def _date(value: datetime.date) -> _Date:
     return _Date(value.isoformat())
 
 
+def _communications_to_data(communications: Communications) -> dict[str, Any]:
+    quiet_hours, cap = communications.quiet_hours, communications.frequency_cap
+    return {
+        "quiet_hours": {
+            "from": quiet_hours.starts.strftime("%H:%M"),
+            "to": quiet_hours.ends.strftime("%H:%M"),
+        },
+        "frequency_cap": {"messages": cap.messages, "days": cap.days},
+    }
+
+
 def _tier_to_data(tier: TierDefinition) -> dict[str, Any]:
     data: dict[str, Any] = {
         "code": tier.code,
@@ -364,6 +387,10 @@ def _to_node(value: Any) -> Node:
         return ScalarNode(_STR, format(value, "f"))
     if isinstance(value, datetime.date):
         return ScalarNode(_STR, value.isoformat())
+    if isinstance(value, datetime.time):
+        # An admin's TimeField value; seconds are kept so that the validator refuses them.
+        is_minute = not (value.second or value.microsecond)
+        return ScalarNode(_STR, value.strftime("%H:%M") if is_minute else value.isoformat())
     return ScalarNode(_STR, str(value))
 
 
@@ -546,6 +573,16 @@ class _Reader:
         self.error(node, path, f"'{scalar.value}' is not a date (YYYY-MM-DD)")
         return None
 
+    def time(self, node: Node, path: Path) -> datetime.time | None:
+        scalar = self.scalar(node, path, "a time of day")
+        if scalar is None:
+            return None
+        match = _TIME_RE.match(scalar.value.strip())
+        if scalar.tag not in (_STR, _INT) or match is None:
+            self.error(node, path, f"'{scalar.value}' is not a time of day (HH:MM, e.g. \"21:00\")")
+            return None
+        return datetime.time(int(match[1]), int(match[2]))
+
     def choices(
         self, node: Node, path: Path, choices: tuple[str, ...], what: str
     ) -> tuple[str, ...] | None:
@@ -622,6 +659,7 @@ class _Reader:
                 "rounding",
                 "max_purchase_amount",
                 "expiry",
+                "communications",
             ),
         )
         if values is None:
@@ -633,6 +671,7 @@ class _Reader:
             "pending_days": 0,
             "rounding": "floor",
             "expiry": Expiry(policy="none"),
+            "communications": Communications(),
         }
         if "currency" in values:
             result["currency"] = self.currency(values["currency"], (*path, "currency"))
@@ -652,6 +691,10 @@ class _Reader:
             )
         if "expiry" in values:
             result["expiry"] = self.expiry(values["expiry"], (*path, "expiry"))
+        if "communications" in values:
+            result["communications"] = self.communications(
+                values["communications"], (*path, "communications")
+            )
         if not all(value is not None for value in result.values()):
             return None
         if "max_purchase_amount" in values:
@@ -707,6 +750,43 @@ class _Reader:
         if months is None or warn_days is None:
             return None
         return Expiry(policy=policy, months=months, warn_days=warn_days)
+
+    def communications(self, node: Node, path: Path) -> Communications | None:
+        """Either part may be left out for its default; `from` equal to `to` means no quiet
+        hours. There is always a frequency cap (a large one for none)."""
+        values = self.mapping(node, path, required=(), optional=("quiet_hours", "frequency_cap"))
+        if values is None:
+            return None
+        quiet_hours: QuietHours | None = QuietHours()
+        cap: FrequencyCap | None = FrequencyCap()
+        if "quiet_hours" in values:
+            hours_path = (*path, "quiet_hours")
+            hours = self.mapping(values["quiet_hours"], hours_path, required=("from", "to"))
+            quiet_hours = None
+            if hours is not None and "from" in hours and "to" in hours:
+                starts = self.time(hours["from"], (*hours_path, "from"))
+                ends = self.time(hours["to"], (*hours_path, "to"))
+                if starts is not None and ends is not None:
+                    quiet_hours = QuietHours(starts=starts, ends=ends)
+        if "frequency_cap" in values:
+            cap_path = (*path, "frequency_cap")
+            limits = self.mapping(values["frequency_cap"], cap_path, required=("messages", "days"))
+            cap = None
+            if limits is not None and "messages" in limits and "days" in limits:
+                messages = self.integer(
+                    limits["messages"],
+                    (*cap_path, "messages"),
+                    minimum=1,
+                    maximum=MAX_CAP_MESSAGES,
+                )
+                days = self.integer(
+                    limits["days"], (*cap_path, "days"), minimum=1, maximum=MAX_CAP_DAYS
+                )
+                if messages is not None and days is not None:
+                    cap = FrequencyCap(messages=messages, days=days)
+        if quiet_hours is None or cap is None:
+            return None
+        return Communications(quiet_hours=quiet_hours, frequency_cap=cap)
 
     def tiers(self, node: Node) -> dict[str, Any] | None:
         path: Path = ("tiers",)

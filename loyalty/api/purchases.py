@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -21,8 +20,10 @@ from config.api.schema import ErrorResponse, rule_refusals
 from config.api.serializers import SharedSerializer
 from config.api.views import ApiView
 from loyalty.api.members import member_or_404
+from loyalty.definition import EXPIRY_POLICIES, MAX_CAP_DAYS, MAX_CAP_MESSAGES, ROUNDINGS
 from loyalty.models.ledger import CHANNELS, Channel
 from loyalty.money import decimal_plain
+from loyalty.program_file import program_to_data
 from loyalty.selectors.ledger import purchase_get
 from loyalty.selectors.program import program_version_latest
 from loyalty.services.purchases import (
@@ -52,13 +53,69 @@ _CONFLICT = OpenApiResponse(
 )
 
 
+def _time_of_day() -> serializers.RegexField:
+    return serializers.RegexField(
+        r"^([01][0-9]|2[0-3]):[0-5][0-9]$", help_text="A time of day, `HH:MM`."
+    )
+
+
+class ProgramSettingsOutput(serializers.Serializer):
+    """The file's `program:` section (PROGRAM.md); only the schema reads it."""
+
+    name = serializers.CharField()
+    currency = serializers.CharField()
+    timezone = serializers.CharField(help_text="IANA name.")
+    point_value = serializers.CharField(help_text="A decimal number.")
+    pending_days = serializers.IntegerField(min_value=0)
+    rounding = serializers.ChoiceField(choices=ROUNDINGS)
+    max_purchase_amount = serializers.CharField(
+        required=False, help_text="A decimal number; absent when there is no limit."
+    )
+    expiry = inline_serializer(
+        "ProgramExpiry",
+        {
+            "policy": serializers.ChoiceField(choices=EXPIRY_POLICIES),
+            "months": serializers.IntegerField(min_value=1, required=False),
+            "warn_days": serializers.IntegerField(min_value=0, required=False),
+        },
+    )
+    communications = inline_serializer(
+        "ProgramCommunications",
+        {
+            "quiet_hours": inline_serializer(
+                "ProgramQuietHours",
+                {"from": _time_of_day(), "to": _time_of_day()},
+                help_text="On the member's clock; `from` equal to `to`: no quiet hours.",
+            ),
+            "frequency_cap": inline_serializer(
+                "ProgramFrequencyCap",
+                {
+                    "messages": serializers.IntegerField(min_value=1, max_value=MAX_CAP_MESSAGES),
+                    "days": serializers.IntegerField(min_value=1, max_value=MAX_CAP_DAYS),
+                },
+                help_text="At most `messages` marketing messages per member in `days` days.",
+            ),
+        },
+    )
+
+
+class ProgramOutput(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    published_at = serializers.DateTimeField()
+    program = ProgramSettingsOutput()
+    tiers = serializers.DictField(child=serializers.JSONField(), help_text="As in the file.")
+    rules = serializers.ListField(child=serializers.DictField(child=serializers.JSONField()))
+    rewards = serializers.ListField(child=serializers.DictField(child=serializers.JSONField()))
+
+
 class ProgramView(ApiView):
-    """The live program (rules, tiers, expiry, rewards) in the shape of the program file."""
+    """The live program (rules, tiers, expiry, communications, rewards) in the shape of the
+    program file."""
 
     required_scopes = ["program:read"]
 
     @extend_schema(
-        operation_id="program_retrieve", responses={200: OpenApiTypes.OBJECT, 404: _NO_PROGRAM}
+        operation_id="program_retrieve", responses={200: ProgramOutput, 404: _NO_PROGRAM}
     )
     def get(self, request):
         version = program_version_latest()
@@ -68,7 +125,9 @@ class ProgramView(ApiView):
             {
                 "version": version.number,
                 "published_at": version.created_at,
-                **version.snapshot,
+                # From the definition rather than the stored snapshot, so that a version written
+                # before a setting existed shows it with its default, as the program applies it.
+                **program_to_data(version.definition),
             }
         )
 

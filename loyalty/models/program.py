@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -88,6 +89,26 @@ class Program(models.Model):
     qualification_window_months = models.PositiveIntegerField(
         _("tier qualification window (months)"), default=12
     )
+    # communications (CAMPAIGNS.md): what the sending of messages keeps to.
+    quiet_hours_from = models.TimeField(
+        _("quiet hours from"),
+        default=pd.DEFAULT_QUIET_HOURS[0],
+        help_text=_(
+            "On the member's clock, marketing messages wait from this time until the next. "
+            "The same time in both: no quiet hours."
+        ),
+    )
+    quiet_hours_to = models.TimeField(_("quiet hours to"), default=pd.DEFAULT_QUIET_HOURS[1])
+    frequency_cap_messages = models.PositiveSmallIntegerField(
+        _("at most this many marketing messages"),
+        default=pd.DEFAULT_FREQUENCY_CAP[0],
+        validators=[MinValueValidator(1), MaxValueValidator(pd.MAX_CAP_MESSAGES)],
+    )
+    frequency_cap_days = models.PositiveSmallIntegerField(
+        _("per member in this many days"),
+        default=pd.DEFAULT_FREQUENCY_CAP[1],
+        validators=[MinValueValidator(1), MaxValueValidator(pd.MAX_CAP_DAYS)],
+    )
     # The file's `rewards:` section as last imported, in the file's shape. Only used while no
     # rewards app has registered a handler (loyalty.program_hooks); then the catalog is its own.
     reward_catalog = models.JSONField(_("reward catalog (from the file)"), default=list, blank=True)
@@ -96,7 +117,13 @@ class Program(models.Model):
         verbose_name = _("program")
         verbose_name_plural = _("program")
         constraints = [
-            models.CheckConstraint(condition=models.Q(pk=PROGRAM_PK), name="loyalty_program_single")
+            models.CheckConstraint(
+                condition=models.Q(pk=PROGRAM_PK), name="loyalty_program_single"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(frequency_cap_messages__gte=1, frequency_cap_days__gte=1),
+                name="loyalty_program_frequency_cap_positive",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.domain import DomainError
-from loyalty.definition import NAME_LANGUAGES, ProgramDefinition
+from loyalty.definition import NAME_LANGUAGES, Communications, ProgramDefinition
 from loyalty.models import EarningRule, Program, ProgramVersion, Tier
 from loyalty.models.program import PROGRAM_PK, version_cache
 from loyalty.program_diff import program_changes
@@ -115,6 +115,14 @@ def program_zone(*, at: datetime.datetime | None = None) -> datetime.tzinfo:
     shown in it. UTC before any program exists."""
     program = program_in_force(at=at)
     return program.zone if program is not None else datetime.UTC
+
+
+def program_communications(*, at: datetime.datetime | None = None) -> Communications:
+    """The communications settings in force at `at` (default now): quiet hours and the
+    frequency cap that every marketing message keeps to (CAMPAIGNS.md). The defaults
+    (21:00-09:00, one message in two days) before any program exists."""
+    program = program_in_force(at=at)
+    return program.communications if program is not None else Communications()
 
 
 def program_version_latest() -> ProgramVersion | None:
@@ -271,6 +279,13 @@ def _program_data(program: Program, tiers: list[Tier], rules: list[EarningRule])
                 else {}
             ),
             "expiry": expiry,
+            "communications": {
+                "quiet_hours": {"from": program.quiet_hours_from, "to": program.quiet_hours_to},
+                "frequency_cap": {
+                    "messages": program.frequency_cap_messages,
+                    "days": program.frequency_cap_days,
+                },
+            },
         },
         "tiers": {
             "qualification": {

@@ -47,7 +47,9 @@ def program_publish(*, actor: Any = None, note: str = "") -> ProgramVersion:
             raise ProgramNotConfigured("there is no program to publish")
         snapshot = program_to_data(definition)
         latest = program_version_latest()
-        if latest is not None and latest.snapshot == snapshot:
+        # Compared as definitions, not as snapshots: a snapshot written before a setting existed
+        # (communications) reads as its default, and is the same program.
+        if latest is not None and latest.definition == definition:
             return latest
         return ProgramVersion.objects.create(
             number=latest.number + 1 if latest else 1,
@@ -164,6 +166,11 @@ def _program_apply(program: Program, definition: ProgramDefinition) -> Program:
     program.expiry_warn_days = definition.expiry.warn_days
     program.qualification_metric = definition.qualification_metric
     program.qualification_window_months = definition.qualification_window_months
+    communications = definition.communications
+    program.quiet_hours_from = communications.quiet_hours.starts
+    program.quiet_hours_to = communications.quiet_hours.ends
+    program.frequency_cap_messages = communications.frequency_cap.messages
+    program.frequency_cap_days = communications.frequency_cap.days
     program.save()
     return program
 

@@ -152,6 +152,10 @@ def test_program_settings_are_validated_like_the_file(admin_client, imported_ver
         "expiry_warn_days": "30",
         "qualification_metric": "spend",
         "qualification_window_months": "12",
+        "quiet_hours_from": "21:00",
+        "quiet_hours_to": "09:00",
+        "frequency_cap_messages": "1",
+        "frequency_cap_days": "2",
     }
 
     response = admin_client.post(reverse("admin:loyalty_program_change", args=[program.pk]), form)
@@ -174,6 +178,10 @@ PROGRAM_FORM = {
     "expiry_warn_days": "30",
     "qualification_metric": "spend",
     "qualification_window_months": "12",
+    "quiet_hours_from": "21:00",
+    "quiet_hours_to": "09:00",
+    "frequency_cap_messages": "1",
+    "frequency_cap_days": "2",
 }
 
 
@@ -209,3 +217,62 @@ def test_a_version_is_shown_read_only_with_its_snapshot(admin_client, imported_v
     content = response.content.decode()
     assert "{code: base, kind: per_currency_unit, points: 1, per: &quot;1.00&quot;}" in content
     assert 'name="note"' not in content  # no editable field
+
+
+def test_communications_are_set_in_the_admin_and_published(admin_client, imported_version):
+    program = Program.objects.get()
+    url = reverse("admin:loyalty_program_change", args=[program.pk])
+    form = PROGRAM_FORM | {
+        "quiet_hours_from": "22:00",
+        "quiet_hours_to": "22:00",
+        "frequency_cap_messages": "2",
+        "frequency_cap_days": "7",
+    }
+
+    response = admin_client.post(url, form)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    latest = ProgramVersion.objects.order_by("-number").first()
+    assert latest.number == 2
+    assert latest.definition.communications.quiet_hours.is_none
+    assert latest.snapshot["program"]["communications"] == {
+        "quiet_hours": {"from": "22:00", "to": "22:00"},
+        "frequency_cap": {"messages": 2, "days": 7},
+    }
+    assert "program.communications.frequency_cap: {messages: 1, days: 2} -> " in "\n".join(
+        latest.changes
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("frequency_cap_messages", "0", "Ensure this value is greater than or equal to 1."),
+        ("frequency_cap_days", "400", "Ensure this value is less than or equal to 365."),
+        ("frequency_cap_messages", "101", "Ensure this value is less than or equal to 100."),
+        ("quiet_hours_from", "21:00:30", "'21:00:30' is not a time of day"),
+    ],
+)
+def test_bad_communications_are_refused_at_their_field(
+    admin_client, imported_version, field, value, problem
+):
+    program = Program.objects.get()
+    url = reverse("admin:loyalty_program_change", args=[program.pk])
+
+    response = admin_client.post(url, PROGRAM_FORM | {field: value})
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert problem in errors[field][0]
+    assert ProgramVersion.objects.count() == 1
+    assert Program.objects.get().frequency_cap_messages == 1
+
+
+def test_the_program_page_shows_the_communications_fields(admin_client, imported_version):
+    program = Program.objects.get()
+
+    response = admin_client.get(reverse("admin:loyalty_program_change", args=[program.pk]))
+
+    page = response.content.decode()
+    assert 'name="quiet_hours_from" value="21:00"' in page
+    assert 'name="frequency_cap_days"' in page

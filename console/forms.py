@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from loyalty.models.ledger import Channel
 from loyalty.money import decimal_plain
-from members.forms import PersonFieldsMixin
+from loyalty.selectors.program import program_in_force
+from members.forms import PersonFieldsMixin, TimeZoneField
 
 MAX_AMOUNT = Decimal("9999999999.99")
 
@@ -226,12 +227,18 @@ class EnrolForm(PersonFieldsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.add_person_fields(own_device=False)
         self.fields["language"].initial = language
+        program = program_in_force()
+        self.fields["time_zone"] = TimeZoneField(
+            help_text=_("Where the customer lives, if not in the shop's time zone (%(zone)s).")
+            % {"zone": program.timezone if program else "UTC"}
+        )
 
     def enrol_values(self) -> dict:
         data = self.cleaned_data
         return {
             "email": data["email"],
             **self.person_values(),
+            "time_zone": data["time_zone"],
             "marketing_email_opt_in": data["marketing_email_opt_in"],
             "marketing_sms_opt_in": data["marketing_sms_opt_in"],
         }

@@ -343,11 +343,13 @@ def member_enrol_by_staff(
     phone: str = "",
     birthday: Birthday | None = None,
     language: str = "en",
+    time_zone: str = "",
     marketing_email_opt_in: bool = False,
     marketing_sms_opt_in: bool = False,
 ) -> Member:
     """Enrol a walk-in customer (an account they can claim later by resetting the password).
-    The consents asked at the till are recorded as given there, ticked or not."""
+    The consents asked at the till are recorded as given there, ticked or not. `time_zone`:
+    blank for the program's (members.services.member_enrol)."""
     staff_permission_require(actor, ENROL)
     with transaction.atomic():
         member = member_join(
@@ -357,6 +359,7 @@ def member_enrol_by_staff(
             phone=phone.strip(),
             birthday=birthday,
             language=language,
+            time_zone=time_zone,
             marketing_email_opt_in=marketing_email_opt_in,
             marketing_sms_opt_in=marketing_sms_opt_in,
         )

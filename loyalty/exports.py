@@ -29,6 +29,11 @@ MEMBER_COLUMNS = (
     "pending",
     "lifetime",
     "debt",
+    # Added after the columns above, so that a reader of the older file finds them in place.
+    "time_zone",  # the member's own; empty: they follow the program's
+    "marketing_sms",
+    "marketing_push",
+    "program_notices",
 )
 
 LEDGER_COLUMNS = (
@@ -69,6 +74,10 @@ def _birth_date(day, month, year) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
 
 
+def _boolean(value: bool) -> str:
+    return "true" if value else "false"
+
+
 def member_export_rows() -> Iterator[tuple]:
     zone = program_zone()
     rows = (
@@ -90,12 +99,17 @@ def member_export_rows() -> Iterator[tuple]:
             "loyalty_account__pending",
             "loyalty_account__lifetime",
             "loyalty_account__debt",
+            "time_zone",
+            "marketing_sms_opt_in",
+            "marketing_push_opt_in",
+            "program_notices",
         )
         .iterator(chunk_size=CHUNK)
     )
     for row in rows:
         (number, email, first, last, phone, day, month, year, language, opt_in, joined) = row[:11]
-        tier, available, pending, lifetime, debt = row[11:]
+        tier, available, pending, lifetime, debt = row[11:16]
+        time_zone, sms, push, notices = row[16:]
         yield (
             number,
             email,
@@ -104,13 +118,17 @@ def member_export_rows() -> Iterator[tuple]:
             phone,
             _birth_date(day, month, year),
             language,
-            "true" if opt_in else "false",
+            _boolean(opt_in),
             joined.astimezone(zone).isoformat(),
             tier or "",
             available or 0,
             pending or 0,
             lifetime or 0,
             debt or 0,
+            time_zone,
+            _boolean(sms),
+            _boolean(push),
+            _boolean(notices),
         )
 
 

@@ -1,5 +1,6 @@
 """The member's own fields as forms ask for them (the birthday as three selects, the membership
-questions), shared by the portal's sign-up and profile and the console's enrolment."""
+questions, the time zone), shared by the portal's sign-up and profile and the console's
+enrolment."""
 
 import calendar
 
@@ -10,6 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from members.models import Language
 from members.selectors import referral_code_is_known
 from members.services import Birthday
+from members.time_zones import (
+    LIKELY_TIME_ZONES,
+    known_time_zones,
+    offered_time_zones,
+    time_zone_choices,
+    time_zone_label,
+)
 
 MONTHS = [
     (1, pgettext_lazy("month name", "January")),
@@ -187,3 +195,25 @@ class MembershipFieldsMixin(BirthdayMixin):
             "marketing_sms_opt_in": data["marketing_sms_opt_in"],
             "referral_code": data["referral_code"],
         }
+
+
+class TimeZoneField(forms.ChoiceField):
+    """The member's time zone as a select: first "the shop's" (blank: they follow the program's
+    zone, whatever it becomes), then the likely zones of a Spanish or French shop, then all.
+    Members knows nothing of the program: the form using it names the shop's zone in its help
+    (the select's first option stays short enough for a phone).
+
+    Any name zoneinfo knows is valid, and `current` (a zone the select does not list, such as an
+    old alias a member was imported with) is offered too, so that saving the form keeps it."""
+
+    def __init__(self, *, current: str = "", **kwargs):
+        kwargs.setdefault("label", _("Time zone"))
+        kwargs.setdefault("required", False)
+        choices = time_zone_choices(default_label=_("Same as the shop"))
+        likely = {name for name, _label in LIKELY_TIME_ZONES}
+        if current and current not in likely and current not in offered_time_zones():
+            choices.insert(1, (current, time_zone_label(current)))
+        super().__init__(choices=choices, **kwargs)
+
+    def valid_value(self, value) -> bool:
+        return value == "" or value in known_time_zones()

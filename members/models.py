@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.managers import UserManager
+from members.time_zones import TIME_ZONE_MAX_LENGTH, time_zone_validate
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -75,8 +76,23 @@ class Member(models.Model):
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
     )
+    # Blank: the program's time zone, whatever it is at the time (loyalty.selectors.members
+    # .member_time_zone), so that a shop that changes its zone moves everyone who never chose.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=TIME_ZONE_MAX_LENGTH,
+        blank=True,
+        default="",
+        validators=[time_zone_validate],
+        help_text=_("IANA name, such as Europe/Madrid; empty: the program's."),
+    )
+    # The current consents; every change is a ConsentChange (members.services.member_consents_set).
     marketing_email_opt_in = models.BooleanField(_("marketing email"), default=False)
     marketing_sms_opt_in = models.BooleanField(_("marketing SMS"), default=False)
+    marketing_push_opt_in = models.BooleanField(_("marketing push notifications"), default=False)
+    # Program notices (welcome, tier change, points or a voucher expiring...) are not marketing:
+    # every member gets them unless they turn them off (CAMPAIGNS.md).
+    program_notices = models.BooleanField(_("program notices"), default=True)
     referral_code = models.CharField(_("referral code"), max_length=16, unique=True, editable=False)
     referred_by = models.ForeignKey(
         "self",
@@ -175,6 +191,8 @@ class Member(models.Model):
 class ConsentKind(models.TextChoices):
     MARKETING_EMAIL = "marketing_email", _("marketing email")
     MARKETING_SMS = "marketing_sms", _("marketing SMS")
+    MARKETING_PUSH = "marketing_push", _("marketing push notifications")
+    PROGRAM_NOTICES = "program_notices", _("program notices")
 
 
 class ConsentSource(models.TextChoices):
@@ -183,11 +201,14 @@ class ConsentSource(models.TextChoices):
     ERASURE = "erasure", _("account deleted")
     STAFF = "staff", _("staff")
     API = "api", _("API")
+    # The signed link in a message's footer or List-Unsubscribe header (CAMPAIGNS.md).
+    UNSUBSCRIBE = "unsubscribe", _("unsubscribe link")
 
 
 class ConsentChange(models.Model):
-    """One grant or withdrawal of a marketing consent, kept as evidence of what the member
-    agreed to and when. Append-only; the member's current consent is on `Member`."""
+    """One grant or withdrawal of a consent (marketing per channel, or program notices), kept
+    as evidence of what the member agreed to and when. Append-only; the member's current
+    consent is on `Member`."""
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="consent_changes")
     kind = models.CharField(_("consent"), max_length=32, choices=ConsentKind.choices)

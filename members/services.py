@@ -13,6 +13,7 @@ from members.birthdays import Birthday
 from members.events import member_enrolled, member_erased
 from members.models import ConsentChange, ConsentKind, ConsentSource, Member
 from members.numbers import member_number_generate, referral_code_generate
+from members.time_zones import time_zone_clean
 
 
 class MemberExists(DomainError):
@@ -68,15 +69,19 @@ def member_enrol(
     phone: str = "",
     birthday: Birthday | None = None,
     language: str = "en",
+    time_zone: str = "",
     marketing_email_opt_in: bool = False,
     marketing_sms_opt_in: bool = False,
+    marketing_push_opt_in: bool = False,
     referral_code: str = "",
     joined_at: datetime | None = None,
     user=None,
 ) -> Member:
     """Enrol a customer. `user` is given when the person signed up in the portal; otherwise an
-    account without a usable password is made, which the customer can claim by resetting it."""
+    account without a usable password is made, which the customer can claim by resetting it.
+    `time_zone` is an IANA name, or blank for the program's (UnknownTimeZone otherwise)."""
     User = get_user_model()
+    time_zone = time_zone_clean(time_zone)
     email = User.objects.normalize_email(email).lower()
     if Member.objects.filter(user__email__iexact=email).exists():
         raise MemberExists(email)
@@ -98,8 +103,10 @@ def member_enrol(
         birth_month=birthday.month if birthday else None,
         birth_year=birthday.year if birthday else None,
         language=language,
+        time_zone=time_zone,
         marketing_email_opt_in=marketing_email_opt_in,
         marketing_sms_opt_in=marketing_sms_opt_in,
+        marketing_push_opt_in=marketing_push_opt_in,
         referred_by=referrer,
         joined_at=joined_at or timezone.now(),
     )
@@ -166,7 +173,14 @@ def member_profile_update(
     phone: str = "",
     birthday: Birthday | None = None,
     language: str,
+    time_zone: str | None = None,
 ) -> Member:
+    """Save what the member says about themselves. `time_zone`: an IANA name, blank for the
+    program's, None to leave it as it is; UnknownTimeZone before anything is written."""
+    fields = ["phone", "birth_day", "birth_month", "birth_year", "language"]
+    if time_zone is not None:
+        time_zone = time_zone_clean(time_zone)
+        fields.append("time_zone")
     with transaction.atomic():
         user = member.user
         user.first_name = first_name
@@ -177,37 +191,51 @@ def member_profile_update(
         member.birth_month = birthday.month if birthday else None
         member.birth_year = birthday.year if birthday else None
         member.language = language
-        member.save(update_fields=["phone", "birth_day", "birth_month", "birth_year", "language"])
+        if time_zone is not None:
+            member.time_zone = time_zone
+        member.save(update_fields=fields)
         return member
 
 
-_CONSENT_FIELDS = {
+# Each kind of consent and the Member field holding its current value.
+CONSENT_FIELDS = {
     ConsentKind.MARKETING_EMAIL: "marketing_email_opt_in",
     ConsentKind.MARKETING_SMS: "marketing_sms_opt_in",
+    ConsentKind.MARKETING_PUSH: "marketing_push_opt_in",
+    ConsentKind.PROGRAM_NOTICES: "program_notices",
 }
 
 
 def member_consents_set(
     *,
     member: Member,
-    marketing_email: bool,
-    marketing_sms: bool,
+    marketing_email: bool | None = None,
+    marketing_sms: bool | None = None,
+    marketing_push: bool | None = None,
+    program_notices: bool | None = None,
     source: str = ConsentSource.PROFILE,
     at: datetime | None = None,
 ) -> list[ConsentChange]:
-    """Set the member's marketing consents; a change (and only a change) is recorded with its
-    time, so the history says exactly when each consent was given or withdrawn."""
+    """Set the member's consents (None leaves one as it is: an unsubscribe link withdraws one
+    kind only); a change, and only a change, is recorded with its time and source, so the
+    history says exactly when each consent was given or withdrawn, and how."""
     at = at or timezone.now()
     wanted = {
-        ConsentKind.MARKETING_EMAIL: marketing_email,
-        ConsentKind.MARKETING_SMS: marketing_sms,
+        kind: granted
+        for kind, granted in (
+            (ConsentKind.MARKETING_EMAIL, marketing_email),
+            (ConsentKind.MARKETING_SMS, marketing_sms),
+            (ConsentKind.MARKETING_PUSH, marketing_push),
+            (ConsentKind.PROGRAM_NOTICES, program_notices),
+        )
+        if granted is not None
     }
     with transaction.atomic():
         # Locked so that two tabs saving at once cannot record the same change twice.
         locked = Member.objects.select_for_update().get(pk=member.pk)
         changes = []
         for kind, granted in wanted.items():
-            field = _CONSENT_FIELDS[kind]
+            field = CONSENT_FIELDS[kind]
             if getattr(locked, field) == granted:
                 continue
             setattr(locked, field, granted)
@@ -216,21 +244,26 @@ def member_consents_set(
                 ConsentChange(member=locked, kind=kind, granted=granted, at=at, source=source)
             )
         if changes:
-            locked.save(update_fields=[_CONSENT_FIELDS[change.kind] for change in changes])
+            locked.save(update_fields=[CONSENT_FIELDS[change.kind] for change in changes])
             ConsentChange.objects.bulk_create(changes)
         return changes
 
 
 def member_erase(*, member: Member) -> None:
     """Pseudonymise a member who deletes their account: the person is gone (email, names, phone,
-    birthday, sign-in), the member row and its ledger stay, so every figure the shop reports
-    (points issued, liability, purchases) is unchanged. Marketing consents are withdrawn and the
-    withdrawal recorded. The caller logs the member out."""
+    birthday, time zone, sign-in), the member row and its ledger stay, so every figure the shop
+    reports (points issued, liability, purchases) is unchanged. Every consent is withdrawn,
+    program notices included, and the withdrawal recorded. The caller logs the member out."""
     from allauth.account.models import EmailAddress
 
     with transaction.atomic():
         member_consents_set(
-            member=member, marketing_email=False, marketing_sms=False, source=ConsentSource.ERASURE
+            member=member,
+            marketing_email=False,
+            marketing_sms=False,
+            marketing_push=False,
+            program_notices=False,
+            source=ConsentSource.ERASURE,
         )
         User = get_user_model()
         user = User.objects.select_for_update().get(pk=member.user_id)
@@ -247,6 +280,7 @@ def member_erase(*, member: Member) -> None:
         member.birth_day = None
         member.birth_month = None
         member.birth_year = None
-        member.save(update_fields=["phone", "birth_day", "birth_month", "birth_year"])
+        member.time_zone = ""
+        member.save(update_fields=["phone", "birth_day", "birth_month", "birth_year", "time_zone"])
         member.user = user
         member_erased(member=member)

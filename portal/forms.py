@@ -6,8 +6,9 @@ from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.selectors.program import program_in_force
 from loyalty.services.enrolment import member_join_signed_up
-from members.forms import MembershipFieldsMixin, PersonFieldsMixin
+from members.forms import MembershipFieldsMixin, PersonFieldsMixin, TimeZoneField
 
 
 class SignupForm(MembershipFieldsMixin, AllauthSignupForm):
@@ -41,10 +42,12 @@ class ProfileForm(PersonFieldsMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_person_fields(own_device=True)
+        self.fields["time_zone"] = time_zone_field(current=self.initial.get("time_zone", ""))
 
     @classmethod
     def initial_for(cls, member) -> dict:
         return {
+            "time_zone": member.time_zone,
             "first_name": member.user.first_name,
             "last_name": member.user.last_name,
             "phone": member.phone,
@@ -55,14 +58,47 @@ class ProfileForm(PersonFieldsMixin, forms.Form):
         }
 
     def profile_values(self) -> dict:
-        return self.person_values()
+        return {**self.person_values(), "time_zone": self.cleaned_data["time_zone"]}
+
+
+def time_zone_field(*, current: str = "") -> TimeZoneField:
+    program = program_in_force()
+    zone = program.timezone if program else "UTC"
+    return TimeZoneField(
+        current=current,
+        help_text=_(
+            "We send you our messages at a sensible hour where you are. The shop's time zone "
+            "is %(zone)s."
+        )
+        % {"zone": zone},
+    )
 
 
 class ConsentForm(forms.Form):
+    """Every consent the member holds, as the boxes of one form: a box left unticked is a
+    consent withdrawn (or kept withdrawn), as a browser sends it."""
+
     marketing_email = forms.BooleanField(
         label=_("Send me offers and news by email"), required=False
     )
     marketing_sms = forms.BooleanField(label=_("Send me offers and news by SMS"), required=False)
+    marketing_push = forms.BooleanField(
+        label=_("Send me offers and news as notifications on my phone"), required=False
+    )
+    program_notices = forms.BooleanField(
+        label=_("Tell me about my points, my tier and my vouchers"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "program-notices-help"}),
+    )
+
+    @classmethod
+    def initial_for(cls, member) -> dict:
+        return {
+            "marketing_email": member.marketing_email_opt_in,
+            "marketing_sms": member.marketing_sms_opt_in,
+            "marketing_push": member.marketing_push_opt_in,
+            "program_notices": member.program_notices,
+        }
 
 
 class EraseForm(forms.Form):

@@ -54,6 +54,9 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
             "joined_at": member.joined_at.isoformat(),
             "marketing_email_opt_in": member.marketing_email_opt_in,
             "marketing_sms_opt_in": member.marketing_sms_opt_in,
+            "marketing_push_opt_in": member.marketing_push_opt_in,
+            "program_notices": member.program_notices,
+            "time_zone": member.time_zone,  # empty: the program's
         },
         "balance": {
             "available": account.available,

@@ -212,13 +212,7 @@ def _profile_page(request, member, *, form=None, consent_form=None, status=200):
     context = {
         "member": member,
         "form": form or ProfileForm(initial=ProfileForm.initial_for(member)),
-        "consent_form": consent_form
-        or ConsentForm(
-            initial={
-                "marketing_email": member.marketing_email_opt_in,
-                "marketing_sms": member.marketing_sms_opt_in,
-            }
-        ),
+        "consent_form": consent_form or ConsentForm(initial=ConsentForm.initial_for(member)),
         "consent_history": consent_history_for_member(member=member)[:20],
     }
     return render(request, "portal/profile.html", context, status=status)
@@ -228,13 +222,9 @@ def _profile_page(request, member, *, form=None, consent_form=None, status=200):
 @require_POST
 def consents(request: HttpRequest, *, member) -> HttpResponse:
     form = ConsentForm(request.POST)
-    if not form.is_valid():  # two optional booleans: only a tampered request lands here
+    if not form.is_valid():  # optional booleans: only a tampered request lands here
         return _profile_page(request, member, consent_form=form, status=400)
-    changes = member_consents_set(
-        member=member,
-        marketing_email=form.cleaned_data["marketing_email"],
-        marketing_sms=form.cleaned_data["marketing_sms"],
-    )
+    changes = member_consents_set(member=member, **form.cleaned_data)
     if request.htmx:
         context = {
             "member": member,

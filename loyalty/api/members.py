@@ -18,6 +18,7 @@ from loyalty.selectors.ledger import (
     next_tier_for,
     transactions_for_member,
 )
+from loyalty.selectors.members import member_time_zone
 from loyalty.selectors.program import program_definition_current
 from loyalty.services.enrolment import member_join
 from loyalty.services.purchases import MemberNotFound
@@ -25,6 +26,7 @@ from members import services
 from members.birthdays import BirthDateInvalid, Birthday, birth_date_parse, birth_date_pattern
 from members.models import Language, Member, MemberStatus
 from members.selectors import member_for_write, member_get, member_list
+from members.time_zones import TIME_ZONE_MAX_LENGTH, UnknownTimeZone
 
 
 class BirthDateField(serializers.CharField):
@@ -70,6 +72,14 @@ class MemberEnrolInput(serializers.Serializer):
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     marketing_opt_in = serializers.BooleanField(required=False, default=False)
     referral_code = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    time_zone = serializers.CharField(
+        max_length=TIME_ZONE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="An IANA name, such as `Europe/Madrid` (any letter case); empty or absent: "
+        "the program's, which the member then follows if the program's changes. An unknown "
+        "name is refused with `time_zone_unknown`.",
+    )
 
 
 class TierOutput(serializers.Serializer):
@@ -93,6 +103,15 @@ class PointsOutput(serializers.Serializer):
     expiring_soon = ExpiringOutput(many=True)
 
 
+class ConsentsOutput(serializers.Serializer):
+    email = serializers.BooleanField(help_text="Marketing by email.")
+    sms = serializers.BooleanField(help_text="Marketing by SMS.")
+    push = serializers.BooleanField(help_text="Marketing by push notification.")
+    program_notices = serializers.BooleanField(
+        help_text="Program notices (welcome, tier change, points or a voucher expiring...)."
+    )
+
+
 class MemberOutput(serializers.Serializer):
     member_number = serializers.CharField()
     email = serializers.EmailField()
@@ -104,6 +123,11 @@ class MemberOutput(serializers.Serializer):
     tier = TierOutput(allow_null=True)
     next_tier = NextTierOutput(allow_null=True)
     points = PointsOutput()
+    consents = ConsentsOutput()
+    time_zone = serializers.CharField(
+        help_text="The IANA name the member's local times are read in: theirs, or the "
+        "program's when they chose none."
+    )
     status = serializers.ChoiceField(
         choices=MemberStatus.choices,
         help_text="blocked: the member earns nothing, redeems nothing and no voucher of theirs "
@@ -139,6 +163,13 @@ class MemberOutput(serializers.Serializer):
                     "lifetime": account.lifetime,
                     "expiring_soon": expiring_soon(member=member),
                 },
+                "consents": {
+                    "email": member.marketing_email_opt_in,
+                    "sms": member.marketing_sms_opt_in,
+                    "push": member.marketing_push_opt_in,
+                    "program_notices": member.program_notices,
+                },
+                "time_zone": member_time_zone(member=member, program=program).key,
                 "status": member.status,
             }
         )
@@ -203,7 +234,7 @@ class MemberListView(MemberApiView):
         request=MemberEnrolInput,
         responses={
             201: MemberOutput,
-            400: rule_refusals(services.UnknownReferralCode.code),
+            400: rule_refusals(services.UnknownReferralCode.code, UnknownTimeZone.code),
             409: OpenApiResponse(
                 ErrorResponse, description="`member_exists`, or `idempotency_conflict`."
             ),
@@ -223,6 +254,7 @@ class MemberListView(MemberApiView):
             language=fields.get("language", "en"),
             marketing_email_opt_in=fields["marketing_opt_in"],
             referral_code=fields.get("referral_code", ""),
+            time_zone=fields.get("time_zone", ""),
         )
         return Response(self.get_serializer(member).data, status=status.HTTP_201_CREATED)
 

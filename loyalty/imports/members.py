@@ -2,7 +2,8 @@
 
 Columns: `email` (required), `first_name`, `last_name`, `phone`, `birth_date` (`YYYY-MM-DD` or
 `--MM-DD`), `language` (en, es, fr), `marketing_opt_in` (`true`/`false`), `joined_at` (ISO 8601;
-without an offset, the program's clock; empty: now). A known email is skipped.
+without an offset, the program's clock; empty: now), `time_zone` (an IANA name in any letter
+case; empty: the program's). A known email is skipped.
 
 Each member joins as `member_join` joins one (an account without a usable password, a member
 number and a referral code drawn at random, the program's sign-up bonus as of `joined_at`
@@ -32,6 +33,7 @@ from loyalty.services.ledger import account_new, event_bonus_rows
 from members.birthdays import BirthDateInvalid, birth_date_parse
 from members.models import Language, Member
 from members.numbers import member_number_generate, referral_code_generate
+from members.time_zones import UnknownTimeZone, time_zone_clean
 
 COLUMNS = (
     "email",
@@ -42,6 +44,7 @@ COLUMNS = (
     "language",
     "marketing_opt_in",
     "joined_at",
+    "time_zone",
 )
 REQUIRED_COLUMNS = ("email",)
 _BOOLEANS = {"true": True, "false": False, "": False}
@@ -101,6 +104,13 @@ class MemberImporter(Importer):
         opt_in = row.get("marketing_opt_in", "").lower()
         if opt_in not in _BOOLEANS:
             raise RowInvalid(f"marketing_opt_in {row['marketing_opt_in']!r} is not true or false")
+        try:
+            time_zone = time_zone_clean(row.get("time_zone", ""))
+        except UnknownTimeZone:
+            raise RowInvalid(
+                f"time_zone {row['time_zone']!r} is not a time zone (an IANA name such as "
+                "Europe/Madrid)"
+            ) from None
         zone = self.versions.latest.definition.zone if self.versions else datetime.UTC
         joined_at = now
         if row.get("joined_at"):
@@ -114,6 +124,7 @@ class MemberImporter(Importer):
             "phone": row.get("phone", ""),
             "birth": _birth_date(row.get("birth_date", ""), today=now.date()),
             "language": language,
+            "time_zone": time_zone,
             "marketing_email_opt_in": _BOOLEANS[opt_in],
             "joined_at": joined_at,
         }
@@ -179,6 +190,7 @@ class MemberImporter(Importer):
                     birth_month=value["birth"][1] if value["birth"] else None,
                     birth_year=value["birth"][2] if value["birth"] else None,
                     language=value["language"],
+                    time_zone=value["time_zone"],
                     marketing_email_opt_in=value["marketing_email_opt_in"],
                     joined_at=value["joined_at"],
                 )

@@ -2,14 +2,18 @@
 their referrals have come to, the tier's benefits in words. The portal and the console both show
 them."""
 
+import datetime
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, OuterRef
+from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.definition import DEFAULT_TIMEZONE, ProgramDefinition
 from loyalty.models import PointsLot
 from loyalty.money import DEFAULT_CURRENCY
 from loyalty.rules.tiers import tier_next
@@ -18,6 +22,34 @@ from loyalty.selectors.ledger import account_for_member, expiring_soon, transact
 from loyalty.selectors.program import program_in_force
 from loyalty.selectors.tiers import qualifying_total
 from members.models import Member
+
+# --- Time zones --------------------------------------------------------------------------------
+
+
+def member_time_zone(
+    *, member: Member, program: ProgramDefinition | None = None, at: datetime.datetime | None = None
+) -> zoneinfo.ZoneInfo:
+    """The zone the member's local times are read in: their own, or the program's when they
+    chose none (UTC before any program exists). `.key` is its IANA name. `program`, when the
+    caller has it, saves looking up the one in force at `at` (default now)."""
+    if member.time_zone:
+        return zoneinfo.ZoneInfo(member.time_zone)
+    if program is None:
+        program = program_in_force(at=at)
+    return zoneinfo.ZoneInfo(program.timezone if program is not None else DEFAULT_TIMEZONE)
+
+
+def member_time_zone_expression(
+    *, program: ProgramDefinition | None = None, field: str = "time_zone"
+):
+    """member_time_zone as an SQL expression, for reading many members' local times in one
+    query: `.annotate(zone=member_time_zone_expression(program=...))` over members (over another
+    model, `field="member__time_zone"`), then `AT TIME ZONE` it in PostgreSQL. The program's zone
+    is bound as a value, so the query follows the program the caller read."""
+    if program is None:
+        program = program_in_force()
+    default = program.timezone if program is not None else DEFAULT_TIMEZONE
+    return Coalesce(NullIf(F(field), Value("")), Value(default), output_field=CharField())
 
 
 class FriendStatus:

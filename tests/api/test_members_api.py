@@ -4,6 +4,7 @@ from loyalty.services.enrolment import member_join
 from loyalty.services.program import program_import
 from members.models import Member
 from members.numbers import member_number_is_valid
+from members.services import member_consents_set
 from tests.factories.api import ApiKeyFactory
 from tests.factories.loyalty import example_program_text
 
@@ -147,3 +148,98 @@ def test_reading_needs_members_read_and_enrolling_members_write(client_for, prog
     assert writer.get(URL).status_code == 403
     assert writer.post(URL, {"email": "a@example.com"}, format="json").status_code == 201
     assert Member.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_enrolment_takes_a_time_zone_and_the_member_shows_it(api_client, program):
+    body = {"email": "ana@example.com", "time_zone": "atlantic/canary", "marketing_opt_in": True}
+
+    response = api_client.post(URL, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert created["time_zone"] == "Atlantic/Canary"
+    assert created["consents"] == {
+        "email": True,
+        "sms": False,
+        "push": False,
+        "program_notices": True,
+    }
+    assert Member.objects.get().time_zone == "Atlantic/Canary"
+    shown = api_client.get(f"{URL}{created['member_number']}/").json()
+    assert (shown["time_zone"], shown["consents"]) == (created["time_zone"], created["consents"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [{}, {"time_zone": ""}])
+def test_a_member_without_a_zone_shows_the_program_s(api_client, program, body):
+    response = api_client.post(URL, {"email": "ana@example.com", **body}, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["time_zone"] == "Europe/Madrid"
+    assert Member.objects.get().time_zone == ""  # follows the program, were it to change
+
+
+@pytest.mark.django_db
+def test_the_member_shows_each_consent(api_client, program):
+    ana = member_join(email="ana@example.com")
+    member_consents_set(member=ana, marketing_sms=True, marketing_push=True, program_notices=False)
+
+    body = api_client.get(f"{URL}{ana.member_number}/").json()
+
+    assert body["consents"] == {"email": False, "sms": True, "push": True, "program_notices": False}
+
+
+@pytest.mark.django_db
+def test_an_unknown_time_zone_is_its_own_400_at_the_field(api_client, program):
+    body = {"email": "a@example.com", "time_zone": "Europe/Atlantis"}
+
+    response = api_client.post(URL, body, format="json")
+
+    assert response.status_code == 400
+    message = (
+        "“Europe/Atlantis” is not a time zone we know. Give an IANA name, such as Europe/Madrid."
+    )
+    assert response.json() == {
+        "code": "time_zone_unknown",
+        "detail": message,
+        "errors": {"time_zone": [message]},
+    }
+    assert Member.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_unknown_time_zone_is_worded_in_the_request_s_language(api_client, program):
+    body = {"email": "a@example.com", "time_zone": "Europe/Atlantis"}
+
+    response = api_client.post(URL, body, format="json", HTTP_ACCEPT_LANGUAGE="es")
+
+    assert response.json()["code"] == "time_zone_unknown"
+    assert "zona horaria" in response.json()["errors"]["time_zone"][0]
+
+
+@pytest.mark.django_db
+def test_a_time_zone_longer_than_a_zone_name_is_refused_at_the_field(api_client, program):
+    response = api_client.post(
+        URL, {"email": "a@example.com", "time_zone": "A/" + "b" * 70}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert "time_zone" in response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_the_schema_describes_consents_and_time_zone(anonymous_client):
+    schema = anonymous_client.get("/api/schema/", {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+
+    member = components["MemberOutput"]
+    assert {"consents", "time_zone"} <= set(member["required"])
+    consents = components["ConsentsOutput"]
+    assert set(consents["required"]) == {"email", "sms", "push", "program_notices"}
+    assert all(value["type"] == "boolean" for value in consents["properties"].values())
+    enrol = components["MemberEnrolInputRequest"]["properties"]["time_zone"]
+    assert (enrol["type"], enrol["maxLength"]) == ("string", 64)
+    refusals = schema["paths"]["/api/v1/members/"]["post"]["responses"]["400"]["description"]
+    assert "`time_zone_unknown`" in refusals

@@ -1,6 +1,7 @@
 """import_members: bad rows with line and reason, nothing imported; known emails skipped; members
 enrolled like member_enrol (sign-up bonus as of joined_at, consistent accounts)."""
 
+import csv
 import io
 
 import pytest
@@ -13,6 +14,7 @@ from loyalty.services.enrolment import member_join
 from loyalty.services.ledger import account_recompute
 from members.models import Member
 from members.numbers import member_number_is_valid
+from members.services import member_consents_set
 from tests.imports.conftest import MEMBER_HEADER
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +145,47 @@ LOT_FIELDS = ("points", "remaining", "debt_paid", "available_at", "is_matured", 
               "earned_at")  # fmt: skip
 ACCOUNT_FIELDS = ("available", "pending", "lifetime", "debt", "tier_code", "tier_since",
                   "tier_review_on")  # fmt: skip
+
+
+def test_a_time_zone_column_sets_each_member_s_zone(program, write_csv):
+    header = ["email", "time_zone"]
+    rows = [["own@example.com", "europe/paris"], ["follows@example.com", ""]]
+
+    report = import_run(importer=MemberImporter(), path=write_csv([header, *rows]))
+
+    assert not report.problems
+    zones = dict(Member.objects.values_list("user__email", "time_zone"))
+    assert zones == {"own@example.com": "Europe/Paris", "follows@example.com": ""}
+
+
+def test_an_unknown_time_zone_is_reported_with_its_line_and_nothing_is_imported(program, write_csv):
+    header = ["email", "time_zone"]
+    rows = [["a@example.com", "Europe/Madrid"], ["b@example.com", "Europe/Atlantis"],
+            ["c@example.com", "GMT+25"]]  # fmt: skip
+
+    report = import_run(importer=MemberImporter(), path=write_csv([header, *rows]))
+
+    assert {problem.line: problem.reason for problem in report.problems} == {
+        3: "time_zone 'Europe/Atlantis' is not a time zone (an IANA name such as Europe/Madrid)",
+        4: "time_zone 'GMT+25' is not a time zone (an IANA name such as Europe/Madrid)",
+    }
+    assert not Member.objects.exists()
+
+
+def test_the_export_writes_each_member_s_own_zone_and_consents(program):
+    own = member_join(email="own@example.com", time_zone="Atlantic/Canary")
+    member_consents_set(member=own, marketing_sms=True, program_notices=False)
+    member_join(email="follows@example.com")
+    out = io.StringIO()
+
+    call_command("export_members", stdout=out)
+
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    picked = [
+        (r["email"], r["time_zone"], r["marketing_sms"], r["marketing_push"], r["program_notices"])
+        for r in rows
+    ]
+    assert picked == [
+        ("own@example.com", "Atlantic/Canary", "true", "false", "false"),
+        ("follows@example.com", "", "false", "false", "true"),
+    ]

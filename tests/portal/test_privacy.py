@@ -1,5 +1,7 @@
 """Consents recorded with their time; erasure pseudonymises the person and keeps the figures."""
 
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.db.models import Sum
@@ -7,6 +9,7 @@ from django.urls import reverse
 
 from loyalty.models import LedgerEntry
 from members.models import ConsentChange
+from members.services import member_consents_set
 from tests.conftest import PASSWORD
 from tests.portal.conftest import NOW, login
 
@@ -27,8 +30,9 @@ def test_each_consent_change_is_recorded_with_its_time_and_only_changes(client, 
     client = login(client, alice)
     before = history(alice)
 
-    client.post(reverse("members:consents"), {"marketing_sms": "on"})
-    client.post(reverse("members:consents"), {"marketing_sms": "on"})
+    # As the browser sends the form: only the ticked boxes (program notices are on by default).
+    client.post(reverse("members:consents"), {"marketing_sms": "on", "program_notices": "on"})
+    client.post(reverse("members:consents"), {"marketing_sms": "on", "program_notices": "on"})
 
     alice.refresh_from_db()
     assert not alice.marketing_email_opt_in
@@ -94,3 +98,48 @@ def test_erase_pseudonymises_keeps_the_ledger_and_logs_out(client, alice):
     assert "_auth_user_id" not in client.session
     assert login_page.status_code == 200
     assert client.get(reverse("members:home")).status_code == 302
+
+
+def test_push_and_program_notices_are_set_on_the_profile_and_kept_in_the_history(client, alice):
+    client = login(client, alice)
+    before = history(alice)
+
+    response = client.post(reverse("members:consents"), {"marketing_push": "on"}, **HTMX)
+
+    alice.refresh_from_db()
+    assert (alice.marketing_push_opt_in, alice.program_notices) == (True, False)
+    assert sorted(history(alice)[len(before) :]) == [
+        ("marketing_email", False, "profile"),
+        ("marketing_push", True, "profile"),
+        ("program_notices", False, "profile"),
+    ]
+    page = response.content.decode()
+    assert "phone notifications: agreed" in page
+    assert "program notices: off" in page
+    assert is_ticked(page, "marketing_push")
+    assert not is_ticked(page, "program_notices")
+
+
+def is_ticked(page: str, name: str) -> bool:
+    [box] = re.findall(rf'<input type="checkbox" name="{name}"[^>]*>', page)
+    return " checked" in box
+
+
+def test_the_profile_shows_each_consent_as_it_is(client, alice):
+    member_consents_set(member=alice, marketing_push=True, program_notices=False)
+
+    page = login(client, alice).get(reverse("members:profile")).content.decode()
+
+    ticked = {
+        name: is_ticked(page, name)
+        for name in ("marketing_email", "marketing_sms", "marketing_push", "program_notices")
+    }
+    assert ticked == {
+        "marketing_email": True,
+        "marketing_sms": False,
+        "marketing_push": True,
+        "program_notices": False,
+    }
+    # The notices' box is described by the paragraph saying what they are.
+    assert 'name="program_notices" aria-describedby="program-notices-help"' in page
+    assert 'id="program-notices-help"' in page

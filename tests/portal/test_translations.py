@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from loyalty.models import LedgerEntry
+from members.time_zones import offered_time_zones, time_zone_label
 from rewards.models import RewardKind
 from rewards.services.redemption import reward_redeem
 from rewards.services.vouchers import voucher_consume
@@ -20,6 +21,13 @@ pytestmark = pytest.mark.django_db
 # The language switcher names each language in itself.
 SAME_IN_EVERY_LANGUAGE = {"Tessera", "Alice", "alice@example.com", "SMS", "API"}
 SAME_IN_EVERY_LANGUAGE |= {"English", "Español", "Français"}
+# Time zones beyond the likely ones are offered by their IANA names.
+SAME_IN_EVERY_LANGUAGE |= {time_zone_label(name) for name in offered_time_zones()}
+# Likely zones whose country is spelled the same in Spanish or French.
+SAME_IN_EVERY_LANGUAGE |= {
+    time_zone_label(name)
+    for name in ("Europe/Andorra", "Europe/Luxembourg", "America/Guadeloupe", "America/Martinique")
+}
 # Words French shares with English.
 SAME_IN_FRENCH = {"Bronze", "points", "Page 1 of 1", "Profil", "Code"}
 

@@ -86,6 +86,21 @@ class ApiAutoSchema(AutoSchema):
         )
         return f"{description}\n\n{needs}".strip()
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A plain CharField strips its input and then refuses a blank one, so "\u000b" is as
+        # refused as "": the schema says a non-blank text must hold a non-space character.
+        # (Subclasses with a shape of their own, an email, a pattern, say it themselves.)
+        if (
+            direction == "request"
+            and type(field) is serializers.CharField
+            and field.trim_whitespace
+            and not field.allow_blank
+            and "pattern" not in schema
+        ):
+            schema["pattern"] = r"\S"
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response" or not self._api_view():

@@ -179,3 +179,14 @@ def test_decimal_schemas_take_exactly_what_the_api_takes(schema, component, item
     else:
         accepted = False
     assert accepted is _field_takes(field, value), value
+
+
+def test_a_required_text_must_hold_more_than_spaces(schema):
+    # DRF strips a CharField and refuses it blank: "\u000b" is refused as "" is.
+    components = schema["components"]["schemas"]
+
+    assert components["ConsumeInputRequest"]["properties"]["order_ref"]["pattern"] == r"\S"
+    assert components["PurchaseInputRequest"]["properties"]["external_id"]["pattern"] == r"\S"
+    # A text that may be blank takes anything, and an email says its own shape.
+    assert "pattern" not in components["MemberEnrolInputRequest"]["properties"]["first_name"]
+    assert "pattern" not in components["MemberEnrolInputRequest"]["properties"]["email"]

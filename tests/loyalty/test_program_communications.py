@@ -3,10 +3,12 @@ the frequency cap, read and written by the program file, stored with the program
 versions, diffed, edited in the admin and answered by the selector the sending code calls."""
 
 import datetime
+import io
 import zoneinfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 
 from loyalty.definition import Communications, FrequencyCap, QuietHours
 from loyalty.models import Program, ProgramVersion
@@ -357,3 +359,14 @@ def test_a_version_published_before_the_setting_existed_is_the_same_program(impo
 
     assert program_publish() == older
     assert program_changes(old=older.definition, new=imported_version.definition) == []
+
+
+@pytest.mark.django_db
+def test_the_export_command_writes_the_communications_in_force(example_text):
+    program_import(text=with_communications(example_text))
+    out = io.StringIO()
+
+    call_command("program", "export", stdout=out)
+
+    assert COMMUNICATIONS in out.getvalue()
+    assert parse_program_text(out.getvalue()).communications.frequency_cap.days == 7

@@ -1,6 +1,7 @@
 """The member sets their time zone on the profile: the shop's by default (shown with its name),
 the likely zones of a Spanish or French shop first, then every zone; in each language."""
 
+import json
 import re
 
 import pytest
@@ -102,3 +103,13 @@ def test_the_time_zone_select_speaks_the_member_s_language(
     assert f'<label for="id_time_zone">{label}</label>' in page
     assert options(page)[0] == ("", default, True)
     assert f'<optgroup label="{likely}">' in page
+
+
+def test_the_data_download_has_the_zone_and_every_consent(client, alice):
+    Member.objects.filter(pk=alice.pk).update(time_zone="Europe/Paris", program_notices=False)
+
+    response = login(client, alice).get(reverse("members:data_export"))
+
+    profile = json.loads(response.content)["profile"]
+    assert profile["time_zone"] == "Europe/Paris"
+    assert (profile["marketing_push_opt_in"], profile["program_notices"]) == (False, False)

@@ -56,16 +56,19 @@ def literal(field):
         return str(default)
     return "'" + str(default).replace("'", "''") + "'"
 
+# Each column drawn from a hash of the id with its own salt, so combined rules select real
+# intersections (the tier alone follows id % 10).
 MEMBER_COLUMNS = {
     "user_id": "u.id",
     "member_number": "lpad(u.id::text, 13, '0')",
     "phone": "''",
     "birth_day": "CASE WHEN u.id % 5 = 0 THEN NULL ELSE 1 + u.id % 28 END",
-    "birth_month": "CASE WHEN u.id % 5 = 0 THEN NULL ELSE 1 + (u.id * 7) % 12 END",
+    "birth_month": "CASE WHEN u.id % 5 = 0 THEN NULL"
+    " ELSE 1 + (hashtext('b' || u.id) & 2147483647) % 12 END",
     "birth_year": "NULL",
-    "language": "(ARRAY['en', 'es', 'fr'])[1 + (u.id * 13) % 3]",
-    "marketing_email_opt_in": "(u.id * 31) % 10 < 6",
-    "marketing_sms_opt_in": "(u.id * 17) % 10 < 3",
+    "language": "(ARRAY['en', 'es', 'fr'])[1 + (hashtext('l' || u.id) & 2147483647) % 3]",
+    "marketing_email_opt_in": "(hashtext('e' || u.id) & 2147483647) % 10 < 6",
+    "marketing_sms_opt_in": "(hashtext('s' || u.id) & 2147483647) % 10 < 3",
     "referral_code": "'B' || u.id",
     "referred_by_id": "NULL",
     "joined_at": "now() - (u.id % 1460) * interval '1 day'"
@@ -118,9 +121,11 @@ with connection.cursor() as cursor:
         [version.pk, PURCHASES])
     cursor.execute(
         "INSERT INTO analytics_memberforecast (member_id, churn_risk, computed_at)"
-        " SELECT id, (ARRAY['low', 'medium', 'high'])[1 + (id * 11) % 3], now()"
-        " FROM members_member WHERE id % 10 < 6")
-    cursor.execute("ANALYZE")
+        " SELECT id, (ARRAY['low', 'medium', 'high'])[1 + (hashtext('r' || id) & 2147483647) % 3],"
+        " now()"
+        " FROM members_member WHERE (hashtext('f' || id) & 2147483647) % 10 < 6")
+    # Autovacuum would set the visibility map in time; the index-only scans need it.
+    cursor.execute("VACUUM ANALYZE")
     cursor.execute("SELECT count(*) FROM members_member")
     members = cursor.fetchone()[0]
     cursor.execute("SELECT count(*) FROM loyalty_purchase")

@@ -46,6 +46,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from analytics.models import MemberForecast
@@ -208,27 +209,81 @@ def _aggregate_rule(purchases: QuerySet[Purchase], name: str, aggregate, op: str
     return Q(pk__in=_members_whose(purchases, _matching(name, op, value), **{name: aggregate}))
 
 
-def _average_rule(purchases: QuerySet[Purchase], op: str, value) -> Q:
-    """Average order value = spend / purchases; compared as spend against value x purchases,
-    which is exact in decimals. A member with no purchase has no average and never matches."""
+def _average_having(op: str, value, *, total: str, orders: str) -> Q:
+    """Average order value = spend / purchases, compared as spend against value x purchases,
+    which is exact in decimals; a member with no purchase has no average and never matches."""
 
     def scaled(amount: Decimal) -> ExpressionWrapper:
-        return ExpressionWrapper(Value(amount) * F("orders"), output_field=DecimalField())
+        return ExpressionWrapper(Value(amount) * F(orders), output_field=DecimalField())
+
+    def compare(lookup: str, amount) -> Q:
+        return Q(**{f"{total}{lookup}": scaled(Decimal(amount))})
 
     positive = _positive(op)
     if positive in (EQ, IN):
         amounts = [value] if positive == EQ else value
-        q = reduce(or_, (Q(total=scaled(Decimal(amount))) for amount in amounts))
+        q = reduce(or_, (compare("", amount) for amount in amounts))
     elif positive == GTE:
-        q = Q(total__gte=scaled(Decimal(value)))
+        q = compare("__gte", value)
     elif positive == LTE:
-        q = Q(total__lte=scaled(Decimal(value)))
+        q = compare("__lte", value)
     else:
-        q = Q(total__gte=scaled(Decimal(value[0])), total__lte=scaled(Decimal(value[1])))
+        q = compare("__gte", value[0]) & compare("__lte", value[1])
     if op in vocabulary.NEGATIVE_OPERATORS:
         q = ~q
-    members = _members_whose(purchases, q, total=Sum(_net()), orders=Count("pk"))
+    return Q(**{f"{orders}__gt": 0}) & q
+
+
+def _average_rule(purchases: QuerySet[Purchase], op: str, value) -> Q:
+    having = _average_having(op, value, total="total", orders="orders")
+    members = _members_whose(purchases, having, total=Sum(_net()), orders=Count("*"))
     return Q(pk__in=members)
+
+
+# --- Several aggregates in one pass ----------------------------------------------------------
+
+AGGREGATE_FIELDS = ("purchases", "spend", "average_order_value")
+
+
+def _zero_matches(rule: dict) -> bool:
+    """Whether a member with no purchase in the rule's window satisfies it."""
+    if rule["field"] == "purchases":
+        return _holds(rule["op"], rule["value"], 0)
+    if rule["field"] == "spend":
+        return _holds(rule["op"], _money(rule["value"]), Decimal(0))
+    return False  # no purchase, no average
+
+
+def _aggregates_together(rules: list[dict], moment: Moment) -> Q:
+    """Rules over counts and sums of purchases that all must hold, and that no member without
+    purchases satisfies, as one grouped subquery: one read of the purchases (the index on
+    member and time) from the widest window, each aggregate filtered to its own window.
+    Two windows read apart cost the five-rule segment of bench/campaign.py a second pass."""
+    starts = [moment.window_start(rule.get("window_days")) for rule in rules]
+    widest = None if any(start is None for start in starts) else min(starts)
+    aggregates: dict = {}
+    having = Q()
+    for position, (rule, start) in enumerate(zip(rules, starts, strict=True)):
+        window = Q(purchased_at__gte=start) if start is not None and start != widest else None
+        # COUNT(*) takes no filter; purchased_at is never null and in the index.
+        count = Count("purchased_at", filter=window) if window is not None else Count("*")
+        spent = Coalesce(Sum(_net(), filter=window), Value(Decimal(0)), output_field=DecimalField())
+        if rule["field"] == "purchases":
+            aggregates[f"orders_{position}"] = count
+            having &= _matching(f"orders_{position}", rule["op"], rule["value"])
+        elif rule["field"] == "spend":
+            aggregates[f"spent_{position}"] = spent
+            having &= _matching(f"spent_{position}", rule["op"], _money(rule["value"]))
+        else:
+            aggregates[f"orders_{position}"] = count
+            aggregates[f"spent_{position}"] = spent
+            having &= _average_having(
+                rule["op"],
+                rule["value"],
+                total=f"spent_{position}",
+                orders=f"orders_{position}",
+            )
+    return Q(pk__in=_members_whose(counted_purchases(since=widest), having, **aggregates))
 
 
 def _bought(purchases: QuerySet[Purchase], condition: Q, op: str) -> Q:
@@ -353,7 +408,7 @@ def _tier(rule: dict, moment: Moment) -> Q:
 
 def _purchase_count(rule: dict, moment: Moment) -> Q:
     purchases = counted_purchases(since=moment.window_start(rule.get("window_days")))
-    return _aggregate_rule(purchases, "orders", Count("pk"), rule["op"], rule["value"], 0)
+    return _aggregate_rule(purchases, "orders", Count("*"), rule["op"], rule["value"], 0)
 
 
 def _money(value):
@@ -463,7 +518,16 @@ def reachable_members() -> QuerySet[Member]:
 
 def rules_q(*, match: str, rules: list[dict], moment: Moment) -> Q:
     """The rules as one Q over members (no rule: every member)."""
-    conditions = [COMPILERS[rule["field"]](rule, moment) for rule in rules]
+    together: list[dict] = []
+    if match != MATCH_ANY:
+        together = [
+            rule for rule in rules if rule["field"] in AGGREGATE_FIELDS and not _zero_matches(rule)
+        ]
+        if len(together) < 2:
+            together = []
+    conditions = [COMPILERS[rule["field"]](rule, moment) for rule in rules if rule not in together]
+    if together:
+        conditions.append(_aggregates_together(together, moment))
     if not conditions:
         return Q()
     return reduce(or_ if match == MATCH_ANY else and_, conditions)

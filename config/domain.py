@@ -10,8 +10,9 @@ one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import translation
@@ -73,3 +74,33 @@ def worded_in(language: str | None) -> Iterator[None]:
     except DomainError as error:
         error.language = language
         raise
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason an input is refused, at its path (`rules.2.op`, `content.es.body`), with a
+    translatable template and its parameters."""
+
+    path: str
+    template: Any
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def message(self) -> str:
+        text = str(self.template)
+        return text % self.params if self.params else text
+
+
+class ProblemsError(DomainError):
+    """A refusal listing every problem of an input at its path, raised before anything is
+    written: the API's `errors`, a form's field errors."""
+
+    def __init__(self, *, problems: Sequence[Problem]):
+        self.problems = tuple(problems)
+        super().__init__()
+
+    def errors(self, language: str | None = None) -> dict[str, list[str]]:
+        with translation.override(language) if language else nullcontext():
+            found: dict[str, list[str]] = {}
+            for problem in self.problems:
+                found.setdefault(problem.path, []).append(problem.message())
+            return found

@@ -262,6 +262,10 @@ TESSERA_PUSH_BACKEND = (
 TESSERA_DELIVERY_LEASE_SECONDS = env_int("TESSERA_DELIVERY_LEASE_SECONDS", 120)
 if not 1 <= TESSERA_DELIVERY_LEASE_SECONDS <= 120:
     raise ImproperlyConfigured("TESSERA_DELIVERY_LEASE_SECONDS must be between 1 and 120")
+# Campaign mails carry an open-tracking image and click-tracking links (signed, campaigns.links);
+# either can be turned off.
+TESSERA_TRACK_OPENS = env_bool("TESSERA_TRACK_OPENS", default=True)
+TESSERA_TRACK_CLICKS = env_bool("TESSERA_TRACK_CLICKS", default=True)
 
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -327,6 +331,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two kinds of channel: where a purchase was made, and what a campaign is sent by.
+    "ENUM_NAME_OVERRIDES": {
+        "PurchaseChannelEnum": "loyalty.channels.Channel",
+        "CampaignChannelEnum": "campaigns.models.campaigns.CampaignChannel",
+    },
 }
 
 # --- Health -----------------------------------------------------------------------------------

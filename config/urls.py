@@ -21,6 +21,7 @@ urlpatterns = [
     path("", member_views.home, name="home"),
     path("me/", include("portal.urls")),
     path("staff/", include("console.urls")),
+    path("", include("portal.public_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

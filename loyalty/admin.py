@@ -79,10 +79,12 @@ class ProgramForm(_ProgramCheckedForm):
             "name",
             "currency",
             "timezone",
+            "language",
             "point_value",
             "pending_days",
             "rounding",
             "max_purchase_amount",
+            "categories",
             "expiry_policy",
             "expiry_months",
             "expiry_warn_days",
@@ -276,8 +278,12 @@ class ProgramAdmin(ConfigHistoryMixin, admin.ModelAdmin):
     change_list_template = "admin/loyalty/program_change_list.html"
     list_display = ("name", "currency", "timezone", "rounding", "expiry_policy")
     fieldsets = (
-        (None, {"fields": ("name", "currency", "timezone", "point_value", "pending_days")}),
+        (
+            None,
+            {"fields": ("name", "currency", "timezone", "language", "point_value", "pending_days")},
+        ),
         (_("Scoring"), {"fields": ("rounding", "max_purchase_amount")}),
+        (_("Categories"), {"fields": ("categories",)}),
         (_("Expiry"), {"fields": ("expiry_policy", "expiry_months", "expiry_warn_days")}),
         (
             _("Tier qualification"),

@@ -161,6 +161,18 @@ class Communications:
 
 
 @dataclass(frozen=True)
+class CategoryDefinition:
+    """What members read for a category code used by rules and items (PROGRAM.md
+    `categories:`)."""
+
+    code: str
+    name: dict[str, str]
+
+    def localized_name(self, language: str) -> str:
+        return localized(self.name, language, self.code)
+
+
+@dataclass(frozen=True)
 class TierDefinition:
     code: str
     name: dict[str, str]
@@ -237,6 +249,9 @@ class ProgramDefinition:
     # larger one in the staff console after confirming it.
     max_purchase_amount: Decimal | None = None
     communications: Communications = Communications()
+    # Members' default language, and the fallback for texts a member's language lacks.
+    language: str = DEFAULT_NAME_LANGUAGE
+    categories: tuple[CategoryDefinition, ...] = ()
     tiers: tuple[TierDefinition, ...] = ()
     rules: tuple[RuleDefinition, ...] = ()
     rewards: tuple[RewardDefinition, ...] = ()
@@ -244,6 +259,11 @@ class ProgramDefinition:
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)  # ZoneInfo keeps its own cache per key
+
+    def category_name(self, code: str, language: str) -> str:
+        """The category's name in `language`; the code itself when the program names it not."""
+        found = next((category for category in self.categories if category.code == code), None)
+        return found.localized_name(language) if found else code
 
     def tier(self, code: str | None) -> TierDefinition | None:
         return next((tier for tier in self.tiers if tier.code == code), None)

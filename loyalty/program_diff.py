@@ -7,7 +7,12 @@ from typing import Any
 from loyalty.definition import ProgramDefinition
 from loyalty.program_file import flow_text, program_to_data
 
-_COLLECTIONS = (("tier", "levels"), ("rule", "rules"), ("reward", "rewards"))
+_COLLECTIONS = (
+    ("category", "categories"),
+    ("tier", "levels"),
+    ("rule", "rules"),
+    ("reward", "rewards"),
+)
 
 
 def program_changes(*, old: ProgramDefinition | None, new: ProgramDefinition) -> list[str]:

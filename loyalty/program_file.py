@@ -58,6 +58,7 @@ from loyalty.definition import (
     TEXT_MAX_LENGTH,
     THRESHOLD_DIGITS,
     WEEKDAYS,
+    CategoryDefinition,
     Communications,
     Expiry,
     FrequencyCap,
@@ -172,6 +173,7 @@ def program_to_data(program: ProgramDefinition) -> dict[str, Any]:
         "name": program.name,
         "currency": program.currency,
         "timezone": program.timezone,
+        "language": program.language,
         "point_value": _plain(program.point_value),
         "pending_days": program.pending_days,
         "rounding": program.rounding,
@@ -184,6 +186,10 @@ def program_to_data(program: ProgramDefinition) -> dict[str, Any]:
             "expiry": expiry,
             "communications": _communications_to_data(program.communications),
         },
+        "categories": [
+            {"code": category.code, "name": _localized_to_data(category.name)}
+            for category in program.categories
+        ],
         "tiers": {
             "qualification": {
                 "metric": program.qualification_metric,
@@ -207,6 +213,8 @@ def program_to_text(program: ProgramDefinition) -> str:
             lines.extend(f"    {k}: {flow_text(v)}" for k, v in value.items())
         else:
             lines.append(f"  {key}: {flow_text(value)}")
+    if data["categories"]:
+        lines += ["", *_block_list("categories", data["categories"], indent="")]
     lines += ["", "tiers:", f"  qualification: {flow_text(data['tiers']['qualification'])}"]
     lines += _block_list("levels", data["tiers"]["levels"], indent="  ")
     lines += ["", *_block_list("rules", data["rules"], indent="")]
@@ -622,13 +630,14 @@ class _Reader:
 
     def document(self, root: Node) -> ProgramDefinition:
         sections = self.mapping(
-            root, (), required=("program", "tiers"), optional=("rules", "rewards")
+            root, (), required=("program", "tiers"), optional=("categories", "rules", "rewards")
         )
         if sections is None:
             raise ProgramInvalid(self.errors)
         program = self.program(sections["program"]) if "program" in sections else None
         currency = (program or {}).get("currency")
         tiers_section = self.tiers(sections["tiers"]) if "tiers" in sections else None
+        categories = self.categories(sections["categories"]) if "categories" in sections else []
         rules = self.rules(sections["rules"], currency) if "rules" in sections else []
         rewards = (
             self.rewards(sections["rewards"], currency, self.tier_codes)
@@ -639,6 +648,7 @@ class _Reader:
             raise ProgramInvalid(self.errors)
         return ProgramDefinition(
             **program,
+            categories=tuple(categories),
             qualification_metric=tiers_section["metric"],
             qualification_window_months=tiers_section["window_months"],
             tiers=tuple(tiers_section["levels"]),
@@ -655,6 +665,7 @@ class _Reader:
             optional=(
                 "currency",
                 "timezone",
+                "language",
                 "pending_days",
                 "rounding",
                 "max_purchase_amount",
@@ -672,11 +683,16 @@ class _Reader:
             "rounding": "floor",
             "expiry": Expiry(policy="none"),
             "communications": Communications(),
+            "language": DEFAULT_NAME_LANGUAGE,
         }
         if "currency" in values:
             result["currency"] = self.currency(values["currency"], (*path, "currency"))
         if "timezone" in values:
             result["timezone"] = self.timezone(values["timezone"], (*path, "timezone"))
+        if "language" in values:
+            result["language"] = self.choice(
+                values["language"], (*path, "language"), NAME_LANGUAGES, "language"
+            )
         if "point_value" in values:
             result["point_value"] = self.decimal(
                 values["point_value"], (*path, "point_value"), digits=POINT_VALUE_DIGITS
@@ -896,6 +912,22 @@ class _Reader:
             else:
                 benefits.append(benefit)
         return tuple(benefits) if is_valid else None
+
+    def categories(self, node: Node) -> list[CategoryDefinition]:
+        """`categories:`: a list of {code, name}; each code once."""
+        path: Path = ("categories",)
+        codes: dict[str, Node] = {}
+        found = []
+        for index, item in enumerate(self.sequence(node, path)):
+            item_path = (*path, index)
+            values = self.mapping(item, item_path, required=("code", "name"))
+            if values is None or "code" not in values or "name" not in values:
+                continue  # refused by mapping()
+            code = self.unique_code(values["code"], (*item_path, "code"), codes, "category")
+            name = self.localized(values["name"], (*item_path, "name"))
+            if code is not None and name is not None:
+                found.append(CategoryDefinition(code=code, name=name))
+        return found
 
     def unique_code(self, node: Node, path: Path, codes: dict[str, Node], what: str) -> str | None:
         code = self.code(node, path)

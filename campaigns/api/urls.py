@@ -1,8 +1,33 @@
 from django.urls import path
 
-from campaigns.api import segments
+from campaigns.api import campaigns, segments
 
 urlpatterns = [
+    path("campaigns/", campaigns.CampaignListView.as_view(), name="campaigns"),
+    path("campaigns/<str:code>/", campaigns.CampaignDetailView.as_view(), name="campaign"),
+    path(
+        "campaigns/<str:code>/schedule/",
+        campaigns.CampaignScheduleView.as_view(),
+        name="campaign-schedule",
+    ),
+    path(
+        "campaigns/<str:code>/pause/", campaigns.CampaignPauseView.as_view(), name="campaign-pause"
+    ),
+    path(
+        "campaigns/<str:code>/resume/",
+        campaigns.CampaignResumeView.as_view(),
+        name="campaign-resume",
+    ),
+    path(
+        "campaigns/<str:code>/cancel/",
+        campaigns.CampaignCancelView.as_view(),
+        name="campaign-cancel",
+    ),
+    path(
+        "campaigns/<str:code>/deliveries/",
+        campaigns.CampaignDeliveriesView.as_view(),
+        name="campaign-deliveries",
+    ),
     path("segments/", segments.SegmentListView.as_view(), name="segments"),
     path("segments/<str:code>/", segments.SegmentDetailView.as_view(), name="segment"),
     path(

@@ -37,37 +37,48 @@ class Composer:
     compose: Compose
 
 
-_composers: dict[str, Composer] = {}
+# The composers the code declares (@composer), and those registered at run time over them
+# (composer_register: a test's stand-in, a plug-in's replacement); unregistering one of the
+# latter brings back the declared one.
+_declared: dict[str, Composer] = {}
+_registered: dict[str, Composer] = {}
 
 
 def composer(source: str, *, purpose: str) -> Callable[[Compose], Compose]:
-    """Register the decorated function as the composer of `source`'s messages."""
+    """Declare the decorated function as the composer of `source`'s messages."""
 
     def register(compose: Compose) -> Compose:
-        composer_register(Composer(source=source, purpose=purpose, compose=compose))
+        found = Composer(source=source, purpose=purpose, compose=compose)
+        _check(found, _declared)
+        _declared[source] = found
         return compose
 
     return register
 
 
-def composer_register(found: Composer) -> None:
+def _check(found: Composer, table: dict[str, Composer]) -> None:
     if found.source == CAMPAIGN and found.purpose != DeliveryPurpose.MARKETING:
         raise ValueError("campaigns are marketing")
-    known = _composers.get(found.source)
+    known = table.get(found.source)
     if known is not None and known.compose is not found.compose:
         raise ValueError(f"two composers for {found.source!r}")
-    _composers[found.source] = found
+
+
+def composer_register(found: Composer) -> None:
+    """Use `found` for its source, over the declared one, until composer_unregister."""
+    _check(found, _registered)
+    _registered[found.source] = found
 
 
 def composer_unregister(source: str) -> None:
-    _composers.pop(source, None)
+    _registered.pop(source, None)
 
 
 def composer_get(source: str) -> Composer:
-    try:
-        return _composers[source]
-    except KeyError:
-        raise LookupError(f"no composer for {source!r}") from None
+    found = _registered.get(source) or _declared.get(source)
+    if found is None:
+        raise LookupError(f"no composer for {source!r}")
+    return found
 
 
 def purpose_of(source: str) -> str:

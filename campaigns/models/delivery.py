@@ -57,6 +57,8 @@ class SkipReason(models.TextChoices):
     MEMBER_INACTIVE = "member_inactive", _("blocked or erased member")
     # Its occasion went away between queueing and sending (the voucher was used).
     OUTDATED = "outdated", _("no longer applies")
+    # The campaign was cancelled before this message was sent.
+    CANCELLED = "cancelled", _("campaign cancelled")
 
 
 class DeliveryPurpose(models.TextChoices):

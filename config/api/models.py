@@ -18,6 +18,7 @@ class Scope(models.TextChoices):
     PROGRAM_READ = "program:read", _("Read the program")
     SEGMENTS_READ = "segments:read", _("Read segments and their members")
     CAMPAIGNS_WRITE = "campaigns:write", _("Create segments and campaigns")
+    CAMPAIGNS_READ = "campaigns:read", _("Read campaigns and their delivery logs")
 
 
 def validate_scopes(value) -> None:

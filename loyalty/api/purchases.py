@@ -20,7 +20,13 @@ from config.api.schema import ErrorResponse, rule_refusals
 from config.api.serializers import SharedSerializer
 from config.api.views import ApiView
 from loyalty.api.members import member_or_404
-from loyalty.definition import EXPIRY_POLICIES, MAX_CAP_DAYS, MAX_CAP_MESSAGES, ROUNDINGS
+from loyalty.definition import (
+    EXPIRY_POLICIES,
+    MAX_CAP_DAYS,
+    MAX_CAP_MESSAGES,
+    NAME_LANGUAGES,
+    ROUNDINGS,
+)
 from loyalty.models.ledger import CHANNELS, Channel
 from loyalty.money import decimal_plain
 from loyalty.program_file import program_to_data
@@ -65,6 +71,9 @@ class ProgramSettingsOutput(serializers.Serializer):
     name = serializers.CharField()
     currency = serializers.CharField()
     timezone = serializers.CharField(help_text="IANA name.")
+    language = serializers.ChoiceField(
+        choices=NAME_LANGUAGES, help_text="Members' default language and the texts' fallback."
+    )
     point_value = serializers.CharField(help_text="A decimal number.")
     pending_days = serializers.IntegerField(min_value=0)
     rounding = serializers.ChoiceField(choices=ROUNDINGS)
@@ -103,6 +112,16 @@ class ProgramOutput(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
     published_at = serializers.DateTimeField()
     program = ProgramSettingsOutput()
+    categories = serializers.ListField(
+        child=inline_serializer(
+            "ProgramCategory",
+            {
+                "code": serializers.CharField(),
+                "name": serializers.DictField(child=serializers.CharField()),
+            },
+        ),
+        help_text="The names members read for category codes.",
+    )
     tiers = serializers.DictField(child=serializers.JSONField(), help_text="As in the file.")
     rules = serializers.ListField(child=serializers.DictField(child=serializers.JSONField()))
     rewards = serializers.ListField(child=serializers.DictField(child=serializers.JSONField()))

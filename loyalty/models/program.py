@@ -89,6 +89,15 @@ class Program(models.Model):
     qualification_window_months = models.PositiveIntegerField(
         _("tier qualification window (months)"), default=12
     )
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=[(code, code) for code in pd.NAME_LANGUAGES],
+        default=pd.DEFAULT_NAME_LANGUAGE,
+        help_text=_("Members' default language, and the fallback for texts missing in theirs."),
+    )
+    # The file's `categories:` ([{code, name: {en, es, fr}}]): the names members read.
+    categories = models.JSONField(_("categories"), default=list, blank=True)
     # communications (CAMPAIGNS.md): what the sending of messages keeps to.
     quiet_hours_from = models.TimeField(
         _("quiet hours from"),

@@ -14,7 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.domain import DomainError
-from loyalty.definition import NAME_LANGUAGES, Communications, ProgramDefinition
+from loyalty.definition import (
+    DEFAULT_NAME_LANGUAGE,
+    NAME_LANGUAGES,
+    Communications,
+    ProgramDefinition,
+)
 from loyalty.models import EarningRule, Program, ProgramVersion, Tier
 from loyalty.models.program import PROGRAM_PK, version_cache
 from loyalty.program_diff import program_changes
@@ -115,6 +120,13 @@ def program_zone(*, at: datetime.datetime | None = None) -> datetime.tzinfo:
     shown in it. UTC before any program exists."""
     program = program_in_force(at=at)
     return program.zone if program is not None else datetime.UTC
+
+
+def program_language(*, at: datetime.datetime | None = None) -> str:
+    """The program's language: members' default, and the fallback of texts a member's own
+    language lacks (PROGRAM.md). English before any program exists."""
+    program = program_in_force(at=at)
+    return program.language if program is not None else DEFAULT_NAME_LANGUAGE
 
 
 def program_communications(*, at: datetime.datetime | None = None) -> Communications:
@@ -270,6 +282,7 @@ def _program_data(program: Program, tiers: list[Tier], rules: list[EarningRule])
             "name": program.name,
             "currency": program.currency,
             "timezone": program.timezone,
+            "language": program.language,
             "point_value": program.point_value,
             "pending_days": program.pending_days,
             "rounding": program.rounding,
@@ -287,6 +300,7 @@ def _program_data(program: Program, tiers: list[Tier], rules: list[EarningRule])
                 },
             },
         },
+        "categories": list(program.categories or []),
         "tiers": {
             "qualification": {
                 "metric": program.qualification_metric,

@@ -157,6 +157,8 @@ def _program_apply(program: Program, definition: ProgramDefinition) -> Program:
     program.name = definition.name
     program.currency = definition.currency
     program.timezone = definition.timezone
+    program.language = definition.language
+    program.categories = program_to_data(definition)["categories"]
     program.point_value = definition.point_value
     program.pending_days = definition.pending_days
     program.rounding = definition.rounding

@@ -6,7 +6,7 @@ from django.db import transaction
 
 # Each app that has demo data exposes `<app>.demo.load()` returning (role, email, password)
 # lines; they run in this order because later ones build on earlier ones.
-DEMO_MODULES = ["members.demo", "loyalty.demo", "rewards.demo"]
+DEMO_MODULES = ["members.demo", "loyalty.demo", "rewards.demo", "campaigns.demo"]
 
 
 class Command(BaseCommand):

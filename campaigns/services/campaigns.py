@@ -1,0 +1,496 @@
+"""Writes of campaigns (CAMPAIGNS.md, Campaigns): create and edit a draft, schedule it, pause,
+resume and cancel it, and the two steps the periodic task takes: start what is due (the segment
+resolved then, one delivery row per member, holdout rows included) and finish what has nothing
+left to send.
+
+Everything is checked before anything is written: a refusal is one CampaignInvalid listing every
+problem at its path (`content.es.body`, `offer.reward`), so an unknown merge field is refused at
+save and never met at send time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zoneinfo
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.content import MERGE_FIELDS, content_errors
+from campaigns.models import (
+    Campaign,
+    CampaignChannel,
+    CampaignState,
+    Delivery,
+    DeliveryStatus,
+    Segment,
+    SkipReason,
+)
+from campaigns.models.campaigns import HOLDOUT_MAX_PERCENT
+from campaigns.schedule import in_holdout, local_due_at
+from campaigns.selectors.segments import segment_members
+from campaigns.services.deliveries import deliveries_queue, delivery_new
+from config.domain import DomainError, Problem, ProblemsError
+from config.languages import NAME_LANGUAGES
+from loyalty.definition import CODE_MAX_LENGTH
+from loyalty.selectors.program import program_zone
+from rewards.models import Reward
+
+CODE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+NAME_MAX_LENGTH = 200
+SUBJECT_MAX_LENGTH = 200
+BODY_MAX_LENGTH = 20_000
+SMS_MAX_LENGTH = 640  # four concatenated SMS
+OFFER_POINTS_MAX = 1_000_000
+# A scheduled campaign found this long after its moment is not started on its own.
+STALE_AFTER = datetime.timedelta(hours=6)
+
+
+class CampaignInvalid(ProblemsError):
+    code = "campaign_invalid"
+    template = _("The campaign is not valid: see the errors for each field.")
+
+
+class CampaignExists(DomainError):
+    code = "campaign_exists"
+    status = 409
+    field = "code"
+    template = _("A campaign with this code exists already.")
+
+
+class CampaignNotDraft(DomainError):
+    code = "campaign_not_draft"
+    status = 409
+    template = _("Only a draft can be changed or scheduled; this campaign is “%(state)s”.")
+
+    def __init__(self, *, state: str):
+        super().__init__(state=state)
+
+    def render(self) -> str:
+        return str(self.template) % {"state": CampaignState(self.params["state"]).label}
+
+
+class CampaignStateError(DomainError):
+    code = "campaign_state"
+    status = 409
+    template = _("This campaign cannot do that now.")
+    _templates = {
+        "pause": _("A campaign in the state “%(state)s” cannot be paused."),
+        "resume": _("A campaign in the state “%(state)s” cannot be resumed."),
+        "cancel": _("A campaign in the state “%(state)s” cannot be cancelled."),
+    }
+
+    def __init__(self, *, state: str, action: str):
+        super().__init__(state=state, action=action)
+
+    def render(self) -> str:
+        template = self._templates[self.params["action"]]
+        return str(template) % {"state": CampaignState(self.params["state"]).label}
+
+
+# --- Checking a draft ------------------------------------------------------------------------
+
+
+def _code_problems(code) -> list[Problem]:
+    if isinstance(code, str) and len(code) <= CODE_MAX_LENGTH and CODE_PATTERN.fullmatch(code):
+        return []
+    return [
+        Problem(
+            "code",
+            _(
+                "Give a code of lowercase letters, digits, dashes and underscores, at most "
+                "%(length)s characters, such as december-wine."
+            ),
+            {"length": CODE_MAX_LENGTH},
+        )
+    ]
+
+
+def _name_problems(name) -> list[Problem]:
+    if isinstance(name, str) and name.strip() and len(name.strip()) <= NAME_MAX_LENGTH:
+        return []
+    return [
+        Problem(
+            "name",
+            _("Give the campaign a name of at most %(length)s characters."),
+            {"length": NAME_MAX_LENGTH},
+        )
+    ]
+
+
+def _content_checked(content, *, channel: str, offers_voucher: bool):
+    """The content cleaned ({language: {"subject", "body"}}, texts stripped), and its problems."""
+    if not isinstance(content, Mapping) or not content:
+        return {}, [Problem("content", _("Write the message in at least one language."), {})]
+    allowed = [name for name in MERGE_FIELDS if offers_voucher or name != "voucher_code"]
+    cleaned: dict[str, dict[str, str]] = {}
+    problems: list[Problem] = []
+    for language, texts in content.items():
+        path = f"content.{language}"
+        if language not in NAME_LANGUAGES:
+            problems.append(
+                Problem(
+                    path,
+                    _("Content is written in %(languages)s."),
+                    {"languages": ", ".join(NAME_LANGUAGES)},
+                )
+            )
+            continue
+        if not isinstance(texts, Mapping) or set(texts) - {"subject", "body"}:
+            problems.append(Problem(path, _("Give a subject and a body."), {}))
+            continue
+        subject = texts.get("subject") or ""
+        body = texts.get("body") or ""
+        if not isinstance(subject, str) or not isinstance(body, str):
+            problems.append(Problem(path, _("Give a subject and a body."), {}))
+            continue
+        subject, body = subject.strip(), body.strip()
+        if channel == CampaignChannel.EMAIL:
+            if not subject:
+                problems.append(Problem(f"{path}.subject", _("An email needs a subject."), {}))
+            elif len(subject) > SUBJECT_MAX_LENGTH or "\n" in subject:
+                problems.append(
+                    Problem(
+                        f"{path}.subject",
+                        _("Keep the subject to one line of at most %(length)s characters."),
+                        {"length": SUBJECT_MAX_LENGTH},
+                    )
+                )
+        limit = SMS_MAX_LENGTH if channel == CampaignChannel.SMS else BODY_MAX_LENGTH
+        if not body:
+            problems.append(Problem(f"{path}.body", _("Write the message."), {}))
+        elif len(body) > limit:
+            problems.append(
+                Problem(
+                    f"{path}.body",
+                    _("Keep the message to at most %(length)s characters."),
+                    {"length": limit},
+                )
+            )
+        for field_name, text in (("subject", subject), ("body", body)):
+            for error in content_errors(text, allowed=allowed):
+                problems.append(Problem(f"{path}.{field_name}", error.message, {}))
+        cleaned[language] = {"subject": subject, "body": body}
+    return cleaned, problems
+
+
+def _offer_checked(offer) -> tuple[Reward | None, int | None, list[Problem]]:
+    if offer in (None, {}):
+        return None, None, []
+    if not isinstance(offer, Mapping) or len(offer) != 1 or set(offer) - {"reward", "points"}:
+        return None, None, [Problem("offer", _("Offer a reward or points, not both."), {})]
+    if "reward" in offer:
+        code = offer["reward"]
+        reward = Reward.objects.filter(code=code).first() if isinstance(code, str) else None
+        if reward is None:
+            return None, None, [Problem("offer.reward", _("There is no reward with this code."))]
+        return reward, None, []
+    points = offer["points"]
+    whole = isinstance(points, int) and not isinstance(points, bool)
+    if not whole or not 0 < points <= OFFER_POINTS_MAX:
+        return (
+            None,
+            None,
+            [
+                Problem(
+                    "offer.points",
+                    _("Offer a whole number of points from 1 to %(max)s."),
+                    {"max": OFFER_POINTS_MAX},
+                )
+            ],
+        )
+    return None, points, []
+
+
+def _draft_checked(
+    *, name, channel, segment, content, holdout_percent, offer, problems: list[Problem]
+) -> dict[str, Any]:
+    problems = [*problems, *_name_problems(name)]
+    if channel not in CampaignChannel.values:
+        problems.append(
+            Problem(
+                "channel",
+                _("Send it by %(channels)s."),
+                {"channels": ", ".join(CampaignChannel.values)},
+            )
+        )
+    found = Segment.objects.filter(code=segment).first() if isinstance(segment, str) else None
+    if found is None:
+        problems.append(Problem("segment", _("There is no segment with this code."), {}))
+    if (
+        isinstance(holdout_percent, bool)
+        or not isinstance(holdout_percent, int)
+        or not 0 <= holdout_percent <= HOLDOUT_MAX_PERCENT
+    ):
+        problems.append(
+            Problem(
+                "holdout_percent",
+                _("Hold out a whole percentage from 0 to %(max)s."),
+                {"max": HOLDOUT_MAX_PERCENT},
+            )
+        )
+    reward, points, offer_problems = _offer_checked(offer)
+    problems += offer_problems
+    cleaned, content_problems = _content_checked(
+        content,
+        channel=channel if channel in CampaignChannel.values else CampaignChannel.EMAIL,
+        offers_voucher=reward is not None,
+    )
+    problems += content_problems
+    if problems:
+        raise CampaignInvalid(problems=problems)
+    return {
+        "name": name.strip(),
+        "channel": channel,
+        "segment": found,
+        "content": cleaned,
+        "holdout_percent": holdout_percent,
+        "offer_reward": reward,
+        "offer_points": points,
+    }
+
+
+# --- Drafts ----------------------------------------------------------------------------------
+
+
+def campaign_create(
+    *,
+    code,
+    name,
+    channel=CampaignChannel.EMAIL,
+    segment,
+    content,
+    holdout_percent=0,
+    offer=None,
+    actor=None,
+) -> Campaign:
+    """A new draft. Refused with CampaignInvalid (every problem) or CampaignExists."""
+    fields = _draft_checked(
+        name=name,
+        channel=channel,
+        segment=segment,
+        content=content,
+        holdout_percent=holdout_percent,
+        offer=offer,
+        problems=_code_problems(code),
+    )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return Campaign.objects.create(
+                code=code, created_by=actor, created_at=now, updated_at=now, **fields
+            )
+    except IntegrityError as error:
+        if Campaign.objects.filter(code=code).exists():
+            raise CampaignExists() from error
+        raise
+
+
+def campaign_update(
+    *, campaign: Campaign, name, channel, segment, content, holdout_percent=0, offer=None
+) -> Campaign:
+    """Replace a draft's name, channel, segment, content, holdout and offer (its code stays).
+    Only a draft: CampaignNotDraft otherwise."""
+    fields = _draft_checked(
+        name=name,
+        channel=channel,
+        segment=segment,
+        content=content,
+        holdout_percent=holdout_percent,
+        offer=offer,
+        problems=[],
+    )
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.state != CampaignState.DRAFT:
+            raise CampaignNotDraft(state=locked.state)
+        for field_name, value in fields.items():
+            setattr(locked, field_name, value)
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=[*fields, "updated_at"])
+    return locked
+
+
+# --- The schedule and the states -------------------------------------------------------------
+
+
+def campaign_schedule(
+    *,
+    campaign: Campaign,
+    send_at: datetime.datetime | None = None,
+    local_time: datetime.time | None = None,
+) -> Campaign:
+    """Schedule a draft: sending starts at `send_at` (now when None); with `local_time`, each
+    member's message is due at that time on their own clock, at or after the start."""
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.state != CampaignState.DRAFT:
+            raise CampaignNotDraft(state=locked.state)
+        now = timezone.now()
+        locked.state = CampaignState.SCHEDULED
+        locked.send_at = send_at
+        locked.local_time = local_time
+        locked.scheduled_at = now
+        locked.updated_at = now
+        locked.save(update_fields=["state", "send_at", "local_time", "scheduled_at", "updated_at"])
+    return locked
+
+
+_PAUSABLE = (CampaignState.SCHEDULED, CampaignState.SENDING)
+_CANCELLABLE = (
+    CampaignState.DRAFT,
+    CampaignState.SCHEDULED,
+    CampaignState.SENDING,
+    CampaignState.PAUSED,
+)
+
+
+def campaign_pause(*, campaign: Campaign) -> Campaign:
+    """Stop claiming its messages (those being handed over finish); resume goes on from there."""
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.state not in _PAUSABLE:
+            raise CampaignStateError(state=locked.state, action="pause")
+        locked.paused_from = locked.state
+        locked.state = CampaignState.PAUSED
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["state", "paused_from", "updated_at"])
+    return locked
+
+
+def campaign_resume(*, campaign: Campaign) -> Campaign:
+    """Back to where it was paused: sending what is still queued, or scheduled (a campaign
+    paused before its moment, or found too late to start on its own: it then starts now)."""
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.state != CampaignState.PAUSED:
+            raise CampaignStateError(state=locked.state, action="resume")
+        locked.state = locked.paused_from or CampaignState.SCHEDULED
+        if locked.state == CampaignState.SCHEDULED and locked.send_at is not None:
+            locked.send_at = max(locked.send_at, timezone.now())
+        locked.paused_from = ""
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["state", "send_at", "paused_from", "updated_at"])
+    return locked
+
+
+def campaign_cancel(*, campaign: Campaign) -> Campaign:
+    """Stop for good: what is still queued is skipped (reason: cancelled); what was sent stays."""
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.state not in _CANCELLABLE:
+            raise CampaignStateError(state=locked.state, action="cancel")
+        now = timezone.now()
+        locked.state = CampaignState.CANCELLED
+        locked.paused_from = ""
+        locked.finished_at = now
+        locked.updated_at = now
+        locked.save(update_fields=["state", "paused_from", "finished_at", "updated_at"])
+        # A row a worker holds (claimed, not yet handed) is skipped too: its handover is
+        # conditional on the row still being queued.
+        Delivery.objects.filter(campaign=locked, status=DeliveryStatus.QUEUED).update(
+            status=DeliveryStatus.SKIPPED,
+            reason=SkipReason.CANCELLED,
+            claimed_until=None,
+            claimed_by="",
+        )
+    return locked
+
+
+# --- What the periodic task does -------------------------------------------------------------
+
+
+def campaigns_start_due(*, at: datetime.datetime | None = None) -> int:
+    """Start every scheduled campaign whose time has come; returns how many started."""
+    at = at or timezone.now()
+    due = Campaign.objects.filter(state=CampaignState.SCHEDULED).filter(
+        Q(send_at__isnull=True) | Q(send_at__lte=at)
+    )
+    started = 0
+    for pk in due.values_list("pk", flat=True):
+        started += campaign_start(campaign_pk=pk, at=at)
+    return started
+
+
+def campaign_start(*, campaign_pk: int, at: datetime.datetime) -> bool:
+    """Resolve the segment now and write one delivery row per member (`holdout` for the members
+    its stable hash holds out), in one transaction with the move to `sending`: a worker killed
+    half-way leaves the campaign scheduled and no row, and two starters cannot both start it
+    (the second skips the locked row, then finds it sending)."""
+    with transaction.atomic():
+        campaign = (
+            Campaign.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=campaign_pk, state=CampaignState.SCHEDULED)
+            .select_related("segment")
+            .first()
+        )
+        if campaign is None:
+            return False
+        if campaign.send_at is not None and at - campaign.send_at > STALE_AFTER:
+            # Its moment passed while nothing ran (listmonk#1801 fires those on restart):
+            # paused, for the marketer to resume (it then goes out now) or cancel.
+            campaign.state = CampaignState.PAUSED
+            campaign.paused_from = CampaignState.SCHEDULED
+            campaign.updated_at = at
+            campaign.save(update_fields=["state", "paused_from", "updated_at"])
+            return False
+        start = at  # the scheduled moment, or a few seconds after it
+        program = program_zone(at=at)
+        members = segment_members(segment=campaign.segment).values_list("pk", "time_zone")
+        rows = []
+        for member_pk, zone_name in members.iterator(chunk_size=5000):
+            held = in_holdout(
+                campaign_key=campaign.code,
+                member_key=str(member_pk),
+                percent=campaign.holdout_percent,
+            )
+            due_at = start
+            if campaign.local_time is not None and not held:
+                due_at = local_due_at(
+                    local_time=campaign.local_time,
+                    zone=_zone(zone_name) or program,
+                    start=start,
+                )
+            rows.append(
+                delivery_new(
+                    member_id=member_pk,
+                    channel=campaign.channel,
+                    campaign=campaign,
+                    due_at=due_at,
+                    status=DeliveryStatus.HOLDOUT if held else DeliveryStatus.QUEUED,
+                )
+            )
+        deliveries_queue(rows)
+        campaign.state = CampaignState.SENDING
+        campaign.started_at = at
+        campaign.updated_at = at
+        campaign.save(update_fields=["state", "started_at", "updated_at"])
+    return True
+
+
+def campaigns_finish(*, at: datetime.datetime | None = None) -> int:
+    """Mark `sent` every sending campaign with no row left queued or being handed over
+    (`unknown` rows count as settled: the marketer decides about them)."""
+    at = at or timezone.now()
+    open_rows = Delivery.objects.filter(
+        status__in=[DeliveryStatus.QUEUED, DeliveryStatus.HANDING]
+    ).values("campaign_id")
+    return (
+        Campaign.objects.filter(state=CampaignState.SENDING)
+        .exclude(pk__in=open_rows.filter(campaign__isnull=False))
+        .update(state=CampaignState.SENT, finished_at=at, updated_at=at)
+    )
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None

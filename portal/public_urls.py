@@ -1,0 +1,13 @@
+"""The pages a message's signed links open, without signing in: one-click unsubscribe and the
+open and click tracking (campaigns.links makes their URLs by these names)."""
+
+from django.urls import path
+
+from portal.tracking import track_click, track_open
+from portal.unsubscribe import unsubscribe
+
+urlpatterns = [
+    path("u/<str:token>/", unsubscribe, name="unsubscribe"),
+    path("t/o/<str:token>/", track_open, name="track-open"),
+    path("t/c/<str:token>/", track_click, name="track-click"),
+]

@@ -19,8 +19,11 @@ Parts (`--part`, default all), each printing its own figures:
   plus the RFM groups of everyone and a first page of members with their groups.
   Target (issue 13): p95 < 300 ms for the five-rule segment.
 
-Another part (sending: queueing a campaign, mails per second into an SMTP sink) is added to
-PARTS by the campaign's own code.
+- `queue`: the time to queue a campaign to every member (campaign_start: the segment resolved
+  and one delivery row per member written in one transaction), now and at a local time.
+  Target (issue 13): < 30 s for 100,000 members.
+
+The sending rate (mails per second into an SMTP sink from two workers) is bench/sending.py.
 """
 
 import argparse
@@ -221,7 +224,47 @@ def part_segments(env: dict, args) -> None:
     print("\n".join(line for line in out.splitlines() if not line.startswith("RESULT ")))
 
 
-PARTS = {"segments": part_segments}
+QUEUE = r"""
+import sys, time, datetime, resource
+import django
+django.setup()
+from django.db import transaction
+from django.utils import timezone
+from campaigns.models import Campaign, Delivery, Segment
+from campaigns.services.campaigns import campaign_create, campaign_schedule, campaign_start
+from campaigns.services.segments import segment_create
+
+Delivery.objects.filter(campaign__code__startswith="bench-queue").delete()
+Campaign.objects.filter(code__startswith="bench-queue").delete()
+Segment.objects.filter(code="bench-everyone").delete()
+segment_create(code="bench-everyone", names={"en": "Everyone"}, match="all", rules=[])
+content = {"en": {"subject": "Hi {{ first_name }}", "body": "You have {{ points }} points."}}
+for code, local_time in (("bench-queue", None), ("bench-queue-local", datetime.time(10, 0))):
+    campaign = campaign_create(code=code, name=code, segment="bench-everyone", content=content,
+                               holdout_percent=10)
+    campaign_schedule(campaign=campaign, local_time=local_time)
+    started = time.perf_counter()
+    assert campaign_start(campaign_pk=campaign.pk, at=timezone.now())
+    elapsed = time.perf_counter() - started
+    rows = Delivery.objects.filter(campaign=campaign).count()
+    label = "at each member's 10:00" if local_time else "now"
+    rate = rows / elapsed
+    print(f"  queue a campaign ({label}): {rows} rows in {elapsed:.1f} s ({rate:,.0f} rows/s)",
+          flush=True)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"  peak resident memory of the queueing process: {peak:.0f} MB")
+"""
+
+
+def part_queue(env: dict, args) -> None:
+    """Queueing: campaign_start on a segment of every member (the segment resolved, a holdout
+    of 10 %, one delivery row each, in one transaction), now and at a local time.
+    Target (issue 13): < 30 s for 100,000 members."""
+    print("queueing a campaign to every member:", flush=True)
+    print(run([PYTHON, "-c", QUEUE], env=env).rstrip(), flush=True)
+
+
+PARTS = {"segments": part_segments, "queue": part_queue}
 
 
 def main() -> None:

@@ -177,7 +177,7 @@ STAFF_CASHIER_MAX_ADJUSTMENT = env_int("STAFF_CASHIER_MAX_ADJUSTMENT", 100)
 if STAFF_CASHIER_MAX_ADJUSTMENT < 0:
     raise ImproperlyConfigured("STAFF_CASHIER_MAX_ADJUSTMENT must not be negative")
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "landing"  # portal.landing: staff at their work, members at home
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -53,8 +53,10 @@ def campaign_message(delivery: Delivery, member: Member) -> Message:
 
 
 def _html(delivery, body: str, values, language: str, footer: str, unsubscribe: str) -> str:
+    tracked = delivery.pk is not None  # a preview or a test send is not tracked
+
     def link(url: str) -> str:
-        if not settings.TESSERA_TRACK_CLICKS or url == unsubscribe:
+        if not tracked or not settings.TESSERA_TRACK_CLICKS or url == unsubscribe:
             return url
         return click_url(delivery_pk=delivery.pk, url=url)
 
@@ -64,7 +66,7 @@ def _html(delivery, body: str, values, language: str, footer: str, unsubscribe: 
             f'<p style="font-size:small">{escape(footer)} '
             f'<a href="{escape(unsubscribe)}">{escape(unsubscribe)}</a></p>'
         )
-    if settings.TESSERA_TRACK_OPENS:
+    if tracked and settings.TESSERA_TRACK_OPENS:
         parts.append(
             f'<img src="{escape(open_url(delivery_pk=delivery.pk))}" width="1" height="1" alt="">'
         )

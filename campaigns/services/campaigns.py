@@ -10,17 +10,22 @@ save and never met at send time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.channels import Message, channel_open
+from campaigns.composers import CAMPAIGN, composer_get
 from campaigns.content import MERGE_FIELDS, content_errors
 from campaigns.models import (
     Campaign,
@@ -39,6 +44,7 @@ from config.domain import DomainError, Problem, ProblemsError
 from config.languages import NAME_LANGUAGES
 from loyalty.definition import CODE_MAX_LENGTH
 from loyalty.selectors.program import program_zone
+from members.models import Member
 from rewards.models import Reward
 
 CODE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -314,6 +320,42 @@ def campaign_update(
         locked.updated_at = timezone.now()
         locked.save(update_fields=[*fields, "updated_at"])
     return locked
+
+
+# --- Preview and test send -------------------------------------------------------------------
+
+
+def campaign_preview(*, campaign: Campaign, member: Member) -> Message:
+    """The message `member` would get if it were sent now: their language, their values, the
+    links untracked. Nothing is written."""
+    preview = Delivery(campaign=campaign, member=member, channel=campaign.channel)
+    return composer_get(CAMPAIGN).compose(preview, member)
+
+
+def campaign_test_send(*, campaign: Campaign, member: Member, to: str) -> Message:
+    """Send the preview as `member` to the address the marketer typed, marked as a test and
+    outside the delivery log (no row, no consent needed, no offer). Raises CampaignInvalid for
+    an address the channel cannot reach, SendError when the channel refuses it."""
+    to = (to or "").strip()
+    if campaign.channel == CampaignChannel.EMAIL:
+        try:
+            validate_email(to)
+        except ValidationError:
+            raise CampaignInvalid(
+                problems=[Problem("to", _("Give an email address to send the test to."))]
+            ) from None
+    elif not to:
+        raise CampaignInvalid(problems=[Problem("to", _("Give an address to send the test to."))])
+    message = campaign_preview(campaign=campaign, member=member)
+    test = dataclasses.replace(
+        message,
+        to=to,
+        subject=f"[{_('Test')}] {message.subject}" if message.subject else "",
+        headers={**message.headers, "X-Tessera-Test": "1"},
+    )
+    with channel_open(campaign.channel) as channel:
+        channel.send(test)
+    return test
 
 
 # --- The schedule and the states -------------------------------------------------------------

@@ -9,8 +9,11 @@ from django.test import Client
 
 from campaigns.models import CampaignState, Delivery
 from campaigns.services.campaigns import (
+    CampaignInvalid,
     campaign_create,
+    campaign_preview,
     campaign_schedule,
+    campaign_test_send,
     campaigns_finish,
     campaigns_start_due,
 )
@@ -139,3 +142,26 @@ def test_members_without_consent_are_skipped_and_the_holdout_gets_nothing(
         assert (member.user.email in sent) == (status == "sent")
     if rows[members[2].pk] != "holdout":
         assert rows[members[2].pk] == "skipped"
+
+
+def test_preview_as_any_member_writes_nothing_and_tracks_nothing(draft, members):
+    ana, _luc, bob = members
+    preview = campaign_preview(campaign=draft, member=ana)
+    assert (preview.subject, preview.language) == ("Hola Ana", "es")
+    assert "/t/o/" not in preview.html
+    assert "/t/c/" not in preview.html
+    assert campaign_preview(campaign=draft, member=bob).subject == "Hello Bob"
+    assert not Delivery.objects.exists()
+
+
+def test_a_test_send_goes_to_the_typed_address_marked_and_outside_the_log(
+    draft, members, smtp_outbox
+):
+    campaign_test_send(campaign=draft, member=members[0], to="marketer@shop.example")
+    (mail,) = smtp_outbox.mails_to("marketer@shop.example")
+    assert mail.subject == "[Test] Hola Ana"
+    assert mail.message["X-Tessera-Test"] == "1"
+    assert not Delivery.objects.exists()
+    with pytest.raises(CampaignInvalid) as refused:
+        campaign_test_send(campaign=draft, member=members[0], to="not an address")
+    assert set(refused.value.errors()) == {"to"}

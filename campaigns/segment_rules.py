@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from config.domain import DomainError
+from config.domain import Problem, ProblemsError
 from config.languages import NAME_LANGUAGES
 from loyalty.channels import CHANNELS
 from loyalty.money import decimal_plain
@@ -101,37 +98,13 @@ FIELDS: dict[str, Field] = {
 # --- The refusal -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One reason a segment is refused, at its path (`rules.2.op`, `match`, `name`)."""
-
-    path: str
-    template: Any
-    params: dict[str, Any]
-
-    def message(self) -> str:
-        text = str(self.template)
-        return text % self.params if self.params else text
-
-
-class SegmentInvalid(DomainError):
-    """A segment's definition is refused: every problem at its path, with the reason. Raised
-    before anything is written."""
+class SegmentInvalid(ProblemsError):
+    """A segment's definition is refused: every problem at its path (config.domain.Problem:
+    `rules.2.op`, `match`, `name`), with the reason. Raised before anything is written."""
 
     code = "segment_invalid"
     status = 400
     template = _("The segment is not valid: see the errors for each rule.")
-
-    def __init__(self, *, problems: Sequence[Problem]):
-        self.problems = tuple(problems)
-        super().__init__()
-
-    def errors(self, language: str | None = None) -> dict[str, list[str]]:
-        with translation.override(language) if language else nullcontext():
-            found: dict[str, list[str]] = {}
-            for problem in self.problems:
-                found.setdefault(problem.path, []).append(problem.message())
-            return found
 
 
 # --- Validation ------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Segment
-from campaigns.segment_rules import Problem, SegmentInvalid, rules_check
-from config.domain import DomainError
+from campaigns.segment_rules import SegmentInvalid, rules_check
+from config.domain import DomainError, Problem
 from config.languages import DEFAULT_NAME_LANGUAGE, NAME_LANGUAGES
 from loyalty.definition import CODE_MAX_LENGTH, TEXT_MAX_LENGTH
 from loyalty.selectors.program import program_in_force

@@ -3,7 +3,7 @@ check digit: the number on their card), never by a sequential id."""
 
 from django.urls import path
 
-from console import segment_views, views
+from console import campaign_views, segment_views, views
 
 app_name = "staff"
 
@@ -23,6 +23,15 @@ urlpatterns = [
     path("members/<str:member_number>/adjust/", views.adjust, name="adjust"),
     path("members/<str:member_number>/block/", views.block, name="block"),
     path("members/<str:member_number>/unblock/", views.unblock, name="unblock"),
+    path("campaigns/", campaign_views.campaigns, name="campaigns"),
+    path("campaigns/new/", campaign_views.campaign_new, name="campaign_new"),
+    path("campaigns/<slug:code>/", campaign_views.campaign, name="campaign"),
+    path("campaigns/<slug:code>/edit/", campaign_views.campaign_edit, name="campaign_edit"),
+    path(
+        "campaigns/<slug:code>/<slug:action>/",
+        campaign_views.campaign_action,
+        name="campaign_action",
+    ),
     path("segments/", segment_views.segments, name="segments"),
     path("segments/new/", segment_views.segment_new, name="segment_new"),
     path("segments/count/", segment_views.segment_preview_count, name="segment_preview_count"),

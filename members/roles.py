@@ -57,8 +57,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "members.block_member",
         "members.import_data",
         "members.export_data",
-        # The marketer's segment pages too (CAMPAIGNS.md: marketers and managers).
+        # The marketer's segment and campaign pages too (issue 13: marketers and managers).
         "members.manage_segments",
+        "members.manage_campaigns",
         # Catalog and program configuration in the admin; the records are read-only there
         # (the ledger changes only through services).
         *_model_permissions(_PROGRAM_MODELS, ["add", "change", "delete", "view"]),

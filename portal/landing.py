@@ -1,5 +1,5 @@
 """Where a person lands after signing in: staff at their work (a marketer, who records no
-purchases, at the marketer's pages; other staff at the console's member search), members at
+purchases, at the campaigns; other staff at the console's member search), members at
 their own home. The login's `?next=` still wins: allauth only comes here without one."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_safe
 
 # The roles' permissions (members.roles); named here, as portal does not import the console.
-MANAGE_SEGMENTS = "members.manage_segments"
+MANAGE_CAMPAIGNS = "members.manage_campaigns"
 RECORD_PURCHASE = "members.record_purchase"
 
 
@@ -19,7 +19,7 @@ RECORD_PURCHASE = "members.record_purchase"
 def landing(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_staff:
-        if user.has_perm(MANAGE_SEGMENTS) and not user.has_perm(RECORD_PURCHASE):
-            return redirect("staff:segments")
+        if user.has_perm(MANAGE_CAMPAIGNS) and not user.has_perm(RECORD_PURCHASE):
+            return redirect("staff:campaigns")
         return redirect("staff:search")
     return redirect("members:home")

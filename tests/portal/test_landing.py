@@ -1,4 +1,4 @@
-"""After signing in: a marketer lands on the marketer's pages, other staff on the console,
+"""After signing in: a marketer lands on the campaigns, other staff on the console,
 members on their own home."""
 
 import pytest
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     ("role", "where"),
-    [(MARKETER, "staff:segments"), (CASHIER, "staff:search"), (MANAGER, "staff:search")],
+    [(MARKETER, "staff:campaigns"), (CASHIER, "staff:search"), (MANAGER, "staff:search")],
 )
 def test_staff_land_at_their_work(client, role, where):
     staff = StaffUserFactory()

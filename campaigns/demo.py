@@ -64,18 +64,16 @@ WINE = {
 COMEBACK = {
     "es": {
         "subject": "Le echamos de menos, {{ first_name }}",
-        "body": "Tiene {{ points }} puntos esperándole, y con este mensaje le regalamos 100 "
-        "más.\n\n{{ portal_url }}",
+        "body": "Tiene {{ points }} puntos esperándole. Vuelva a vernos: {{ portal_url }}",
     },
     "fr": {
         "subject": "Vous nous manquez, {{ first_name }}",
-        "body": "Vous avez {{ points }} points, et avec ce message nous vous en offrons 100 "
-        "de plus.\n\n{{ portal_url }}",
+        "body": "Vous avez {{ points }} points qui vous attendent. Revenez nous voir : "
+        "{{ portal_url }}",
     },
     "en": {
         "subject": "We miss you, {{ first_name }}",
-        "body": "You have {{ points }} points waiting, and with this message we give you 100 "
-        "more.\n\n{{ portal_url }}",
+        "body": "You have {{ points }} points waiting. Come and see us again: {{ portal_url }}",
     },
 }
 
@@ -99,10 +97,9 @@ def load() -> list[tuple[str, str, str]]:
     campaigns_finish(at=now - datetime.timedelta(days=3))
     scheduled = campaign_create(
         code="comeback",
-        name="Come back: 100 points",
+        name="Come back",
         segment="lapsed-buyers",
         content=COMEBACK,
-        offer={"points": 100},
         holdout_percent=20,
     )
     campaign_schedule(

@@ -53,10 +53,11 @@ def test_visitor_switches_to_spanish_signs_up_verifies_by_mail_and_lands_signed_
     screenshot("4-confirm")
     page.locator("main form button[type=submit]").click()
 
-    expect(page).to_have_url(re.compile(re.escape(live_server.url) + "/$"))
+    # Signed in, the member lands on their own home (portal.landing), greeted by first name.
+    expect(page).to_have_url(re.compile(re.escape(live_server.url) + "/me/$"))
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.get_by_test_id("user-email")).to_have_text(EMAIL)
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hola de nuevo, {EMAIL}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hola, Carmen")
     expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
     assert_fits_the_screen(page)
     screenshot("5-signed-in")

@@ -30,6 +30,15 @@ FIELD_LABELS = {
     "rfm_group": _("RFM group"),
     "churn_risk": _("Churn risk"),
 }
+RFM_GROUP_LABELS = {
+    "champions": _("champions"),
+    "at_risk": _("at risk"),
+    "loyal": _("loyal"),
+    "recent": _("recent"),
+    "lost": _("lost"),
+    "hibernating": _("hibernating"),
+    "inactive": _("inactive"),
+}
 OPERATOR_LABELS = {
     "eq": _("is"),
     "ne": _("is not"),

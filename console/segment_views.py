@@ -25,7 +25,12 @@ from campaigns.selectors.segments import (
     segment_rules_count,
 )
 from campaigns.services.segments import SegmentExists, segment_create, segment_update
-from console.segment_forms import RuleFormSet, SegmentForm, rule_rows_initial
+from console.segment_forms import (
+    RFM_GROUP_LABELS,
+    RuleFormSet,
+    SegmentForm,
+    rule_rows_initial,
+)
 from console.views import staff_required
 from loyalty.selectors.program import program_in_force
 
@@ -221,7 +226,7 @@ def segment_member_list(request: HttpRequest, code: str) -> HttpResponse:
     paginator = Paginator(segment_members(segment=segment, moment=moment), MEMBERS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     groups = rfm_groups_of(members=page.object_list, moment=moment)
-    rows = [(member, groups[member.pk]) for member in page.object_list]
+    rows = [(member, RFM_GROUP_LABELS[groups[member.pk]]) for member in page.object_list]
     context = {"segment": segment, "page": page, "rows": rows}
     return render(request, "console/segments/members.html", context)
 

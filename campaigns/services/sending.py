@@ -148,6 +148,9 @@ def _batch_send(ids: list[int], *, token: str, report: SendReport) -> None:
     # Stop well within the lease: the rows not reached yet are released for the next claim.
     stop_at = time.monotonic() + lease().total_seconds() / 2
     channels: dict[str, _BatchChannel] = {}  # one per channel, opened once for the batch
+    # What the channel answered for the last row handed over, written in the transaction that
+    # marks the next row `handing` (one durable commit per message), or at the end.
+    pending: _Outcome | None = None
     try:
         for index, row in enumerate(rows):
             if time.monotonic() >= stop_at:
@@ -156,8 +159,10 @@ def _batch_send(ids: list[int], *, token: str, report: SendReport) -> None:
             channel = channels.get(row.channel)
             if channel is None:
                 channel = channels[row.channel] = _BatchChannel(row.channel)
-            _row_send(row, token=token, channel=channel, report=report)
+            pending = _row_send(row, token=token, channel=channel, report=report, pending=pending)
     finally:
+        if pending is not None:
+            pending.write(token, report)
         for channel in channels.values():
             channel.close()
 
@@ -202,98 +207,153 @@ class _Wait:
     until: datetime.datetime
 
 
-def _row_send(row: Delivery, *, token: str, channel, report: SendReport) -> None:
+class _NotComposed(Exception):
+    """The composer raised: the row's transaction is rolled back (the member's lock goes with
+    it, and a database error inside the composer leaves nothing half done), then the row is
+    marked."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+@dataclass
+class _Outcome:
+    """What the channel answered for a row handed over, to be recorded."""
+
+    row_id: int
+    counter: str  # the SendReport field it counts in
+    fields: dict
+
+    def write(self, token: str, report: SendReport | None = None) -> int:
+        """Record it if the row is still this batch's: `handing`, or already settled `unknown`
+        by another worker while this one overran its lease (what happened is known here)."""
+        written = Delivery.objects.filter(
+            pk=self.row_id,
+            claimed_by=token,
+            status__in=[DeliveryStatus.HANDING, DeliveryStatus.UNKNOWN],
+        ).update(claimed_until=None, **self.fields)
+        if report is not None:
+            setattr(report, self.counter, getattr(report, self.counter) + written)
+        return written
+
+
+def _row_send(
+    row: Delivery, *, token: str, channel, report: SendReport, pending: _Outcome | None
+) -> _Outcome | None:
+    """Decide on `row` and hand it over; returns the outcome to record. `pending`, the previous
+    row's outcome, is recorded in this row's transaction, so a worker never has more than one
+    row `handing`."""
     now = timezone.now()
     mine = Delivery.objects.filter(pk=row.pk, claimed_by=token, status=DeliveryStatus.QUEUED)
-    with transaction.atomic():
-        member = (
-            Member.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("user")
-            .get(pk=row.member_id)
-        )
-        verdict = _verdict(row, member, now)
-        if isinstance(verdict, _Skip):
-            report.skipped += mine.update(
-                status=DeliveryStatus.SKIPPED, reason=verdict.reason, claimed_until=None
+    message = None
+    try:
+        with transaction.atomic():
+            recorded = pending.write(token) if pending is not None else 0
+            member = (
+                Member.objects.select_for_update(no_key=True, of=("self",))
+                .select_related("user")
+                .get(pk=row.member_id)
             )
-            return
-        if isinstance(verdict, _Wait):
-            report.waiting += mine.update(due_at=verdict.until, claimed_until=None, claimed_by="")
-            return
-        try:
-            with transaction.atomic():
-                message = composer_get(row.source).compose(row, member)
-        except Outdated:
-            report.skipped += mine.update(
-                status=DeliveryStatus.SKIPPED, reason=SkipReason.OUTDATED, claimed_until=None
-            )
-            return
-        except Exception as error:
-            logger.exception("delivery %s could not be composed", row.pk)
-            report.failed += mine.update(
-                status=DeliveryStatus.FAILED,
-                error=_error_text("composing", error),
-                claimed_until=None,
-            )
-            return
-        handed = mine.update(
-            status=DeliveryStatus.HANDING,
-            handed_at=now,
-            claimed_until=now + lease(),
-            attempts=F("attempts") + 1,
-            language=message.language,
-        )
-    if not handed:
-        return  # the lease ran out and another worker has the row now
-    _hand_over(row, message, token=token, channel=channel, report=report)
+            verdict = _verdict(row, member, now)
+            if isinstance(verdict, _Skip):
+                counter, count = (
+                    "skipped",
+                    mine.update(
+                        status=DeliveryStatus.SKIPPED, reason=verdict.reason, claimed_until=None
+                    ),
+                )
+            elif isinstance(verdict, _Wait):
+                counter, count = (
+                    "waiting",
+                    mine.update(due_at=verdict.until, claimed_until=None, claimed_by=""),
+                )
+            else:
+                try:
+                    message = composer_get(row.source).compose(row, member)
+                except Exception as error:
+                    raise _NotComposed(error) from error
+                counter, count = (
+                    "",
+                    mine.update(
+                        status=DeliveryStatus.HANDING,
+                        handed_at=now,
+                        claimed_until=now + lease(),
+                        attempts=F("attempts") + 1,
+                        language=message.language,
+                    ),
+                )
+    except _NotComposed as failure:
+        # Rolled back, the previous outcome with it: recorded again here.
+        recorded = pending.write(token) if pending is not None else 0
+        counter, count = _not_composed(row, failure.error, mine)
+        message = None
+    if pending is not None:
+        setattr(report, pending.counter, getattr(report, pending.counter) + recorded)
+    if counter:
+        setattr(report, counter, getattr(report, counter) + count)
+    if message is None or not count:
+        return None  # skipped, waiting, not composed, or the lease ran out and it is not ours
+    return _hand_over(row, message, channel=channel)
 
 
-def _hand_over(row: Delivery, message: Message, *, token: str, channel, report) -> None:
-    attempts = row.attempts + 1
-    # Still ours: handing (or already settled `unknown` by another worker while this one
-    # overran its lease: what happened is known here, so it is recorded).
-    ours = Delivery.objects.filter(
-        pk=row.pk,
-        claimed_by=token,
-        status__in=[DeliveryStatus.HANDING, DeliveryStatus.UNKNOWN],
+def _not_composed(row: Delivery, error: Exception, mine) -> tuple[str, int]:
+    if isinstance(error, Outdated):
+        return "skipped", mine.update(
+            status=DeliveryStatus.SKIPPED, reason=SkipReason.OUTDATED, claimed_until=None
+        )
+    logger.error("delivery %s could not be composed", row.pk, exc_info=error)
+    return "failed", mine.update(
+        status=DeliveryStatus.FAILED, error=_error_text("composing", error), claimed_until=None
     )
+
+
+def _hand_over(row: Delivery, message: Message, *, channel) -> _Outcome:
+    attempts = row.attempts + 1
     try:
         message_id = channel.send(message)
     except TransientSendError as error:
-        now = timezone.now()
         if attempts >= MAX_ATTEMPTS:
-            report.failed += ours.update(
-                status=DeliveryStatus.FAILED,
-                error=_error_text(f"after {attempts} attempts", error),
-                claimed_until=None,
+            return _Outcome(
+                row.pk,
+                "failed",
+                {
+                    "status": DeliveryStatus.FAILED,
+                    "error": _error_text(f"after {attempts} attempts", error),
+                },
             )
-            return
-        report.retried += ours.update(
-            status=DeliveryStatus.QUEUED,
-            due_at=now + retry_after(attempts),
-            error=_error_text(f"attempt {attempts}", error),
-            claimed_until=None,
-            claimed_by="",
+        return _Outcome(
+            row.pk,
+            "retried",
+            {
+                "status": DeliveryStatus.QUEUED,
+                "due_at": timezone.now() + retry_after(attempts),
+                "error": _error_text(f"attempt {attempts}", error),
+                "claimed_by": "",
+            },
         )
-        return
     except PermanentSendError as error:
-        report.failed += ours.update(
-            status=DeliveryStatus.FAILED, error=_error_text("refused", error), claimed_until=None
+        return _Outcome(
+            row.pk,
+            "failed",
+            {"status": DeliveryStatus.FAILED, "error": _error_text("refused", error)},
         )
-        return
     except Exception as error:
         # A backend that raised something else: nothing says trying again would help.
         logger.exception("delivery %s: the %s channel failed", row.pk, row.channel)
-        report.failed += ours.update(
-            status=DeliveryStatus.FAILED, error=_error_text("failed", error), claimed_until=None
+        return _Outcome(
+            row.pk,
+            "failed",
+            {"status": DeliveryStatus.FAILED, "error": _error_text("failed", error)},
         )
-        return
-    report.sent += ours.update(
-        status=DeliveryStatus.SENT,
-        sent_at=timezone.now(),
-        message_id=message_id[:255],
-        error="",
-        claimed_until=None,
+    return _Outcome(
+        row.pk,
+        "sent",
+        {
+            "status": DeliveryStatus.SENT,
+            "sent_at": timezone.now(),
+            "message_id": message_id[:255],
+            "error": "",
+        },
     )
 
 

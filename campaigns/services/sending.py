@@ -48,7 +48,10 @@ from campaigns.models import (
     DeliveryStatus,
     SkipReason,
 )
-from members.models import ConsentChange, Member
+from loyalty.definition import Communications, ProgramDefinition
+from loyalty.selectors.members import member_time_zone
+from loyalty.selectors.program import program_in_force
+from members.models import ConsentChange, ConsentKind, ConsentSource, Member
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +64,13 @@ RETRY_MAX = datetime.timedelta(hours=1)
 # How long one run goes on claiming batches before it leaves the rest to the next run.
 RUN_BUDGET = datetime.timedelta(seconds=60)
 
+# (member field, ConsentKind) of the consent each kind of message needs.
 _MARKETING_CONSENT = {
-    "email": ("marketing_email_opt_in", "marketing_email"),
-    "sms": ("marketing_sms_opt_in", "marketing_sms"),
+    "email": ("marketing_email_opt_in", ConsentKind.MARKETING_EMAIL),
+    "sms": ("marketing_sms_opt_in", ConsentKind.MARKETING_SMS),
+    "push": ("marketing_push_opt_in", ConsentKind.MARKETING_PUSH),
 }
+_NOTICES_CONSENT = ("program_notices", ConsentKind.PROGRAM_NOTICES)
 
 
 def lease() -> datetime.timedelta:
@@ -151,6 +157,8 @@ def _batch_send(ids: list[int], *, token: str, report: SendReport) -> None:
     # What the channel answered for the last row handed over, written in the transaction that
     # marks the next row `handing` (one durable commit per message), or at the end.
     pending: _Outcome | None = None
+    # Read once per batch: quiet hours, the cap and the default time zone.
+    program = program_in_force()
     try:
         for index, row in enumerate(rows):
             if time.monotonic() >= stop_at:
@@ -159,7 +167,9 @@ def _batch_send(ids: list[int], *, token: str, report: SendReport) -> None:
             channel = channels.get(row.channel)
             if channel is None:
                 channel = channels[row.channel] = _BatchChannel(row.channel)
-            pending = _row_send(row, token=token, channel=channel, report=report, pending=pending)
+            pending = _row_send(
+                row, token=token, channel=channel, report=report, pending=pending, program=program
+            )
     finally:
         if pending is not None:
             pending.write(token, report)
@@ -238,7 +248,13 @@ class _Outcome:
 
 
 def _row_send(
-    row: Delivery, *, token: str, channel, report: SendReport, pending: _Outcome | None
+    row: Delivery,
+    *,
+    token: str,
+    channel,
+    report: SendReport,
+    pending: _Outcome | None,
+    program: ProgramDefinition | None,
 ) -> _Outcome | None:
     """Decide on `row` and hand it over; returns the outcome to record. `pending`, the previous
     row's outcome, is recorded in this row's transaction, so a worker never has more than one
@@ -254,7 +270,7 @@ def _row_send(
                 .select_related("user")
                 .get(pk=row.member_id)
             )
-            verdict = _verdict(row, member, now)
+            verdict = _verdict(row, member, now, program)
             if isinstance(verdict, _Skip):
                 counter, count = (
                     "skipped",
@@ -366,17 +382,43 @@ def _error_text(context: str, error: Exception) -> str:
     return f"{context}: {error}"[:1000]
 
 
-def _verdict(row: Delivery, member: Member, now: datetime.datetime) -> _Skip | _Wait | None:
+def _verdict(
+    row: Delivery, member: Member, now: datetime.datetime, program: ProgramDefinition | None
+) -> _Skip | _Wait | None:
     """Whether the row may be sent now to `member` (freshly read, locked): None when it may, a
-    skip with its reason, or a wait until quiet hours end."""
+    skip with its reason, or a wait until quiet hours end. Marketing needs the member's
+    marketing consent for the channel and keeps to quiet hours (on the member's own clock) and
+    the frequency cap; a program notice needs only program notices left on."""
     if member.is_blocked or not member.user.is_active:
         return _Skip(SkipReason.MEMBER_INACTIVE)
     if not address_of(member, row.channel):
         return _Skip(SkipReason.NO_ADDRESS)
-    if row.purpose == DeliveryPurpose.MARKETING:
-        consent = _MARKETING_CONSENT.get(row.channel)
-        if consent is None or not getattr(member, consent[0]):
-            return _Skip(_withdrawn_reason(member, consent[1] if consent else ""))
+    is_marketing = row.purpose == DeliveryPurpose.MARKETING
+    field, kind = _MARKETING_CONSENT[row.channel] if is_marketing else _NOTICES_CONSENT
+    if not getattr(member, field):
+        return _Skip(_withdrawn_reason(member, kind))
+    if not is_marketing:
+        return None
+    communications = program.communications if program is not None else Communications()
+    zone = member_time_zone(member=member, program=program)
+    until = communications.quiet_hours.end_after(now, zone)
+    if until > now:
+        return _Wait(until)
+    # The member's row is locked: a second sender with another campaign for them waits here,
+    # then counts this one's handover.
+    cap = communications.frequency_cap
+    recent = (
+        Delivery.objects.filter(
+            member_id=member.pk,
+            purpose=DeliveryPurpose.MARKETING,
+            handed_at__gt=now - cap.window,
+            status__in=[DeliveryStatus.HANDING, DeliveryStatus.SENT, DeliveryStatus.UNKNOWN],
+        )
+        .exclude(pk=row.pk)
+        .count()
+    )
+    if recent >= cap.messages:
+        return _Skip(SkipReason.FREQUENCY_CAP)
     return None
 
 
@@ -389,6 +431,6 @@ def _withdrawn_reason(member: Member, kind: str) -> str:
         .values_list("source", flat=True)
         .first()
     )
-    if last == "unsubscribe":
+    if last == ConsentSource.UNSUBSCRIBE:
         return SkipReason.UNSUBSCRIBED
     return SkipReason.NO_CONSENT

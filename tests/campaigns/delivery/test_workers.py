@@ -26,6 +26,7 @@ from config.celery import app
 from loyalty.models import TierChange
 from loyalty.services.program import program_import
 from members.models import Member
+from members.services import member_consents_set
 from tests.factories.loyalty import example_program_text
 from tests.fixtures_mail import SMTPSink, _free_port
 from tests.fixtures_worker import ARTIFACTS, ROOT, _database_url, wait_for
@@ -189,3 +190,21 @@ def test_two_workers_one_killed_mid_send_send_each_message_at_most_once(sink, wo
     # Each in the member's language.
     subjects = " ".join({mail.subject for mail in sink.mails})
     assert all(name in subjects for name in ("Silver", "Plata", "Argent"))
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_notices_turned_off_between_queueing_and_sending_are_not_sent_by_the_worker(sink, workers):
+    members = upgrades_queue(20)
+    quiet = members[:5]
+    for member in quiet:  # after the notices were queued, before any worker runs
+        member_consents_set(member=member, program_notices=False)
+    workers("send-consent")
+
+    drive(until=settled, timeout=30)
+
+    received = Counter(mail.recipients[0] for mail in sink.mails)
+    assert sorted(received) == sorted(member.user.email for member in members[5:])
+    assert set(received.values()) == {1}
+    skipped = Delivery.objects.filter(status="skipped", reason="no_consent")
+    assert set(skipped.values_list("member_id", flat=True)) == {member.pk for member in quiet}

@@ -18,6 +18,7 @@ from campaigns.channels import SendError
 from campaigns.models import Campaign, CampaignState, DeliveryStatus
 from campaigns.selectors.deliveries import (
     campaign_delivery_counts,
+    campaign_delivery_counts_of,
     deliveries_unknown_for_campaign,
     delivery_list_for_campaign,
 )
@@ -37,7 +38,7 @@ from campaigns.services.campaigns import (
 from campaigns.services.deliveries import deliveries_send_again
 from config.domain import DomainError
 from console.campaign_forms import CampaignForm, ScheduleForm, TestSendForm
-from console.views import staff_required
+from console.views import _language, staff_required
 from loyalty.selectors.program import program_zone
 from members.models import Member
 from rewards.models import Reward
@@ -51,10 +52,6 @@ def _campaign_or_404(code: str) -> Campaign:
     if campaign is None:
         raise Http404(_("No campaign has this code."))
     return campaign
-
-
-def _language(request) -> str:
-    return (getattr(request, "LANGUAGE_CODE", None) or "en")[:2]
 
 
 def _form(request, campaign=None) -> CampaignForm:
@@ -74,10 +71,9 @@ def _form(request, campaign=None) -> CampaignForm:
 @staff_required(MANAGE_CAMPAIGNS)
 @require_safe
 def campaigns(request: HttpRequest) -> HttpResponse:
-    rows = [
-        (campaign, campaign_delivery_counts(campaign=campaign))
-        for campaign in Campaign.objects.select_related("segment").order_by("-created_at")[:100]
-    ]
+    shown = list(Campaign.objects.select_related("segment").order_by("-created_at")[:100])
+    counts = campaign_delivery_counts_of(campaigns=shown)
+    rows = [(campaign, counts[campaign.pk]) for campaign in shown]
     return render(request, "console/campaigns/list.html", {"rows": rows})
 
 

@@ -11,20 +11,38 @@ from campaigns.models import Campaign, Delivery, DeliveryStatus
 _IN_FLIGHT = (DeliveryStatus.QUEUED, DeliveryStatus.HANDING)
 
 
+_COUNTS = {
+    "queued": Q(status__in=_IN_FLIGHT),
+    "holdout": Q(status=DeliveryStatus.HOLDOUT),
+    "skipped": Q(status=DeliveryStatus.SKIPPED),
+    "sent": Q(status=DeliveryStatus.SENT),
+    "failed": Q(status=DeliveryStatus.FAILED),
+    "unknown": Q(status=DeliveryStatus.UNKNOWN),
+    "opened": Q(opened_at__isnull=False),
+    "clicked": Q(clicked_at__isnull=False),
+}
+
+
 def campaign_delivery_counts(*, campaign: Campaign) -> dict[str, int]:
     """One query: rows per status (a row being handed over counts as queued), and how many
     were opened and clicked."""
     counts = Delivery.objects.filter(campaign=campaign).aggregate(
-        queued=Count("pk", filter=Q(status__in=_IN_FLIGHT)),
-        holdout=Count("pk", filter=Q(status=DeliveryStatus.HOLDOUT)),
-        skipped=Count("pk", filter=Q(status=DeliveryStatus.SKIPPED)),
-        sent=Count("pk", filter=Q(status=DeliveryStatus.SENT)),
-        failed=Count("pk", filter=Q(status=DeliveryStatus.FAILED)),
-        unknown=Count("pk", filter=Q(status=DeliveryStatus.UNKNOWN)),
-        opened=Count("pk", filter=Q(opened_at__isnull=False)),
-        clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+        **{name: Count("pk", filter=condition) for name, condition in _COUNTS.items()}
     )
     return {name: int(value or 0) for name, value in counts.items()}
+
+
+def campaign_delivery_counts_of(*, campaigns) -> dict[int, dict[str, int]]:
+    """campaign_delivery_counts for many campaigns in one grouped query (a list page)."""
+    found = {campaign.pk: dict.fromkeys(_COUNTS, 0) for campaign in campaigns}
+    rows = (
+        Delivery.objects.filter(campaign_id__in=list(found))
+        .values("campaign_id")
+        .annotate(**{name: Count("pk", filter=condition) for name, condition in _COUNTS.items()})
+    )
+    for row in rows:
+        found[row.pop("campaign_id")] = {name: int(row[name]) for name in _COUNTS}
+    return found
 
 
 def delivery_list_for_campaign(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import re
 import zoneinfo
 from collections.abc import Mapping
 from typing import Any
@@ -39,15 +38,15 @@ from campaigns.models import (
 from campaigns.models.campaigns import HOLDOUT_MAX_PERCENT
 from campaigns.schedule import in_holdout, local_due_at
 from campaigns.selectors.segments import segment_members
-from campaigns.services.deliveries import deliveries_queue, delivery_new
+from campaigns.services.deliveries import QUEUE_BATCH_SIZE, deliveries_queue, delivery_new
+from campaigns.services.segments import code_problems
 from config.domain import DomainError, Problem, ProblemsError
 from config.languages import NAME_LANGUAGES
-from loyalty.definition import CODE_MAX_LENGTH
-from loyalty.selectors.program import program_zone
+from loyalty.selectors.members import member_time_zone_expression
+from loyalty.selectors.program import program_in_force
 from members.models import Member
 from rewards.models import Reward
 
-CODE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 NAME_MAX_LENGTH = 200
 SUBJECT_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 20_000
@@ -102,21 +101,6 @@ class CampaignStateError(DomainError):
 
 
 # --- Checking a draft ------------------------------------------------------------------------
-
-
-def _code_problems(code) -> list[Problem]:
-    if isinstance(code, str) and len(code) <= CODE_MAX_LENGTH and CODE_PATTERN.fullmatch(code):
-        return []
-    return [
-        Problem(
-            "code",
-            _(
-                "Give a code of lowercase letters, digits, dashes and underscores, at most "
-                "%(length)s characters, such as december-wine."
-            ),
-            {"length": CODE_MAX_LENGTH},
-        )
-    ]
 
 
 def _name_problems(name) -> list[Problem]:
@@ -294,7 +278,7 @@ def campaign_create(
         content=content,
         holdout_percent=holdout_percent,
         offer=offer,
-        problems=_code_problems(code),
+        problems=code_problems(code, example="december-wine"),
     )
     now = timezone.now()
     try:
@@ -493,37 +477,43 @@ def campaign_start(*, campaign_pk: int, at: datetime.datetime) -> bool:
             campaign.save(update_fields=["state", "paused_from", "updated_at"])
             return False
         start = at  # the scheduled moment, or a few seconds after it
-        program = program_zone(at=at)
-        members = segment_members(segment=campaign.segment).values_list("pk", "time_zone")
+        members = (
+            segment_members(segment=campaign.segment)
+            .annotate(zone=member_time_zone_expression(program=program_in_force(at=at)))
+            .values_list("pk", "zone")
+        )
         rows = []
-        for member_pk, zone_name in members.iterator(chunk_size=5000):
-            held = in_holdout(
-                campaign_key=campaign.code,
-                member_key=str(member_pk),
-                percent=campaign.holdout_percent,
-            )
-            due_at = start
-            if campaign.local_time is not None and not held:
-                due_at = local_due_at(
-                    local_time=campaign.local_time,
-                    zone=_zone(zone_name) or program,
-                    start=start,
-                )
-            rows.append(
-                delivery_new(
-                    member_id=member_pk,
-                    channel=campaign.channel,
-                    campaign=campaign,
-                    due_at=due_at,
-                    status=DeliveryStatus.HOLDOUT if held else DeliveryStatus.QUEUED,
-                )
-            )
+        for member_pk, zone_name in members.iterator(chunk_size=QUEUE_BATCH_SIZE):
+            rows.append(_row_new(campaign, member_pk, zone_name, start))
+            if len(rows) == QUEUE_BATCH_SIZE:  # written as it goes: flat memory on any segment
+                deliveries_queue(rows)
+                rows = []
         deliveries_queue(rows)
         campaign.state = CampaignState.SENDING
         campaign.started_at = at
         campaign.updated_at = at
         campaign.save(update_fields=["state", "started_at", "updated_at"])
     return True
+
+
+def _row_new(campaign: Campaign, member_pk: int, zone_name: str, start: datetime.datetime):
+    """A member's row: held out by the campaign's stable hash, or queued for the start (or
+    for the campaign's local time on the member's clock)."""
+    held = in_holdout(
+        campaign_key=campaign.code, member_key=str(member_pk), percent=campaign.holdout_percent
+    )
+    due_at = start
+    if campaign.local_time is not None and not held:
+        due_at = local_due_at(
+            local_time=campaign.local_time, zone=zoneinfo.ZoneInfo(zone_name), start=start
+        )
+    return delivery_new(
+        member_id=member_pk,
+        channel=campaign.channel,
+        campaign=campaign,
+        due_at=due_at,
+        status=DeliveryStatus.HOLDOUT if held else DeliveryStatus.QUEUED,
+    )
 
 
 def campaigns_finish(*, at: datetime.datetime | None = None) -> int:
@@ -538,12 +528,3 @@ def campaigns_finish(*, at: datetime.datetime | None = None) -> int:
         .exclude(pk__in=open_rows.filter(campaign__isnull=False))
         .update(state=CampaignState.SENT, finished_at=at, updated_at=at)
     )
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None

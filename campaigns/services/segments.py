@@ -40,19 +40,21 @@ def _tier_codes() -> list[str]:
     return [tier.code for tier in program.tiers] if program is not None else []
 
 
-def _code_problems(code) -> list[Problem]:
-    if not isinstance(code, str) or len(code) > CODE_MAX_LENGTH or not CODE_PATTERN.fullmatch(code):
-        return [
-            Problem(
-                "code",
-                _(
-                    "Give a code of lowercase letters, digits, dashes and underscores, at most "
-                    "%(length)s characters, such as lapsed-silver."
-                ),
-                {"length": CODE_MAX_LENGTH},
-            )
-        ]
-    return []
+def code_problems(code, *, example: str) -> list[Problem]:
+    """The refusal of a marketer's code (a segment's, a campaign's): lowercase letters, digits,
+    dashes and underscores, as URLs and the API name them."""
+    if isinstance(code, str) and len(code) <= CODE_MAX_LENGTH and CODE_PATTERN.fullmatch(code):
+        return []
+    return [
+        Problem(
+            "code",
+            _(
+                "Give a code of lowercase letters, digits, dashes and underscores, at most "
+                "%(length)s characters, such as %(example)s."
+            ),
+            {"length": CODE_MAX_LENGTH, "example": example},
+        )
+    ]
 
 
 def _name_problems(names) -> tuple[dict[str, str], list[Problem]]:
@@ -102,7 +104,7 @@ def _name_fields(names: dict[str, str]) -> dict[str, str]:
 def segment_create(*, code, names, match, rules, actor=None) -> Segment:
     """A new segment. Refused with SegmentInvalid (every problem) or SegmentExists."""
     names, match, rules = _checked(
-        names=names, match=match, rules=rules, problems=_code_problems(code)
+        names=names, match=match, rules=rules, problems=code_problems(code, example="lapsed-silver")
     )
     now = timezone.now()
     try:

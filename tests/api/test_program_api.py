@@ -92,3 +92,20 @@ def test_the_schema_describes_the_communications_exactly(anonymous_client):
     assert set(quiet_hours["required"]) == {"from", "to"}
     assert cap["properties"]["messages"] == {"type": "integer", "maximum": 100, "minimum": 1}
     assert cap["properties"]["days"] == {"type": "integer", "maximum": 365, "minimum": 1}
+
+
+@pytest.mark.django_db
+def test_program_shows_its_language_and_category_names(api_client):
+    text = (
+        example_program_text()
+        .replace("  timezone: Europe/Madrid", "  timezone: Europe/Madrid\n  language: fr", 1)
+        .replace(
+            "\ntiers:", "\ncategories:\n  - {code: wine, name: {en: Wine, fr: Vin}}\n\ntiers:", 1
+        )
+    )
+    program_import(text=text, note="example")
+
+    body = api_client.get(URL).json()
+
+    assert body["program"]["language"] == "fr"
+    assert body["categories"] == [{"code": "wine", "name": {"en": "Wine", "fr": "Vin"}}]

@@ -125,3 +125,17 @@ def test_the_figures_and_the_log_with_its_filter(client, marketer, winter, alice
     assert "no consent" in page.content.decode()
     empty = client.get(reverse("staff:campaign", args=["winter"]), {"status": "sent"})
     assert list(empty.context["page"]) == []
+
+
+def test_the_list_counts_every_campaign_in_one_query(
+    client, marketer, everyone, django_assert_max_num_queries
+):
+    for code in ("one", "two", "three"):
+        campaign_create(
+            code=code, name=code, segment="everyone", content={"en": {"subject": "S", "body": "B"}}
+        )
+    client.force_login(marketer)
+    client.get(reverse("staff:campaigns"))  # warm the session and permission caches
+    with django_assert_max_num_queries(7):  # one per campaign more would be 9
+        page = client.get(reverse("staff:campaigns"))
+    assert [counts["sent"] for _campaign, counts in page.context["rows"]] == [0, 0, 0]

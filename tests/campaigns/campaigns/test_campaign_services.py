@@ -231,3 +231,15 @@ def test_a_campaign_is_sent_when_no_row_is_queued_or_being_handed(draft, members
     assert campaigns_finish(at=now) == 1
     draft.refresh_from_db()
     assert (draft.state, draft.finished_at) == (CampaignState.SENT, NOW)
+
+
+def test_queueing_writes_in_batches_and_keeps_each_members_row(everyone, members, now, monkeypatch):
+    monkeypatch.setattr("campaigns.services.campaigns.QUEUE_BATCH_SIZE", 2)
+    extra = [
+        MemberFactory(email=f"b{n}@example.com", marketing_email_opt_in=True) for n in range(3)
+    ]
+    campaign = _create(code="batches")
+    campaign_schedule(campaign=campaign)
+    assert campaigns_start_due(at=now) == 1
+    queued = set(Delivery.objects.filter(campaign=campaign).values_list("member_id", flat=True))
+    assert queued == {member.pk for member in [*members, *extra]}

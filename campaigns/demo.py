@@ -64,16 +64,18 @@ WINE = {
 COMEBACK = {
     "es": {
         "subject": "Le echamos de menos, {{ first_name }}",
-        "body": "Tiene {{ points }} puntos esperándole. Vuelva a vernos: {{ portal_url }}",
+        "body": "Le regalamos 100 puntos: ya tiene {{ points }} esperándole. Vuelva a vernos: "
+        "{{ portal_url }}",
     },
     "fr": {
         "subject": "Vous nous manquez, {{ first_name }}",
-        "body": "Vous avez {{ points }} points qui vous attendent. Revenez nous voir : "
-        "{{ portal_url }}",
+        "body": "Nous vous offrons 100 points : vous en avez déjà {{ points }} qui vous "
+        "attendent. Revenez nous voir : {{ portal_url }}",
     },
     "en": {
         "subject": "We miss you, {{ first_name }}",
-        "body": "You have {{ points }} points waiting. Come and see us again: {{ portal_url }}",
+        "body": "Here are 100 points on us: you already have {{ points }} waiting. Come and "
+        "see us again: {{ portal_url }}",
     },
 }
 
@@ -101,6 +103,7 @@ def load() -> list[tuple[str, str, str]]:
         segment="lapsed-buyers",
         content=COMEBACK,
         holdout_percent=20,
+        offer={"points": 100},
     )
     campaign_schedule(
         campaign=scheduled,

@@ -46,6 +46,7 @@ def event_label(event: str) -> str:
         "referral": _("Bonus for inviting a friend"),
         "survey_answered": _("Thank-you bonus for answering a survey"),
         "profile_completed": _("Bonus for completing your profile"),
+        "campaign": _("A gift from the shop"),
     }
     return labels.get(event, _("Bonus"))
 

@@ -187,6 +187,9 @@ class Redemption(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A gift's occasion ("campaign:spring-sale"): a voucher the shop gave at no points, once per
+    # member and key (the unique index below, not a lookup first). Blank for a redemption.
+    gift_key = models.CharField(_("gift key"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("redeemed at"), default=timezone.now, db_index=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = models.ForeignKey(
@@ -202,6 +205,11 @@ class Redemption(models.Model):
                 fields=["member", "reward", "ordinal"],
                 condition=Q(cancelled_at__isnull=True),
                 name="rewards_live_redemption_ordinal_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "gift_key"],
+                condition=~Q(gift_key=""),
+                name="rewards_gift_once_per_member_key",
             ),
             models.CheckConstraint(
                 condition=Q(ordinal__gte=1)

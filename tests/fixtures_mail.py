@@ -39,10 +39,21 @@ class ReceivedMail:
 
 @dataclass
 class SMTPSink:
+    """Keeps every mail; answers RCPT for an address with scripted replies first
+    (`refusals[address] = ["451 4.3.0 try later"]`)."""
+
     host: str
     port: int
     mails: list[ReceivedMail] = field(default_factory=list)
+    refusals: dict[str, list[str]] = field(default_factory=dict)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        scripted = self.refusals.get(address)
+        if scripted:
+            return scripted.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

@@ -6,6 +6,8 @@ headers on every email.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -16,24 +18,99 @@ from campaigns.composers.registry import CAMPAIGN, Outdated, address_of, compose
 from campaigns.content import content_for_language, html_render, text_render
 from campaigns.links import click_url, list_unsubscribe_headers, open_url, unsubscribe_url
 from campaigns.merge_values import merge_values_for
-from campaigns.models import CampaignChannel, Delivery, DeliveryPurpose
+from campaigns.models import Campaign, CampaignChannel, Delivery, DeliveryPurpose
 from loyalty.selectors.program import program_language
+from loyalty.services.ledger import points_gift
 from members.models import Member
+from rewards.codes import voucher_code_generate
+from rewards.services.redemption import reward_gift
+
+# What a preview or a test send shows for the voucher a real send would issue.
+SAMPLE_VOUCHER_CODE = "XXXX-XXXX-XXXX-XX"
 
 
-@composer(CAMPAIGN, purpose=DeliveryPurpose.MARKETING)
+def campaign_offer_key(campaign: Campaign) -> str:
+    """The occasion of a campaign's offer: the gift key of its voucher, the bonus key of its
+    points; once per member each (the unique indexes in rewards and the ledger)."""
+    return f"campaign:{campaign.code}"
+
+
+def campaign_offer_issue(delivery: Delivery, member: Member) -> None:
+    """Give what the campaign offers with the message recorded sent: its reward as a voucher at
+    no points (under the code the message announced) or its bonus points. Once per campaign
+    and member, however often this runs for the row."""
+    campaign = delivery.campaign
+    key = campaign_offer_key(campaign)
+    if campaign.offer_reward_id is not None:
+        reward_gift(
+            member=member, reward=campaign.offer_reward, gift_key=key, code=delivery.voucher_code
+        )
+    elif campaign.offer_points:
+        points_gift(
+            member=member,
+            points=campaign.offer_points,
+            bonus_key=key,
+            event="campaign",
+            source_type="campaign",
+            source_id=campaign.code,
+            reason=f"campaign {campaign.code}",
+        )
+
+
+class _Batch:
+    """What a batch of a campaign's rows shares, read once: the campaigns with their offers,
+    the program's language, and every member's merge values (of the batch's start: a batch
+    lasts seconds)."""
+
+    def __init__(self, rows: Sequence[Delivery]) -> None:
+        campaigns = Campaign.objects.select_related("offer_reward").in_bulk(
+            {row.campaign_id for row in rows}
+        )
+        for row in rows:
+            row.campaign = campaigns[row.campaign_id]
+        members = list(
+            Member.objects.select_related("user").filter(pk__in={row.member_id for row in rows})
+        )
+        self.program_language = program_language()
+        self.values = merge_values_for(members=members, at=timezone.now())
+
+    def compose(self, delivery: Delivery, member: Member) -> Message:
+        values = self.values.get(member.pk)
+        if values is None:  # not among the rows prepared: composed alone
+            return campaign_message(delivery, member)
+        return _message(delivery, member, values, self.program_language)
+
+
+@composer(
+    CAMPAIGN,
+    purpose=DeliveryPurpose.MARKETING,
+    prepare=lambda rows: _Batch(rows).compose,
+    issue=campaign_offer_issue,
+)
 def campaign_message(delivery: Delivery, member: Member) -> Message:
+    """One member's message, read alone (a preview, a test send)."""
+    values = merge_values_for(members=[member], at=timezone.now())[member.pk]
+    return _message(delivery, member, values, program_language())
+
+
+def _message(delivery: Delivery, member: Member, values: dict, default_language: str) -> Message:
     campaign = delivery.campaign
     found = content_for_language(
-        campaign.content, member.language, program_language=program_language()
+        campaign.content, member.language, program_language=default_language
     )
     if found is None:
         raise Outdated(f"campaign {campaign.code} has no content")
     language, texts = found
     unsubscribe = unsubscribe_url(member_pk=member.pk, kind=campaign.channel)
-    values = merge_values_for(
-        members=[member], at=timezone.now(), unsubscribe_url=lambda _member: unsubscribe
-    )[member.pk]
+    values = {**values, "unsubscribe_url": unsubscribe}
+    if campaign.offer_reward_id is not None:
+        if delivery.pk is None:
+            values = {**values, "voucher_code": SAMPLE_VOUCHER_CODE}
+        else:
+            # Chosen once, kept by the sender with the handover: a retry or a "send again"
+            # announces the same code, which is the voucher's when the message is recorded.
+            delivery.voucher_code = delivery.voucher_code or voucher_code_generate()
+            values = {**values, "voucher_code": delivery.voucher_code}
     text = text_render(texts["body"], values)
     if campaign.channel != CampaignChannel.EMAIL:
         return Message(to=address_of(member, campaign.channel), text=text, language=language)

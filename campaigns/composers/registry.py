@@ -13,7 +13,7 @@ sender, with its user.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from campaigns.channels import Message
@@ -28,6 +28,8 @@ class Outdated(Exception):
 
 
 Compose = Callable[[Delivery, Member], Message]
+Prepare = Callable[[Sequence[Delivery]], Compose]
+Issue = Callable[[Delivery, Member], None]
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,12 @@ class Composer:
     source: str
     purpose: str
     compose: Compose
+    prepare: Prepare | None = None
+    issue: Issue | None = None
+
+    def for_batch(self, rows: Sequence[Delivery]) -> Compose:
+        """The function composing `rows`' messages, with what they share read once."""
+        return self.prepare(rows) if self.prepare is not None else self.compose
 
 
 # The composers the code declares (@composer), and those registered at run time over them
@@ -44,11 +52,16 @@ _declared: dict[str, Composer] = {}
 _registered: dict[str, Composer] = {}
 
 
-def composer(source: str, *, purpose: str) -> Callable[[Compose], Compose]:
-    """Declare the decorated function as the composer of `source`'s messages."""
+def composer(
+    source: str, *, purpose: str, prepare: Prepare | None = None, issue: Issue | None = None
+) -> Callable[[Compose], Compose]:
+    """Declare the decorated function as the composer of `source`'s messages (with its batch
+    `prepare` and its `issue`, if any)."""
 
     def register(compose: Compose) -> Compose:
-        found = Composer(source=source, purpose=purpose, compose=compose)
+        found = Composer(
+            source=source, purpose=purpose, compose=compose, prepare=prepare, issue=issue
+        )
         _check(found, _declared)
         _declared[source] = found
         return compose

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models.campaigns import Campaign, CampaignChannel
 from members.models import Language, Member
+from rewards import codes
 
 AUTOMATION_MAX_LENGTH = 32
 OCCASION_MAX_LENGTH = 100
@@ -106,6 +107,10 @@ class Delivery(models.Model):
     # provider's id): how a bounce or a complaint finds its row.
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, blank=True)
     message_id = models.CharField(_("provider message id"), max_length=255, blank=True)
+    # The code of the voucher the message announces (a campaign offering a reward), chosen when
+    # it is composed and kept for a retry or a "send again"; the voucher itself is issued with
+    # that code when the message is recorded sent (or unknown).
+    voucher_code = models.CharField(_("voucher code"), max_length=codes.MAX_LENGTH, blank=True)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     clicked_at = models.DateTimeField(_("clicked at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

@@ -52,8 +52,6 @@ SUBJECT_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 20_000
 SMS_MAX_LENGTH = 640  # four concatenated SMS
 OFFER_POINTS_MAX = 1_000_000
-# Whether the sender issues a campaign's offer with its message; not yet.
-OFFERS_SENT = False
 # A scheduled campaign found this long after its moment is not started on its own.
 STALE_AFTER = datetime.timedelta(hours=6)
 
@@ -228,15 +226,6 @@ def _draft_checked(
         )
     reward, points, offer_problems = _offer_checked(offer)
     problems += offer_problems
-    if (reward is not None or points is not None) and not OFFERS_SENT:
-        # Until the sender issues them with the message, an offer would be promised and never
-        # given: refused rather than saved (issue 13 keeps this open).
-        problems.append(
-            Problem(
-                "offer",
-                _("Offers are not sent with campaigns yet: save this campaign without one."),
-            )
-        )
     cleaned, content_problems = _content_checked(
         content,
         channel=channel if channel in CampaignChannel.values else CampaignChannel.EMAIL,

@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from campaigns.channels import Message, PermanentSendError, TransientSendError, channel_get
 from campaigns.composers import Outdated, address_of, composer_get
+from campaigns.composers.registry import Compose
 from campaigns.models import (
     CampaignState,
     Delivery,
@@ -115,11 +116,21 @@ def deliveries_send(
 
 def deliveries_abandoned_settle(*, at: datetime.datetime | None = None) -> int:
     """Mark `unknown` every handover whose worker's lease has run out. Its worker may have
-    handed the message over before dying: it is never resent on its own."""
+    handed the message over before dying: it is never resent on its own. What the message
+    announced (a campaign's voucher or points) is given now, in the same transaction: the
+    member may hold the message, so its voucher must work at the till."""
     at = at or timezone.now()
-    count = Delivery.objects.filter(status=DeliveryStatus.HANDING, claimed_until__lt=at).update(
-        status=DeliveryStatus.UNKNOWN
-    )
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("member", "campaign__offer_reward")
+            .filter(status=DeliveryStatus.HANDING, claimed_until__lt=at)
+        )
+        count = Delivery.objects.filter(
+            pk__in=[row.pk for row in rows], status=DeliveryStatus.HANDING
+        ).update(status=DeliveryStatus.UNKNOWN)
+        for row in rows:
+            _issue(row, row.member)
     if count:
         logger.warning("%s deliveries were being handed over when their worker died", count)
     return count
@@ -154,6 +165,7 @@ def _batch_send(ids: list[int], *, token: str, report: SendReport) -> None:
     # Stop well within the lease: the rows not reached yet are released for the next claim.
     stop_at = time.monotonic() + lease().total_seconds() / 2
     channels: dict[str, _BatchChannel] = {}  # one per channel, opened once for the batch
+    composes: dict[str, Compose] = {}  # one per source, with what its rows share read once
     # What the channel answered for the last row handed over, written in the transaction that
     # marks the next row `handing` (one durable commit per message), or at the end.
     pending: _Outcome | None = None
@@ -167,14 +179,63 @@ def _batch_send(ids: list[int], *, token: str, report: SendReport) -> None:
             channel = channels.get(row.channel)
             if channel is None:
                 channel = channels[row.channel] = _BatchChannel(row.channel)
+            compose = composes.get(row.source)
+            if compose is None:
+                compose = composes[row.source] = _batch_compose(row.source, rows[index:])
             pending = _row_send(
-                row, token=token, channel=channel, report=report, pending=pending, program=program
+                row,
+                token=token,
+                channel=channel,
+                compose=compose,
+                report=report,
+                pending=pending,
+                program=program,
             )
     finally:
         if pending is not None:
-            pending.write(token, report)
+            with transaction.atomic():
+                pending.write(token, report)
         for channel in channels.values():
             channel.close()
+
+
+def _batch_compose(source: str, rows: list[Delivery]) -> Compose:
+    """The composer of `source` prepared for its rows in the batch; unprepared when preparing
+    fails (each row is then composed alone, and fails alone if it must)."""
+    try:
+        found = composer_get(source)
+    except LookupError:
+        return _composer_missing
+    try:
+        return found.for_batch([row for row in rows if row.source == source])
+    except Exception:
+        logger.exception("the %s composer could not prepare a batch", source)
+        return found.compose
+
+
+def _composer_missing(row: Delivery, member: Member) -> Message:
+    return composer_get(row.source).compose(row, member)  # raises the LookupError
+
+
+def _issue(row: Delivery, member: Member) -> str:
+    """Give what the row's message announces (its composer's `issue`), in a savepoint: an
+    offer that cannot be given is logged and noted on the row, never undoes the record of a
+    message that went out. Returns the note ("" when all went well)."""
+    try:
+        issue = composer_get(row.source).issue
+    except LookupError:
+        return ""
+    if issue is None:
+        return ""
+    try:
+        with transaction.atomic():
+            issue(row, member)
+    except Exception as error:
+        logger.exception("delivery %s: what its message offers could not be given", row.pk)
+        note = _error_text("offer not given", error)
+        Delivery.objects.filter(pk=row.pk).update(error=note)
+        return note
+    return ""
 
 
 class _BatchChannel:
@@ -230,18 +291,22 @@ class _NotComposed(Exception):
 class _Outcome:
     """What the channel answered for a row handed over, to be recorded."""
 
-    row_id: int
+    row: Delivery
+    member: Member
     counter: str  # the SendReport field it counts in
     fields: dict
 
     def write(self, token: str, report: SendReport | None = None) -> int:
         """Record it if the row is still this batch's: `handing`, or already settled `unknown`
-        by another worker while this one overran its lease (what happened is known here)."""
+        by another worker while this one overran its lease (what happened is known here).
+        Runs in a transaction; a message recorded sent gives what it offers in it."""
         written = Delivery.objects.filter(
-            pk=self.row_id,
+            pk=self.row.pk,
             claimed_by=token,
             status__in=[DeliveryStatus.HANDING, DeliveryStatus.UNKNOWN],
         ).update(claimed_until=None, **self.fields)
+        if written and self.fields["status"] == DeliveryStatus.SENT:
+            _issue(self.row, self.member)
         if report is not None:
             setattr(report, self.counter, getattr(report, self.counter) + written)
         return written
@@ -252,6 +317,7 @@ def _row_send(
     *,
     token: str,
     channel,
+    compose: Compose,
     report: SendReport,
     pending: _Outcome | None,
     program: ProgramDefinition | None,
@@ -285,7 +351,7 @@ def _row_send(
                 )
             else:
                 try:
-                    message = composer_get(row.source).compose(row, member)
+                    message = compose(row, member)
                 except Exception as error:
                     raise _NotComposed(error) from error
                 counter, count = (
@@ -296,11 +362,13 @@ def _row_send(
                         claimed_until=now + lease(),
                         attempts=F("attempts") + 1,
                         language=message.language,
+                        voucher_code=row.voucher_code,
                     ),
                 )
     except _NotComposed as failure:
         # Rolled back, the previous outcome with it: recorded again here.
-        recorded = pending.write(token) if pending is not None else 0
+        with transaction.atomic():
+            recorded = pending.write(token) if pending is not None else 0
         counter, count = _not_composed(row, failure.error, mine)
         message = None
     if pending is not None:
@@ -309,7 +377,7 @@ def _row_send(
         setattr(report, counter, getattr(report, counter) + count)
     if message is None or not count:
         return None  # skipped, waiting, not composed, or the lease ran out and it is not ours
-    return _hand_over(row, message, channel=channel)
+    return _hand_over(row, member, message, channel=channel)
 
 
 def _not_composed(row: Delivery, error: Exception, mine) -> tuple[str, int]:
@@ -323,14 +391,15 @@ def _not_composed(row: Delivery, error: Exception, mine) -> tuple[str, int]:
     )
 
 
-def _hand_over(row: Delivery, message: Message, *, channel) -> _Outcome:
+def _hand_over(row: Delivery, member: Member, message: Message, *, channel) -> _Outcome:
     attempts = row.attempts + 1
     try:
         message_id = channel.send(message)
     except TransientSendError as error:
         if attempts >= MAX_ATTEMPTS:
             return _Outcome(
-                row.pk,
+                row,
+                member,
                 "failed",
                 {
                     "status": DeliveryStatus.FAILED,
@@ -338,7 +407,8 @@ def _hand_over(row: Delivery, message: Message, *, channel) -> _Outcome:
                 },
             )
         return _Outcome(
-            row.pk,
+            row,
+            member,
             "retried",
             {
                 "status": DeliveryStatus.QUEUED,
@@ -349,7 +419,8 @@ def _hand_over(row: Delivery, message: Message, *, channel) -> _Outcome:
         )
     except PermanentSendError as error:
         return _Outcome(
-            row.pk,
+            row,
+            member,
             "failed",
             {"status": DeliveryStatus.FAILED, "error": _error_text("refused", error)},
         )
@@ -357,12 +428,14 @@ def _hand_over(row: Delivery, message: Message, *, channel) -> _Outcome:
         # A backend that raised something else: nothing says trying again would help.
         logger.exception("delivery %s: the %s channel failed", row.pk, row.channel)
         return _Outcome(
-            row.pk,
+            row,
+            member,
             "failed",
             {"status": DeliveryStatus.FAILED, "error": _error_text("failed", error)},
         )
     return _Outcome(
-        row.pk,
+        row,
+        member,
         "sent",
         {
             "status": DeliveryStatus.SENT,

@@ -491,6 +491,56 @@ def event_bonus_award(
             return None
 
 
+def points_gift(
+    *,
+    member,
+    points: int,
+    bonus_key: str,
+    event: str,
+    source_type: str,
+    source_id: str,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> LedgerEntry | None:
+    """Bonus points the shop gives outside the program's rules (a campaign's offer), once per
+    member and `bonus_key`: None when given already, or when the member is blocked (a blocked
+    member earns nothing). Available at once, expiring like any points; `event` names the
+    occasion for the member's explanation (loyalty.explanations.event_label). Joins the
+    caller's transaction (the one recording the message that announces them)."""
+    if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
+        raise InvalidPoints("a gift is a positive whole number of points")
+    now = now or timezone.now()
+    with transaction.atomic():
+        account = account_lock(member=member)
+        try:
+            member_active_require(member=member)
+        except MemberBlocked:
+            return None
+        version = _version_or_none(now)
+        try:
+            with transaction.atomic():
+                return credit_write(
+                    account=account,
+                    kind=EntryKind.BONUS,
+                    points=points,
+                    reason=reason or f"{event} gift",
+                    earned_at=now,
+                    expires_at=lot_expires_at(program=version.definition, earned_at=now)
+                    if version
+                    else None,
+                    breakdown=[{"part": "event", "event": event, "points": points}],
+                    program_version=version,
+                    bonus_key=bonus_key,
+                    source_type=source_type,
+                    source_id=source_id,
+                    now=now,
+                )
+        except IntegrityError:
+            # Given already: the unique (member, bonus_key) index said so.
+            account.refresh_from_db()
+            return None
+
+
 def event_bonus_rows(
     *,
     account: LoyaltyAccount,

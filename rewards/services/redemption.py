@@ -134,6 +134,62 @@ def reward_redeem(*, member, reward: Reward, actor=None) -> Redemption:
         return redemption
 
 
+def reward_gift(
+    *,
+    member,
+    reward: Reward,
+    gift_key: str,
+    code: str = "",
+    now: datetime.datetime | None = None,
+) -> Redemption | None:
+    """Give `member` a voucher for `reward` at no points (a campaign's offer, an automation's
+    gift), once per member and `gift_key`: None when it was given already. `code` is the
+    voucher's code when the message announcing it was composed first (it must be new).
+
+    A gift is the shop's decision, not a purchase with points: it does not draw from the
+    reward's stock nor count against the per-member limit (its redemption has no limit and
+    takes the first free ordinal), and the reward needs not be in the catalog's window. Call
+    it in the transaction that records the message, which it joins; it takes the account lock
+    like every ledger write."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        account_lock(member=member)
+        if Redemption.objects.filter(member=member, gift_key=gift_key).exists():
+            return None
+        try:
+            version = program_version_at(at=now)
+        except ProgramNotConfigured:
+            version = None
+        program = version.definition if version else None
+        redemption = Redemption.objects.create(
+            member=member,
+            reward=reward,
+            ordinal=_free_ordinal(member=member, reward=reward),
+            per_member_limit=None,
+            points_spent=0,
+            reward_code=reward.code,
+            kind=reward.kind,
+            names=reward.names,
+            percent=reward.percent,
+            amount=reward.amount,
+            currency=(program.currency if program else DEFAULT_CURRENCY)
+            if reward.amount is not None
+            else "",
+            sku=reward.sku,
+            program_version=version,
+            gift_key=gift_key,
+            created_at=now,
+        )
+        voucher = _voucher_issue(
+            redemption=redemption,
+            expires_at=now + datetime.timedelta(days=reward.voucher_valid_days),
+            now=now,
+            code=code,
+        )
+        voucher_issued(voucher=voucher, redemption=redemption)
+        return redemption
+
+
 def _free_ordinal(*, member, reward: Reward) -> int:
     """The lowest ordinal no live redemption of this member and reward holds (read under the
     account lock). Cancelling frees an ordinal, so a member back under the limit may redeem."""
@@ -149,16 +205,21 @@ def _free_ordinal(*, member, reward: Reward) -> int:
 
 
 def _voucher_issue(
-    *, redemption: Redemption, expires_at: datetime.datetime, now: datetime.datetime
+    *,
+    redemption: Redemption,
+    expires_at: datetime.datetime,
+    now: datetime.datetime,
+    code: str = "",
 ) -> Voucher:
     # 68 bits make a collision absurdly unlikely; the unique index makes it impossible, and a
-    # savepoint lets us draw again instead of failing the redemption.
+    # savepoint lets us draw again instead of failing the redemption. A code chosen beforehand
+    # (announced in a message already) is tried first.
     for attempt in range(CODE_ATTEMPTS):
         try:
             with transaction.atomic():
                 return Voucher.objects.create(
                     redemption=redemption,
-                    code=voucher_code_generate(),
+                    code=code if code and attempt == 0 else voucher_code_generate(),
                     issued_at=now,
                     expires_at=expires_at,
                 )

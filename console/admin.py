@@ -13,7 +13,7 @@ from loyalty.exports import members_csv
 from loyalty.imports.admin_views import ImportExportAdminMixin
 from loyalty.imports.members import MemberImporter
 from members.admin_login import AdminLoginForm
-from members.models import Member, User
+from members.models import Member, StaffAction, User
 
 # Staff and superusers sign in under the portal's limits on failed logins (members/admin_login.py).
 admin.site.login_form = AdminLoginForm
@@ -103,3 +103,25 @@ class MemberAdmin(ImportExportAdminMixin, admin.ModelAdmin):
             % {"count": len(members)},
             messages.SUCCESS,
         )
+
+
+@admin.register(StaffAction)
+class StaffActionAdmin(admin.ModelAdmin):
+    """The staff history, read-only: rows are written by console.services and console.marketing,
+    never edited."""
+
+    list_display = ("at", "actor", "kind", "member", "subject", "reason")
+    list_filter = ("kind",)
+    search_fields = ("subject", "actor__email", "member__member_number", "reason")
+    list_select_related = ("actor", "member__user")
+    date_hierarchy = "at"
+    ordering = ("-at", "-pk")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

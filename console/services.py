@@ -67,9 +67,19 @@ class AdjustmentAboveLimit(LedgerError):
         super().__init__(limit=limit)
 
 
-def _action_record(
-    *, actor, member: Member, kind: str, key: str, reason: str = "", details=None
+def action_record(
+    *,
+    actor,
+    kind: str,
+    key: str,
+    member: Member | None = None,
+    subject: str = "",
+    reason: str = "",
+    details=None,
 ) -> StaffAction:
+    """The StaffAction for one thing done, about a member (the till) or a subject (the
+    marketer's `segment:<code>`, `campaign:<code>`). In the caller's transaction, so the record
+    and the action commit or roll back together."""
     # get_or_create on the unique key: a replayed purchase or refund is recorded once.
     try:
         with transaction.atomic():
@@ -78,6 +88,7 @@ def _action_record(
                 defaults={
                     "actor": actor,
                     "member": member,
+                    "subject": subject,
                     "kind": kind,
                     "reason": reason[:500],
                     "details": details or {},
@@ -112,7 +123,7 @@ def points_adjust_by_staff(
         entry = points_adjust(member=member, points=points, reason=reason, actor=actor)
         if attempt is not None:
             attempt.done(entry.pk)
-        _action_record(
+        action_record(
             actor=actor,
             member=member,
             kind=StaffActionKind.ADJUST,
@@ -192,7 +203,7 @@ def purchase_record_by_staff(
                 "amount": str(purchase.amount),
                 "points": purchase.points,
             }
-            _action_record(
+            action_record(
                 actor=actor,
                 member=member,
                 kind=StaffActionKind.PURCHASE_ABOVE_LIMIT
@@ -228,7 +239,7 @@ def refund_record_by_staff(
             amount=amount,
             actor=actor,
         )
-        _action_record(
+        action_record(
             actor=actor,
             member=purchase.member,
             kind=StaffActionKind.REFUND,
@@ -252,7 +263,7 @@ def voucher_consume_by_staff(*, code: str, actor, order_ref: str = ""):
     staff_permission_require(actor, CONSUME_VOUCHER)
     with transaction.atomic():
         voucher = voucher_consume(code=code, order_ref=order_ref.strip(), actor=actor)
-        _action_record(
+        action_record(
             actor=actor,
             member=voucher.redemption.member,
             kind=StaffActionKind.VOUCHER_CONSUME,
@@ -280,7 +291,7 @@ def member_block(*, member: Member, reason: str, actor) -> Member:
             _status_write(
                 locked, MemberStatus.BLOCKED, reason=reason[:500], at=timezone.now(), by=actor
             )
-            _action_record(
+            action_record(
                 actor=actor,
                 member=locked,
                 kind=StaffActionKind.BLOCK,
@@ -315,7 +326,7 @@ def member_unblock(*, member: Member, actor) -> Member:
                 "blocked_by": locked.blocked_by_id,
             }
             _status_write(locked, MemberStatus.ACTIVE)
-            _action_record(
+            action_record(
                 actor=actor,
                 member=locked,
                 kind=StaffActionKind.UNBLOCK,
@@ -373,7 +384,7 @@ def member_enrol_by_staff(
                 (ConsentKind.MARKETING_SMS, marketing_sms_opt_in),
             )
         )
-        _action_record(
+        action_record(
             actor=actor, member=member, kind=StaffActionKind.ENROL, key=f"enrol:{member.pk}"
         )
     return member

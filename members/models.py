@@ -235,19 +235,43 @@ class StaffActionKind(models.TextChoices):
     BLOCK = "block", _("blocked the member")
     UNBLOCK = "unblock", _("unblocked the member")
     PURCHASE_ABOVE_LIMIT = "purchase_above_limit", _("recorded a purchase above the limit")
+    # The marketer's actions: on a segment or a campaign (the subject), for no one member.
+    SEGMENT_CREATE = "segment_create", _("created the segment")
+    SEGMENT_UPDATE = "segment_update", _("changed the segment")
+    SEGMENT_DELETE = "segment_delete", _("deleted the segment")
+    SEGMENT_EXPORT = "segment_export", _("downloaded the segment's members")
+    CAMPAIGN_CREATE = "campaign_create", _("created the campaign")
+    CAMPAIGN_UPDATE = "campaign_update", _("changed the draft")
+    CAMPAIGN_SCHEDULE = "campaign_schedule", _("scheduled the campaign")
+    CAMPAIGN_PAUSE = "campaign_pause", _("paused the campaign")
+    CAMPAIGN_RESUME = "campaign_resume", _("resumed the campaign")
+    CAMPAIGN_CANCEL = "campaign_cancel", _("cancelled the campaign")
+    CAMPAIGN_TEST_SEND = "campaign_test_send", _("sent a test")
+    CAMPAIGN_SEND_AGAIN = "campaign_send_again", _("sent the unknown messages again")
 
 
 class StaffAction(models.Model):
-    """What someone did in the staff console, for whom, and why: the till's own record. The
+    """What someone did in the staff console, to what, and why: the console's own record. The
     ledger, refunds and vouchers also carry their actor; this row adds what they cannot hold
-    (a refund's reason) and one place to read a shift's actions. Append-only."""
+    (a refund's reason) and one place to read a shift's actions. Append-only.
+
+    A till action is about a `member`; a marketer's is about a segment or a campaign, named by
+    `subject` (`segment:lapsed-silver`, `campaign:spring-sale`). A subject is text, not a key to
+    the campaigns app: members sits below campaigns, and a deleted segment keeps its history.
+    Only people act here: what an API key does is the key's (config.api), not a staff action."""
 
     actor = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="staff_actions", verbose_name=_("by")
     )
     member = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="staff_actions", verbose_name=_("member")
+        Member,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff_actions",
+        verbose_name=_("member"),
     )
+    subject = models.CharField(_("subject"), max_length=120, blank=True)
     kind = models.CharField(_("action"), max_length=32, choices=StaffActionKind.choices)
     # What the action made ("refund:42"): unique, so a double submit or a retry that the
     # services replay is recorded once.
@@ -260,7 +284,19 @@ class StaffAction(models.Model):
         verbose_name = _("staff action")
         verbose_name_plural = _("staff actions")
         ordering = ("-at", "-pk")
-        indexes = [models.Index(fields=["member", "-at"]), models.Index(fields=["actor", "-at"])]
+        indexes = [
+            models.Index(fields=["member", "-at"]),
+            models.Index(fields=["actor", "-at"]),
+            models.Index(fields=["subject", "-at"]),
+        ]
+        constraints = [
+            # Every action is about someone or something.
+            models.CheckConstraint(
+                condition=models.Q(member__isnull=False) | ~models.Q(subject=""),
+                name="staff_action_has_member_or_subject",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.actor_id} {self.kind} {self.member_id} at {self.at:%Y-%m-%d %H:%M}"
+        about = self.subject or self.member_id
+        return f"{self.actor_id} {self.kind} {about} at {self.at:%Y-%m-%d %H:%M}"

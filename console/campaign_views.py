@@ -19,31 +19,29 @@ from campaigns.models import Campaign, CampaignState, DeliveryStatus
 from campaigns.selectors.deliveries import (
     campaign_delivery_counts,
     campaign_delivery_counts_of,
-    deliveries_unknown_for_campaign,
     delivery_list_for_campaign,
 )
 from campaigns.selectors.segments import segment_list
-from campaigns.services.campaigns import (
-    CampaignExists,
-    CampaignInvalid,
-    campaign_cancel,
-    campaign_create,
-    campaign_pause,
-    campaign_preview,
-    campaign_resume,
-    campaign_schedule,
-    campaign_test_send,
-    campaign_update,
-)
-from campaigns.services.deliveries import deliveries_send_again
+from campaigns.services.campaigns import CampaignExists, CampaignInvalid, campaign_preview
 from config.domain import DomainError
 from console.campaign_forms import CampaignForm, ScheduleForm, TestSendForm
+from console.marketing import (
+    CAMPAIGN_STATE_CHANGES,
+    campaign_create_by_staff,
+    campaign_schedule_by_staff,
+    campaign_send_again_by_staff,
+    campaign_state_change_by_staff,
+    campaign_subject,
+    campaign_test_send_by_staff,
+    campaign_update_by_staff,
+)
+from console.permissions import MANAGE_CAMPAIGNS
+from console.selectors import history_for_subject
 from console.views import _language, staff_required
 from loyalty.selectors.program import program_zone
 from members.models import Member
 from rewards.models import Reward
 
-MANAGE_CAMPAIGNS = "members.manage_campaigns"
 ROWS_PER_PAGE = 50
 
 
@@ -83,7 +81,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     if request.method == "POST" and form.is_valid():
         try:
-            campaign = campaign_create(
+            campaign = campaign_create_by_staff(
                 code=form.cleaned_data["code"], actor=request.user, **form.service_values()
             )
         except CampaignInvalid as error:
@@ -106,7 +104,7 @@ def campaign_edit(request: HttpRequest, code: str) -> HttpResponse:
     form = _form(request, campaign)
     if request.method == "POST" and form.is_valid():
         try:
-            campaign_update(campaign=campaign, **form.service_values())
+            campaign_update_by_staff(campaign=campaign, actor=request.user, **form.service_values())
         except CampaignInvalid as error:
             form.refusal_show(error)
         except DomainError as error:
@@ -138,6 +136,7 @@ def _detail_context(request, campaign, **extra) -> dict:
         "page": page,
         "schedule_form": extra.pop("schedule_form", None) or ScheduleForm(),
         "test_form": extra.pop("test_form", None) or TestSendForm(),
+        "history": history_for_subject(actor=request.user, subject=campaign_subject(campaign.code)),
         **extra,
     }
 
@@ -155,18 +154,18 @@ def campaign_action(request: HttpRequest, code: str, action: str) -> HttpRespons
             send_at = form.cleaned_data["send_at"]
             if send_at is not None and timezone.is_naive(send_at):
                 send_at = timezone.make_aware(send_at, program_zone())
-            campaign_schedule(
-                campaign=campaign, send_at=send_at, local_time=form.cleaned_data["local_time"]
+            campaign_schedule_by_staff(
+                campaign=campaign,
+                actor=request.user,
+                send_at=send_at,
+                local_time=form.cleaned_data["local_time"],
             )
             messages.success(request, _("Scheduled."))
-        elif action in ("pause", "resume", "cancel"):
-            {"pause": campaign_pause, "resume": campaign_resume, "cancel": campaign_cancel}[action](
-                campaign=campaign
-            )
+        elif action in CAMPAIGN_STATE_CHANGES:
+            campaign_state_change_by_staff(campaign=campaign, change=action, actor=request.user)
             messages.success(request, _("Done."))
         elif action == "send-again":
-            unknown = deliveries_unknown_for_campaign(campaign=campaign)
-            count = deliveries_send_again(delivery_ids=unknown.values_list("pk", flat=True))
+            count = campaign_send_again_by_staff(campaign=campaign, actor=request.user)
             messages.success(request, _("%(count)s messages queued again.") % {"count": count})
         elif action in ("preview", "test"):
             return _preview_or_test(request, campaign, test=action == "test")
@@ -195,7 +194,9 @@ def _preview_or_test(request, campaign, *, test: bool) -> HttpResponse:
     sent_to = None
     if test:
         try:
-            campaign_test_send(campaign=campaign, member=member, to=form.cleaned_data["to"])
+            campaign_test_send_by_staff(
+                campaign=campaign, member=member, to=form.cleaned_data["to"], actor=request.user
+            )
             sent_to = form.cleaned_data["to"]
         except CampaignInvalid as error:
             for message in error.errors().get("to", []):

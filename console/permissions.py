@@ -15,6 +15,8 @@ ADJUST = "members.adjust_points"
 ADJUST_ANY = "members.adjust_points_any"
 CONSUME_VOUCHER = "members.consume_voucher"
 BLOCK = "members.block_member"
+MANAGE_SEGMENTS = "members.manage_segments"
+MANAGE_CAMPAIGNS = "members.manage_campaigns"
 
 
 class ActionNotAllowed(PermissionDenied):

@@ -5,6 +5,7 @@ keystroke), the members page by page, and their CSV. Marketers and managers
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -24,17 +25,26 @@ from campaigns.selectors.segments import (
     segment_members,
     segment_rules_count,
 )
-from campaigns.services.segments import SegmentExists, segment_create, segment_update
+from campaigns.services.segments import SegmentExists
+from config.domain import DomainError
+from console.marketing import (
+    segment_create_by_staff,
+    segment_delete_by_staff,
+    segment_export_by_staff,
+    segment_subject,
+    segment_update_by_staff,
+)
+from console.permissions import MANAGE_SEGMENTS
 from console.segment_forms import (
     RFM_GROUP_LABELS,
     RuleFormSet,
     SegmentForm,
     rule_rows_initial,
 )
+from console.selectors import history_for_subject
 from console.views import staff_required
 from loyalty.selectors.program import program_in_force
 
-MANAGE_SEGMENTS = "members.manage_segments"
 MEMBERS_PER_PAGE = 50
 RULES_PREFIX = "rules"
 
@@ -135,7 +145,7 @@ def _editor(request, segment=None) -> HttpResponse:
             rules, origin = _rules(rows)
             try:
                 if segment is None:
-                    saved = segment_create(
+                    saved = segment_create_by_staff(
                         code=form.cleaned_data["code"],
                         names=form.names(),
                         match=form.cleaned_data["match"],
@@ -143,7 +153,7 @@ def _editor(request, segment=None) -> HttpResponse:
                         actor=request.user,
                     )
                 else:
-                    saved = segment_update(
+                    saved = segment_update_by_staff(
                         segment=segment,
                         names=form.names(),
                         match=form.cleaned_data["match"],
@@ -164,6 +174,9 @@ def _editor(request, segment=None) -> HttpResponse:
         "rows": rows,
         "problems": problems,
         "count": count,
+        "history": []
+        if segment is None
+        else history_for_subject(actor=request.user, subject=segment_subject(segment.code)),
     }
     return render(request, "console/segments/editor.html", context)
 
@@ -186,6 +199,24 @@ def segment_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def segment(request: HttpRequest, code: str) -> HttpResponse:
     return _editor(request, _segment_or_404(code))
+
+
+@staff_required(MANAGE_SEGMENTS)
+@require_POST
+def segment_delete(request: HttpRequest, code: str) -> HttpResponse:
+    """Delete the segment, unless a campaign uses it (then it stays, and the page says why)."""
+    segment = _segment_or_404(code)
+    back = redirect(reverse("staff:segment", kwargs={"code": segment.code}))
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Tick the box to confirm the deletion."))
+        return back
+    try:
+        segment_delete_by_staff(segment=segment, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message())
+        return back
+    messages.success(request, _("Segment deleted."))
+    return redirect(reverse("staff:segments"))
 
 
 @staff_required(MANAGE_SEGMENTS)
@@ -235,6 +266,7 @@ def segment_member_list(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 def segment_member_csv(request: HttpRequest, code: str) -> StreamingHttpResponse:
     segment = _segment_or_404(code)
+    segment_export_by_staff(segment=segment, actor=request.user)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(
         segment_members_csv(segment=segment), content_type="text/csv; charset=utf-8"

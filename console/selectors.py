@@ -11,6 +11,8 @@ from django.db.models.functions import Replace
 from django.utils import timezone
 
 from console.permissions import (
+    MANAGE_CAMPAIGNS,
+    MANAGE_SEGMENTS,
     RECORD_PURCHASE,
     RECORD_PURCHASE_ABOVE_LIMIT,
     VIEW_MEMBERS,
@@ -22,7 +24,7 @@ from loyalty.explanations import entry_explanation, entry_title
 from loyalty.models import Purchase
 from loyalty.selectors.members import member_overview
 from loyalty.services.purchases import Preview, purchase_preview
-from members.models import Member
+from members.models import Member, StaffAction
 from members.numbers import member_number_is_valid
 from rewards.selectors import voucher_list_for_member
 
@@ -30,6 +32,7 @@ SEARCH_LIMIT = 20
 SEARCH_MIN_LENGTH = 2
 LATEST_MOVEMENTS = 10
 LATEST_PURCHASES = 10
+HISTORY_LIMIT = 50
 # Phones are stored as typed ("+34 600-12 34 56"); searching compares digits only.
 _PHONE_SEPARATORS = (" ", "-", ".", "(", ")", "+", "/")
 _NUMBER_LIKE = re.compile(r"\+?[0-9().\-/]+")
@@ -155,3 +158,13 @@ def purchase_preview_for_staff(
         items=items or [],
         allow_above_limit=confirm_above_limit and staff_can(actor, RECORD_PURCHASE_ABOVE_LIMIT),
     )
+
+
+_SUBJECT_PERMISSIONS = {"campaign": MANAGE_CAMPAIGNS, "segment": MANAGE_SEGMENTS}
+
+
+def history_for_subject(*, actor, subject: str, limit: int = HISTORY_LIMIT) -> list[StaffAction]:
+    """The latest staff actions on a campaign or a segment (`campaign:<code>`), newest first,
+    with who did them: for those who may manage that kind of thing."""
+    staff_permission_require(actor, _SUBJECT_PERMISSIONS[subject.partition(":")[0]])
+    return list(StaffAction.objects.filter(subject=subject).select_related("actor")[:limit])

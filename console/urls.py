@@ -36,6 +36,7 @@ urlpatterns = [
     path("segments/new/", segment_views.segment_new, name="segment_new"),
     path("segments/count/", segment_views.segment_preview_count, name="segment_preview_count"),
     path("segments/<slug:code>/", segment_views.segment, name="segment"),
+    path("segments/<slug:code>/delete/", segment_views.segment_delete, name="segment_delete"),
     path(
         "segments/<slug:code>/count/",
         segment_views.segment_list_count,

@@ -2,6 +2,11 @@
 resume and cancel it, read it with its counts, and read its delivery log. They drive the same
 services as the marketer's pages (campaigns.services.campaigns); the serializers only shape the
 JSON, and every rule (merge fields, segment, reward, holdout) is the service's.
+
+No staff action is recorded here, unlike the pages (console.marketing): a call is made with an
+API key, an integration and not a person (config.api.authentication.ApiClient), and the staff
+user who created the key did not make it. The key stays attributable (keys are revoked, never
+deleted); the campaign's `created_by` is empty for a draft made through the API.
 """
 
 from __future__ import annotations

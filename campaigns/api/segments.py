@@ -1,7 +1,8 @@
 """The segment endpoints of API.md (Segments and campaigns): list and create, one segment with
 its live count, its members with their RFM group. The rules are validated by the service
 (campaigns.services.segments), which names each problem at its path (`rules.2.op`); the
-serializers only shape the JSON."""
+serializers only shape the JSON. As for campaigns (campaigns.api.campaigns), what an API key
+does is not a staff action and is not recorded as one."""
 
 from __future__ import annotations
 

@@ -14,6 +14,20 @@ from config.languages import NAME_LANGUAGES
 
 LANGUAGE_NAMES = {"en": _("English"), "es": _("Spanish"), "fr": _("French")}
 OFFER_NONE, OFFER_REWARD, OFFER_POINTS = "none", "reward", "points"
+# What each merge field is, for the picker; a field missing here is offered by its name alone.
+MERGE_FIELD_LABELS = {
+    "first_name": _("First name"),
+    "points": _("Available points"),
+    "pending_points": _("Pending points"),
+    "tier": _("Tier"),
+    "next_tier": _("Next tier"),
+    "amount_to_next_tier": _("Amount to the next tier"),
+    "expiring_points": _("Points about to expire"),
+    "expiring_on": _("Date they expire"),
+    "voucher_code": _("Voucher code (with an offer)"),
+    "portal_url": _("Link to the portal"),
+    "unsubscribe_url": _("Unsubscribe link"),
+}
 
 
 class CampaignForm(forms.Form):
@@ -54,6 +68,7 @@ class CampaignForm(forms.Form):
                 label=_("Subject (%(language)s)") % {"language": name},
                 max_length=200,
                 required=False,
+                widget=forms.TextInput(attrs={"data-merge-target": ""}),
             )
             self.fields[f"body_{language}"] = forms.CharField(
                 label=_("Message (%(language)s)") % {"language": name},
@@ -92,6 +107,23 @@ class CampaignForm(forms.Form):
     @staticmethod
     def merge_fields() -> tuple[str, ...]:
         return MERGE_FIELDS
+
+    @staticmethod
+    def merge_field_choices() -> list[tuple[str, str]]:
+        """(name, what it is) for the editor's picker, in the order of CAMPAIGNS.md."""
+        return [(name, MERGE_FIELD_LABELS.get(name, name)) for name in MERGE_FIELDS]
+
+    def languages(self) -> list[dict]:
+        """Each language's name and its subject and message fields, for the editor's fieldsets."""
+        return [
+            {
+                "code": language,
+                "name": LANGUAGE_NAMES[language],
+                "subject": self[f"subject_{language}"],
+                "body": self[f"body_{language}"],
+            }
+            for language in NAME_LANGUAGES
+        ]
 
     @classmethod
     def initial_for(cls, campaign) -> dict:

@@ -1,12 +1,15 @@
-"""Screenshots of the member portal for the README: Spanish, phone width (360 px).
+"""Screenshots for the README: the member portal and the marketer's side, in Spanish.
 
     .venv/bin/python docs/screenshots/make.py
 
 Loads `make run`'s demo data into a throwaway SQLite database, gives the Spanish demo member
 (ana@tessera.test) an unused voucher and two invited friends, starts the development server on a
 free port and drives Debian's Chromium through home, activity (a purchase's explanation open),
-rewards, vouchers, card and invite. Writes docs/screenshots/<page>.png, each reduced to a
-256-colour palette so it stays well under 300 KB.
+rewards, vouchers, card and invite at phone width (360 px, whole pages); then, signed in as the
+demo marketer, through the campaign list, the draft's editor (a merge field inserted with the
+picker) and the sent campaign's figures, one phone screen each, and that campaign's page at a
+modest desktop size. Writes docs/screenshots/<page>.png, each reduced to a 256-colour palette so
+it stays well under 300 KB.
 """
 
 import os
@@ -28,6 +31,7 @@ OUT = Path(__file__).resolve().parent
 PYTHON = sys.executable
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 360, "height": 740}
+DESKTOP = {"width": 1024, "height": 800}
 MAX_BYTES = 300_000
 
 SETUP = """
@@ -49,12 +53,18 @@ if not Voucher.objects.filter(redemption__member=ana, status="issued").exists():
     reward_redeem(member=ana, reward=reward)
 friends = list(Member.objects.exclude(pk=ana.pk).order_by("pk")[:2])
 Member.objects.filter(pk__in=[friend.pk for friend in friends]).update(referred_by=ana)
-session = SessionStore()
-session[SESSION_KEY] = str(ana.user.pk)
-session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-session[HASH_SESSION_KEY] = ana.user.get_session_auth_hash()
-session.create()
-print(session.session_key)
+
+def signed_in(user):
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+marketer = ana.user.__class__.objects.get(email="marketer@tessera.test")
+print(signed_in(ana.user), signed_in(marketer))
 """
 
 PAGES = [
@@ -64,6 +74,15 @@ PAGES = [
     ("vouchers", "/me/vouchers/", None),
     ("card", "/me/card/", None),
     ("invite", "/me/invite/", None),
+]
+
+# The marketer's side (campaigns/demo.py): the list whole, one phone screen of the editor and of
+# the figures, then the campaign's page at a desktop size.
+MARKETER_PAGES = [
+    ("campaigns", "/staff/campaigns/", "whole", VIEWPORT),
+    ("campaign-editor", "/staff/campaigns/new-year/edit/", "insert", VIEWPORT),
+    ("campaign-figures", "/staff/campaigns/december-wines/", "figures", VIEWPORT),
+    ("campaign-desktop", "/staff/campaigns/december-wines/", None, DESKTOP),
 ]
 
 
@@ -103,6 +122,22 @@ def shrink(path: Path) -> int:
     return path.stat().st_size
 
 
+def cookies(base: str, session_key: str) -> list[dict]:
+    return [
+        {"name": "sessionid", "value": session_key, "url": base},
+        {"name": "django_language", "value": "es", "url": base},
+    ]
+
+
+def save(page, name: str, *, full_page: bool) -> None:
+    target = OUT / f"{name}.png"
+    page.screenshot(path=target, full_page=full_page)
+    size = shrink(target)
+    print(f"{target.relative_to(ROOT)}  {size / 1000:.0f} KB", flush=True)
+    if size > MAX_BYTES:
+        sys.exit(f"{target.name} is {size} bytes, over {MAX_BYTES}")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -119,7 +154,7 @@ def main() -> None:
         print("loading the demo data...", flush=True)
         run([PYTHON, "manage.py", "migrate", "-v0"], env)
         run([PYTHON, "manage.py", "demo_data", "--force"], env)
-        session_key = run([PYTHON, "-c", SETUP], env).split()[-1]
+        member_session, marketer_session = run([PYTHON, "-c", SETUP], env).split()[-2:]
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -136,12 +171,7 @@ def main() -> None:
                 context = browser.new_context(
                     viewport=VIEWPORT, locale="es-ES", device_scale_factor=1
                 )
-                context.add_cookies(
-                    [
-                        {"name": "sessionid", "value": session_key, "url": base},
-                        {"name": "django_language", "value": "es", "url": base},
-                    ]
-                )
+                context.add_cookies(cookies(base, member_session))
                 page = context.new_page()
                 for name, path, action in PAGES:
                     page.goto(base + path)
@@ -149,12 +179,28 @@ def main() -> None:
                     if action == "explain":
                         page.locator(".movement--earn .movement__title").first.click()
                         page.locator(".movement__explanation .explanation").first.wait_for()
-                    target = OUT / f"{name}.png"
-                    page.screenshot(path=target, full_page=True)
-                    size = shrink(target)
-                    print(f"{target.relative_to(ROOT)}  {size / 1000:.0f} KB", flush=True)
-                    if size > MAX_BYTES:
-                        sys.exit(f"{target.name} is {size} bytes, over {MAX_BYTES}")
+                    save(page, name, full_page=True)
+                context.close()
+                for name, path, action, viewport in MARKETER_PAGES:
+                    context = browser.new_context(
+                        viewport=viewport, locale="es-ES", device_scale_factor=1
+                    )
+                    context.add_cookies(cookies(base, marketer_session))
+                    page = context.new_page()
+                    page.goto(base + path)
+                    page.wait_for_load_state("networkidle")
+                    if action == "insert":
+                        spanish = page.locator("fieldset[lang=es]")
+                        body = spanish.locator("textarea")
+                        body.fill("Hola {{ first_name }}:\n\nTiene  puntos para empezar el año.")
+                        body.evaluate("area => area.setSelectionRange(30, 30)")
+                        spanish.locator("select").select_option("points")
+                        spanish.get_by_role("button").click()
+                        spanish.evaluate("group => group.scrollIntoView()")
+                    elif action == "figures":
+                        page.locator("#figures-title").evaluate("title => title.scrollIntoView()")
+                    save(page, name, full_page=action == "whole")
+                    context.close()
                 browser.close()
         finally:
             server.terminate()

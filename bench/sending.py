@@ -1,12 +1,16 @@
 """Benchmark: the delivery log's sending rate into a local SMTP sink, with real Celery workers.
 
-    .venv/bin/python bench/sending.py [--messages 20000] [--workers 2]
+    .venv/bin/python bench/sending.py [--messages 20000] [--workers 2] [--source campaign]
 
 (bench/campaign.py calls `sending_bench` for its `--part sending`.)
 
-Builds a fresh PostgreSQL database (`tessera_bench_sending`), imports the PROGRAM.md example,
-bulk-inserts members, an upgrade each and its queued tier notice (the delivery log's rows, as
-the tier.changed consumer writes them), starts an SMTP sink that accepts and counts, and
+Builds a fresh PostgreSQL database (`tessera_bench_sending`), imports the PROGRAM.md example
+(without quiet hours, so the figure does not depend on the hour it runs), bulk-inserts members
+who accept email and what is to be sent: with `--source campaign` (the default) an email
+campaign to all of them, with merge fields in three languages and `--offer-points` (50) offered,
+started (its rows queued by campaign_start); with `--source notice` an upgrade each and its
+queued tier notice (the rows the tier.changed consumer writes). Starts an SMTP sink that
+accepts and counts, and
 `--workers` Celery worker processes (`celery -A config worker --pool=solo`, production
 settings) on a queue of their own. Then kicks the send task and times from the first kick to
 the last row sent. Prints mails/s and each worker's peak resident memory (VmHWM).
@@ -41,7 +45,10 @@ from loyalty.models import LoyaltyAccount, TierChange
 from loyalty.services.program import program_import
 from members.models import Member, User
 
-program_import(text=Path("loyalty/fixtures/example_program.yaml").read_text(), note="bench")
+text = Path("loyalty/fixtures/example_program.yaml").read_text().replace(
+    "  expiry:", '  communications:\\n    quiet_hours: {from: "00:00", to: "00:00"}\\n  expiry:', 1
+)
+program_import(text=text, note="bench")
 now = timezone.now()
 with transaction.atomic():
     users = User.objects.bulk_create(
@@ -50,13 +57,29 @@ with transaction.atomic():
     )
     members = Member.objects.bulk_create([
         Member(user=u, member_number=f"{n:013d}", referral_code=f"B{n:08d}", joined_at=now,
-               language=("en", "es", "fr")[n %% 3])
+               language=("en", "es", "fr")[n %% 3], marketing_email_opt_in=True)
         for n, u in enumerate(users)
     ], batch_size=5000)
     LoyaltyAccount.objects.bulk_create(
         [LoyaltyAccount(member=m, tier_code="silver", tier_since=now) for m in members],
         batch_size=5000,
     )
+if %(source)r == "campaign":
+    from campaigns.services.campaigns import campaign_create, campaign_schedule, campaign_start
+    from campaigns.services.segments import segment_create
+    segment_create(code="all", names={"en": "All"}, match="all", rules=[])
+    body = ("{{ first_name }}: {{ points }} ({{ pending_points }}), {{ tier }}, "
+            "{{ amount_to_next_tier }} -> {{ next_tier }}; {{ expiring_points }} "
+            "{{ expiring_on }}. {{ portal_url }} https://shop.example/offers")
+    campaign = campaign_create(
+        code="bench", name="Bench", segment="all",
+        offer={"points": %(offer_points)d} if %(offer_points)d else None,
+        content={lang: {"subject": f"{lang} {{{{ first_name }}}}", "body": f"{lang} {body}"}
+                 for lang in ("en", "es", "fr")},
+    )
+    campaign_schedule(campaign=campaign)
+    campaign_start(campaign_pk=campaign.pk, at=timezone.now())
+else:
     changes = TierChange.objects.bulk_create([
         TierChange(member=m, from_code="bronze", to_code="silver", reason="upgrade",
                    qualifying_total=Decimal("600.00"), at=now, notified_at=now)
@@ -111,16 +134,25 @@ def _worker_start(number: int, env: dict) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def sending_bench(*, messages: int = 20000, workers: int = 2) -> dict:
+def sending_bench(
+    *, messages: int = 20000, workers: int = 2, source: str = "campaign", offer_points: int = 50
+) -> dict:
     """Build, send, measure; returns the figures (and prints them)."""
     sink = CountingSink()
     port = _free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     env = production_env(DB_NAME, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port))
-    print(f"building {DB_NAME}: {messages} members with a queued notice each ...")
+    print(f"building {DB_NAME}: {messages} members, a queued {source} message each ...")
     database_create(DB_NAME, env)
-    run([PYTHON, "-c", SETUP % {"messages": messages}], env=env)
+    run(
+        [
+            PYTHON,
+            "-c",
+            SETUP % {"messages": messages, "source": source, "offer_points": offer_points},
+        ],
+        env=env,
+    )
     queued = int(_sql("SELECT count(*) FROM campaigns_delivery WHERE status = 'queued'"))
     assert queued == messages, queued
 
@@ -148,6 +180,8 @@ def sending_bench(*, messages: int = 20000, workers: int = 2) -> dict:
     sent = int(_sql("SELECT count(*) FROM campaigns_delivery WHERE status = 'sent'"))
     figures = {
         "messages": messages,
+        "source": source,
+        "offer_points": offer_points if source == "campaign" else None,
         "workers": workers,
         "seconds": round(elapsed, 1),
         "mails_per_second": round(sent / elapsed, 1),
@@ -156,7 +190,7 @@ def sending_bench(*, messages: int = 20000, workers: int = 2) -> dict:
         "peak_worker_mb": [round(peak, 1) for peak in peaks],
     }
     print(
-        f"sent {sent} of {messages} in {elapsed:.1f} s with {workers} workers: "
+        f"{source}: sent {sent} of {messages} in {elapsed:.1f} s with {workers} workers: "
         f"{sent / elapsed:.0f} mails/s (target >= 300); sink received {sink.count}; "
         f"peak worker memory {', '.join(f'{peak:.0f} MB' for peak in peaks)}"
     )
@@ -167,8 +201,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--source", choices=["campaign", "notice"], default="campaign")
+    parser.add_argument(
+        "--offer-points", type=int, default=50, help="the campaign's offer (0: none)"
+    )
     options = parser.parse_args()
-    sending_bench(messages=options.messages, workers=options.workers)
+    sending_bench(
+        messages=options.messages,
+        workers=options.workers,
+        source=options.source,
+        offer_points=options.offer_points,
+    )
 
 
 if __name__ == "__main__":

@@ -3,106 +3,25 @@ SMTP server: 2,000 messages, two workers, one killed with `kill -9` in the middl
 replaced, every send task delivered twice. Every member gets exactly one message, or their row
 is `unknown` (at most one per killed worker, and then at most one message); nobody gets two."""
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-import redis
-from aiosmtpd.controller import Controller
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from campaigns.composers.notices import TIER_CHANGE
 from campaigns.models import Delivery
 from campaigns.services.deliveries import deliveries_queue, delivery_new
-from campaigns.tasks import deliveries_send
-from config.celery import app
 from loyalty.models import TierChange
 from loyalty.services.program import program_import
 from members.models import Member
 from members.services import member_consents_set
+from tests.campaigns.workers import drive, settled
 from tests.factories.loyalty import example_program_text
-from tests.fixtures_mail import SMTPSink, _free_port
-from tests.fixtures_worker import ARTIFACTS, ROOT, _database_url, wait_for
 
-# Their own queue: the suite's shared worker (tests/fixtures_worker.py) sends to another sink.
-QUEUE = "deliveries-send-test"
-# Short leases, so the killed worker's claims come back within the test (production: 120 s).
-LEASE_SECONDS = 3
 MESSAGES = 2000
-
-
-@pytest.fixture
-def sink():
-    if not settings.REDIS_URL:
-        pytest.skip("needs Redis (make test sets REDIS_URL)")
-    sink = SMTPSink(host="127.0.0.1", port=_free_port())
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
-    controller.start()
-    broker = redis.Redis.from_url(settings.REDIS_URL)
-    broker.delete(QUEUE)
-    yield sink
-    broker.delete(QUEUE)
-    controller.stop()
-
-
-@pytest.fixture
-def workers(sink):
-    """Starts sending workers on QUEUE (`start(name)`); stops whatever is left at the end."""
-    started: list[subprocess.Popen] = []
-
-    def start(name: str) -> subprocess.Popen:
-        ARTIFACTS.mkdir(exist_ok=True)
-        log = (ARTIFACTS / f"celery-{name}.log").open("w")
-        env = {
-            **os.environ,
-            "DATABASE_URL": _database_url(),
-            "REDIS_URL": settings.REDIS_URL,
-            "EMAIL_HOST": sink.host,
-            "EMAIL_PORT": str(sink.port),
-            "TESSERA_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS),
-        }
-        hostname = f"{name}-{os.getpid()}"
-        worker = subprocess.Popen(  # noqa: S603 - fixed command
-            [
-                sys.executable, "-m", "celery", "-A", "config", "worker",
-                "--pool=solo", "--loglevel=INFO", "--without-mingle", "--without-gossip",
-                "-Q", QUEUE, "--hostname", f"{hostname}@%h",
-            ],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        started.append(worker)
-        wait_for(
-            lambda: (
-                worker.poll() is not None
-                or app.control.ping(destination=[f"{hostname}@{os.uname().nodename}"])
-            ),
-            timeout=60,
-        )
-        assert worker.poll() is None, f"the worker did not start; see {log.name}"
-        return worker
-
-    yield start
-    for worker in started:
-        if worker.poll() is None:
-            worker.terminate()
-    for worker in started:
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-
-
-def kick_twice() -> None:
-    """Beat's part, with every task message delivered twice."""
-    deliveries_send.apply_async(queue=QUEUE)
-    deliveries_send.apply_async(queue=QUEUE)
 
 
 def upgrades_queue(count: int) -> list[Member]:
@@ -147,25 +66,11 @@ def upgrades_queue(count: int) -> list[Member]:
     return members
 
 
-def settled() -> bool:
-    return not Delivery.objects.filter(status__in=["queued", "handing"]).exists()
-
-
-def drive(*, until, timeout: float) -> None:
-    """Kick twice every half second (beat's part) until `until()`."""
-    deadline = time.monotonic() + timeout
-    while not until():
-        assert time.monotonic() < deadline, "the workers did not finish in time"
-        kick_twice()
-        time.sleep(0.5)
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_one_killed_mid_send_send_each_message_at_most_once(sink, workers):
     members = upgrades_queue(MESSAGES)
-    first = workers("send-a")
-    workers("send-b")
+    first, _second = workers("send-a", "send-b")
 
     drive(until=lambda: len(sink.mails) >= MESSAGES // 4, timeout=60)
     first.send_signal(signal.SIGKILL)

@@ -17,7 +17,6 @@ from campaigns.content import MERGE_FIELDS
 from campaigns.links import unsubscribe_read
 from campaigns.models import Delivery, DeliveryStatus
 from campaigns.services.campaigns import (
-    CampaignInvalid,
     campaign_create,
     campaign_schedule,
     campaigns_finish,
@@ -33,10 +32,9 @@ pytestmark = pytest.mark.django_db
 
 NBSP = "\N{NO-BREAK SPACE}"
 # Each field on a line of its own, labelled, so a value is found where its field stands (a bare
-# "25" would match a date). Every language's text uses every field but voucher_code, which only a
-# campaign with a reward offer may use (see the xfail below).
-FIELDS_SENT = [name for name in MERGE_FIELDS if name != "voucher_code"]
-BODY = "\n".join(f"[{name}] {{{{ {name} }}}}" for name in FIELDS_SENT)
+# "25" would match a date). Every language's text uses every field; voucher_code needs the
+# campaign to offer a reward, so it does.
+BODY = "\n".join(f"[{name}] {{{{ {name} }}}}" for name in MERGE_FIELDS)
 CONTENT = {
     "es": {"subject": "Hola {{ first_name }}, {{ points }} puntos", "body": f"Su cuenta:\n{BODY}"},
     "fr": {"subject": "Bonjour {{ first_name }}, {{ points }} points", "body": f"Compte :\n{BODY}"},
@@ -127,7 +125,13 @@ def test_every_merge_field_reaches_each_member_in_their_language_and_format(
     everyone, program, now, smtp_outbox, https_site
 ):
     members = {language: _member_with_history(language, now) for language in EXPECTED}
-    campaign = campaign_create(code="fields", name="Fields", segment="everyone", content=CONTENT)
+    campaign = campaign_create(
+        code="fields",
+        name="Fields",
+        segment="everyone",
+        content=CONTENT,
+        offer={"reward": "free-bottle"},
+    )
 
     assert _send(campaign, now).sent == 3
 
@@ -144,12 +148,16 @@ def test_every_merge_field_reaches_each_member_in_their_language_and_format(
         # The link is this member's, for marketing email.
         token = unsubscribe.rstrip("/").rsplit("/", 1)[1]
         assert unsubscribe_read(token) == (member.pk, "email")
+        # The voucher the offer gave this member with the message (one, of the offered reward).
+        (voucher,) = Voucher.objects.filter(redemption__member=member)
+        assert voucher.redemption.reward_code == "free-bottle"
         expected = {
             **EXPECTED[language],
+            "voucher_code": voucher.code,
             "portal_url": portal_url,
             "unsubscribe_url": unsubscribe,
         }
-        assert set(expected) == set(FIELDS_SENT)  # every field but voucher_code is checked
+        assert set(expected) == set(MERGE_FIELDS)  # every field is checked
         for name, value in expected.items():
             line = f"[{name}] {value}"
             assert line in text.splitlines(), (language, name, value)
@@ -162,28 +170,3 @@ def test_every_merge_field_reaches_each_member_in_their_language_and_format(
         assert f'<a href="{escape(unsubscribe)}">' in html
         assert f'<html lang="{language}">' in html
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=CampaignInvalid,
-    reason="issue 13: a campaign cannot carry a reward offer yet (OFFERS_SENT is False), and "
-    "{{ voucher_code }} is refused without one, so no campaign can send it",
-)
-def test_the_voucher_code_of_the_offer_reaches_the_member(everyone, program, now, smtp_outbox):
-    member = _member_with_history("es", now)
-    campaign = campaign_create(
-        code="voucher",
-        name="Voucher",
-        segment="everyone",
-        content={"es": {"subject": "Un regalo", "body": "[voucher_code] {{ voucher_code }}"}},
-        offer={"reward": "free-bottle"},
-    )
-
-    _send(campaign, now)
-
-    (mail,) = smtp_outbox.mails_to(member.user.email)
-    text, html = _parts(mail)
-    (voucher,) = Voucher.objects.filter(member=member)
-    assert f"[voucher_code] {voucher.code}" in text.splitlines()
-    assert f"[voucher_code] {voucher.code}" in html

@@ -127,7 +127,7 @@ def _expiring(program, members: Sequence[Member], at) -> dict[int, tuple[datetim
             if held.get(member) and deadline <= horizon:
                 by_member[member][deadline.astimezone(program.zone).date()] += held[member]
     lots = PointsLot.objects.filter(
-        member_id__in=pks, remaining__gt=0, expires_at__isnull=False, expires_at__lte=horizon
+        member_id__in=pks, remaining__gt=0, expires_at__gt=at, expires_at__lte=horizon
     ).values_list("member_id", "expires_at", "remaining")
     for member, expires_at, remaining in lots:
         by_member[member][expires_at.astimezone(program.zone).date()] += remaining

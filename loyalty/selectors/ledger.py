@@ -92,7 +92,8 @@ def expiring_soon(
             total = sum(lot.remaining for lot in lots)
             if total:
                 by_day[deadline.astimezone(program.zone).date()] += total
-    for lot in lots.filter(expires_at__isnull=False, expires_at__lte=horizon):
+    # A lot past its date is expired, whether or not the nightly job has written it yet.
+    for lot in lots.filter(expires_at__gt=at, expires_at__lte=horizon):
         by_day[lot.expires_at.astimezone(program.zone).date()] += lot.remaining
     return [{"points": points, "on": day} for day, points in sorted(by_day.items())]
 

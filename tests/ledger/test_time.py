@@ -1,6 +1,8 @@
 import datetime
 from decimal import Decimal
 
+from campaigns.merge_values import merge_values_for
+from loyalty.explanations import points_text
 from loyalty.models import EntryKind, LedgerEntry, PointsLot
 from loyalty.selectors.ledger import expiring_soon
 from loyalty.services.ledger import points_debit
@@ -72,6 +74,18 @@ def test_expiring_soon_groups_points_by_day(member, now):
         {"points": 5, "on": (now + datetime.timedelta(days=25)).date()},
     ]
     assert expiring_soon(member=member, within_days=20) == soon[:1]
+
+
+def test_points_past_their_date_are_not_expiring_before_the_nightly_job_runs(member, now):
+    # 370 days ago: past the 12 months, the job that writes the expiry has not run yet.
+    record(member, amount=Decimal("10.00"), purchased_at=now - datetime.timedelta(days=370))
+    record(member, amount=Decimal("5.00"), purchased_at=now - datetime.timedelta(days=340))
+
+    assert expiring_soon(member=member) == [
+        {"points": 5, "on": (now + datetime.timedelta(days=25)).date()}
+    ]
+    values = merge_values_for(members=[member], at=now)[member.pk]
+    assert values["expiring_points"] == points_text(5)
 
 
 def test_an_expiry_entry_occurs_when_the_points_expired_not_when_the_job_ran(

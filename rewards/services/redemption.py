@@ -111,15 +111,7 @@ def reward_redeem(*, member, reward: Reward, actor=None) -> Redemption:
             ordinal=ordinal,
             per_member_limit=reward.per_member_limit,
             points_spent=reward.points_cost,
-            reward_code=reward.code,
-            kind=reward.kind,
-            names=reward.names,
-            percent=reward.percent,
-            amount=reward.amount,
-            currency=(program.currency if program else DEFAULT_CURRENCY)
-            if reward.amount is not None
-            else "",
-            sku=reward.sku,
+            **_granted(reward, program),
             program_version=version,
             redeem_entry=entry,
             actor=actor,
@@ -167,15 +159,7 @@ def reward_gift(
             ordinal=_free_ordinal(member=member, reward=reward),
             per_member_limit=None,
             points_spent=0,
-            reward_code=reward.code,
-            kind=reward.kind,
-            names=reward.names,
-            percent=reward.percent,
-            amount=reward.amount,
-            currency=(program.currency if program else DEFAULT_CURRENCY)
-            if reward.amount is not None
-            else "",
-            sku=reward.sku,
+            **_granted(reward, program),
             program_version=version,
             gift_key=gift_key,
             created_at=now,
@@ -188,6 +172,22 @@ def reward_gift(
         )
         voucher_issued(voucher=voucher, redemption=redemption)
         return redemption
+
+
+def _granted(reward: Reward, program) -> dict:
+    """What the voucher grants, as the reward is now: kept on the redemption, so a later change
+    to the catalog does not change a voucher already held."""
+    return {
+        "reward_code": reward.code,
+        "kind": reward.kind,
+        "names": reward.names,
+        "percent": reward.percent,
+        "amount": reward.amount,
+        "currency": (program.currency if program else DEFAULT_CURRENCY)
+        if reward.amount is not None
+        else "",
+        "sku": reward.sku,
+    }
 
 
 def _free_ordinal(*, member, reward: Reward) -> int:

@@ -22,8 +22,9 @@ adds nothing to an insert (the ledger's models refuse updates in `save()`; an in
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from django.conf import settings
 from django.db import connection, models
@@ -88,11 +89,13 @@ def _select_statement(
     where: str,
     extra: tuple[str, ...],
     lock: str | None,
+    no_key: bool = False,
 ) -> str:
     select = ", ".join([_columns(model, alias)[0] for model, alias in sources] + list(extra))
     sql = f"SELECT {select} FROM {from_} WHERE {where}"  # noqa: S608 - ours
     if lock is not None and connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
+        weaker = no_key and connection.vendor == "postgresql"
+        sql += " FOR NO KEY UPDATE" if weaker else " FOR UPDATE"
         if lock and connection.features.has_select_for_update_of:
             sql += f" OF {lock}"
     return sql
@@ -119,14 +122,17 @@ def rows_get(
     *,
     extra: Sequence[str] = (),
     for_update_of: str | None = None,
+    no_key: bool = False,
 ) -> tuple[list[models.Model], tuple] | None:
     """One row of a join as model instances, or None: `sources` are (model, alias) pairs named
     in `from_` (SQL, which may join subqueries), and `extra` are more SQL expressions to select,
     returned as a tuple after the instances. `params` fill the %s of `extra`, `from_` and
     `where`, in that order. With `for_update_of` (an alias, or "" for every table) the row is
-    locked until the transaction ends. Values are converted as the ORM converts them."""
+    locked until the transaction ends; `no_key` takes PostgreSQL's weaker FOR NO KEY UPDATE
+    (rows referring to the locked one may still be inserted meanwhile). Values are converted as
+    the ORM converts them."""
     sources = tuple(sources)
-    sql = _select_statement(sources, from_, where, tuple(extra), for_update_of)
+    sql = _select_statement(sources, from_, where, tuple(extra), for_update_of, no_key)
     with _cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -217,6 +223,79 @@ def row_update(obj: models.Model, *, fields: Sequence[str]) -> None:
         cursor.execute(sql, [*params, obj.pk])
         if cursor.rowcount != 1:
             raise RuntimeError(f"{obj._meta.label} {obj.pk} was not updated")
+
+
+@functools.cache
+def _update_where_statement(
+    model: type[models.Model], field_names: tuple[str, ...], increments: tuple[str, ...], where: str
+) -> tuple[str, tuple[models.Field, ...]]:
+    meta = model._meta
+    fields = tuple(meta.get_field(name) for name in field_names)
+    quote = connection.ops.quote_name
+    assignments = [f"{quote(field.column)} = %s" for field in fields]
+    for name in increments:
+        column = quote(meta.get_field(name).column)
+        assignments.append(f"{column} = {column} + 1")
+    sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} WHERE {where}"  # noqa: S608 - ours
+    return sql, fields
+
+
+def rows_update_where(
+    model: type[models.Model],
+    values: dict[str, object],
+    where: str,
+    params: Sequence,
+    *,
+    increments: Sequence[str] = (),
+) -> Callable[[], int]:
+    """UPDATE the rows of `model` matching `where` (SQL over its columns, with %s `params`):
+    set each field named in `values` to its value (prepared as the ORM prepares it) and add 1
+    to each field named in `increments`. A conditional update (the row is still ours) is one
+    statement, built once per call site. Returns a function answering how many rows were
+    updated: inside `statements_pipelined` the answer comes with a later statement's (calling
+    it sooner waits for this one's)."""
+    names = tuple(values)
+    sql, fields = _update_where_statement(model, names, tuple(increments), where)
+    prepared = []
+    for field, name in zip(fields, names, strict=True):
+        value = values[name]
+        if not (isinstance(field, _SIMPLE_FIELDS) and type(value) in _SIMPLE_VALUES):
+            value = field.get_db_prep_save(value, connection)
+        prepared.append(value)
+    cursor = _cursor()
+    try:
+        cursor.execute(sql, [*prepared, *params])
+    except BaseException:
+        cursor.close()
+        raise
+
+    answer: list[int] = []
+
+    def updated() -> int:
+        if not answer:
+            if cursor.rowcount < 0:  # pipelined, not answered yet
+                connection.connection._pipeline.sync()
+            answer.append(cursor.rowcount)
+            cursor.close()
+        return answer[0]
+
+    return updated
+
+
+@contextlib.contextmanager
+def statements_pipelined() -> Iterator[None]:
+    """Send the statements run inside without waiting for each answer (PostgreSQL's pipeline
+    mode): psycopg reads the answers when a result is needed (a fetch) and at the end, so a
+    transaction's independent statements cost one round trip together instead of one each
+    (0.3 ms apiece on these machines: the sender's update and lock). Use inside
+    `transaction.atomic()`; errors surface at the next fetch or at the end, still inside it.
+    On other databases the statements run one by one, as usual."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        yield
+        return
+    connection.ensure_connection()
+    with connection.connection.pipeline():
+        yield
 
 
 def _link_sources(rows: Sequence[models.Model]) -> tuple[tuple[tuple[models.Field, int], ...], ...]:

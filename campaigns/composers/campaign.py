@@ -35,6 +35,11 @@ def campaign_offer_key(campaign: Campaign) -> str:
     return f"campaign:{campaign.code}"
 
 
+def campaign_offers(delivery: Delivery) -> bool:
+    campaign = delivery.campaign
+    return campaign.offer_reward_id is not None or bool(campaign.offer_points)
+
+
 def campaign_offer_issue(delivery: Delivery, member: Member) -> None:
     """Give what the campaign offers with the message recorded sent: its reward as a voucher at
     no points (under the code the message announced) or its bonus points. Once per campaign
@@ -86,6 +91,7 @@ class _Batch:
     purpose=DeliveryPurpose.MARKETING,
     prepare=lambda rows: _Batch(rows).compose,
     issue=campaign_offer_issue,
+    offers=campaign_offers,
 )
 def campaign_message(delivery: Delivery, member: Member) -> Message:
     """One member's message, read alone (a preview, a test send)."""

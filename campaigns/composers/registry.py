@@ -30,6 +30,7 @@ class Outdated(Exception):
 Compose = Callable[[Delivery, Member], Message]
 Prepare = Callable[[Sequence[Delivery]], Compose]
 Issue = Callable[[Delivery, Member], None]
+Offers = Callable[[Delivery], bool]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ class Composer:
     compose: Compose
     prepare: Prepare | None = None
     issue: Issue | None = None
+    # Whether `issue` has anything to give for the row (None: always ask it); the sender opens
+    # a savepoint around `issue` only then.
+    offers: Offers | None = None
+
+    def gives(self, row: Delivery) -> bool:
+        return self.issue is not None and (self.offers is None or self.offers(row))
 
     def for_batch(self, rows: Sequence[Delivery]) -> Compose:
         """The function composing `rows`' messages, with what they share read once."""
@@ -53,14 +60,24 @@ _registered: dict[str, Composer] = {}
 
 
 def composer(
-    source: str, *, purpose: str, prepare: Prepare | None = None, issue: Issue | None = None
+    source: str,
+    *,
+    purpose: str,
+    prepare: Prepare | None = None,
+    issue: Issue | None = None,
+    offers: Offers | None = None,
 ) -> Callable[[Compose], Compose]:
     """Declare the decorated function as the composer of `source`'s messages (with its batch
-    `prepare` and its `issue`, if any)."""
+    `prepare`, its `issue` and when that has something to give, if any)."""
 
     def register(compose: Compose) -> Compose:
         found = Composer(
-            source=source, purpose=purpose, compose=compose, prepare=prepare, issue=issue
+            source=source,
+            purpose=purpose,
+            compose=compose,
+            prepare=prepare,
+            issue=issue,
+            offers=offers,
         )
         _check(found, _declared)
         _declared[source] = found

@@ -15,9 +15,9 @@ duplicate Celery messages, and beat racing a kick) may run `deliveries_send` at 
    for the channel or for program notices; for marketing, quiet hours on the member's clock and
    the frequency cap), compose the message, and mark the row `handing` (still holding the lease);
    commit. Then hand it to the channel, and record the outcome (`sent`, `failed`, or `queued`
-   again with a later due time for a transient error). So at most one row per worker is ever
-   `handing`: a worker killed with `kill -9` leaves at most one `unknown` row, and every other
-   row it held is claimed again once its lease runs out.
+   again with a later due time for a transient error) in the next row's transaction. So at
+   most one row per worker is ever `handing`: a worker killed with `kill -9` leaves at most
+   one `unknown` row, and every other row it held is claimed again once its lease runs out.
 
 Every write after the claim is conditional on the row still carrying this batch's token (and
 the state it left it in), so a worker that overran its lease changes nothing another worker
@@ -32,11 +32,12 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.channels import Message, PermanentSendError, TransientSendError, channel_get
@@ -49,10 +50,11 @@ from campaigns.models import (
     DeliveryStatus,
     SkipReason,
 )
+from config.rows import rows_get, rows_update_where, statements_pipelined
 from loyalty.definition import Communications, ProgramDefinition
 from loyalty.selectors.members import member_time_zone
 from loyalty.selectors.program import program_in_force
-from members.models import ConsentChange, ConsentKind, ConsentSource, Member
+from members.models import ConsentChange, ConsentKind, ConsentSource, Member, User
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +196,7 @@ def _batch_send(ids: list[int], *, token: str, report: SendReport) -> None:
     finally:
         if pending is not None:
             with transaction.atomic():
-                pending.write(token, report)
+                pending.count(report, pending.write(token)())
         for channel in channels.values():
             channel.close()
 
@@ -217,19 +219,23 @@ def _composer_missing(row: Delivery, member: Member) -> Message:
     return composer_get(row.source).compose(row, member)  # raises the LookupError
 
 
+def _gives(row: Delivery) -> bool:
+    """Whether the row's message announces something to give (a campaign's offer)."""
+    try:
+        return composer_get(row.source).gives(row)
+    except LookupError:
+        return False
+
+
 def _issue(row: Delivery, member: Member) -> str:
     """Give what the row's message announces (its composer's `issue`), in a savepoint: an
     offer that cannot be given is logged and noted on the row, never undoes the record of a
     message that went out. Returns the note ("" when all went well)."""
-    try:
-        issue = composer_get(row.source).issue
-    except LookupError:
-        return ""
-    if issue is None:
+    if not _gives(row):
         return ""
     try:
         with transaction.atomic():
-            issue(row, member)
+            composer_get(row.source).issue(row, member)
     except Exception as error:
         logger.exception("delivery %s: what its message offers could not be given", row.pk)
         note = _error_text("offer not given", error)
@@ -296,20 +302,27 @@ class _Outcome:
     counter: str  # the SendReport field it counts in
     fields: dict
 
-    def write(self, token: str, report: SendReport | None = None) -> int:
+    def write(self, token: str) -> Callable[[], int]:
         """Record it if the row is still this batch's: `handing`, or already settled `unknown`
         by another worker while this one overran its lease (what happened is known here).
-        Runs in a transaction; a message recorded sent gives what it offers in it."""
-        written = Delivery.objects.filter(
-            pk=self.row.pk,
-            claimed_by=token,
-            status__in=[DeliveryStatus.HANDING, DeliveryStatus.UNKNOWN],
-        ).update(claimed_until=None, **self.fields)
-        if written and self.fields["status"] == DeliveryStatus.SENT:
-            _issue(self.row, self.member)
-        if report is not None:
-            setattr(report, self.counter, getattr(report, self.counter) + written)
+        Runs in a transaction; a message recorded sent gives what it offers in it. Returns
+        the function answering whether it was recorded (config.rows.rows_update_where)."""
+        written = _update_if(
+            self.row,
+            token,
+            _HANDED_WHERE,
+            [DeliveryStatus.HANDING, DeliveryStatus.UNKNOWN],
+            {"claimed_until": None, **self.fields},
+        )
+        if self.fields["status"] == DeliveryStatus.SENT and _gives(self.row):
+            recorded = written()
+            if recorded:
+                _issue(self.row, self.member)
+            return lambda: recorded
         return written
+
+    def count(self, report: SendReport, recorded: int) -> None:
+        setattr(report, self.counter, getattr(report, self.counter) + recorded)
 
 
 def _row_send(
@@ -326,53 +339,63 @@ def _row_send(
     row's outcome, is recorded in this row's transaction, so a worker never has more than one
     row `handing`."""
     now = timezone.now()
-    mine = Delivery.objects.filter(pk=row.pk, claimed_by=token, status=DeliveryStatus.QUEUED)
+
+    def mine(**values) -> int:  # the row while it is still this batch's, queued
+        return _update_if(row, token, _QUEUED_WHERE, [DeliveryStatus.QUEUED], values)()
+
     message = None
+    recorded: Callable[[], int] = _none
     try:
-        with transaction.atomic():
-            recorded = pending.write(token) if pending is not None else 0
-            member = (
-                Member.objects.select_for_update(no_key=True, of=("self",))
-                .select_related("user")
-                .get(pk=row.member_id)
-            )
-            verdict = _verdict(row, member, now, program)
+        # Pipelined: the previous outcome and the member's lock go in one round trip, the
+        # handover's mark with the commit's.
+        with transaction.atomic(), statements_pipelined():
+            if pending is not None:
+                recorded = pending.write(token)
+            member, recent = _member_lock(row, now, program)
+            verdict = _verdict(row, member, now, program, recent=recent)
             if isinstance(verdict, _Skip):
                 counter, count = (
                     "skipped",
-                    mine.update(
-                        status=DeliveryStatus.SKIPPED, reason=verdict.reason, claimed_until=None
-                    ),
+                    mine(status=DeliveryStatus.SKIPPED, reason=verdict.reason, claimed_until=None),
                 )
             elif isinstance(verdict, _Wait):
                 counter, count = (
                     "waiting",
-                    mine.update(due_at=verdict.until, claimed_until=None, claimed_by=""),
+                    mine(due_at=verdict.until, claimed_until=None, claimed_by=""),
                 )
             else:
                 try:
                     message = compose(row, member)
                 except Exception as error:
                     raise _NotComposed(error) from error
-                counter, count = (
+                counter, marked = (
                     "",
-                    mine.update(
-                        status=DeliveryStatus.HANDING,
-                        handed_at=now,
-                        claimed_until=now + lease(),
-                        attempts=F("attempts") + 1,
-                        language=message.language,
-                        voucher_code=row.voucher_code,
+                    _update_if(
+                        row,
+                        token,
+                        _QUEUED_WHERE,
+                        [DeliveryStatus.QUEUED],
+                        {
+                            "status": DeliveryStatus.HANDING,
+                            "handed_at": now,
+                            "claimed_until": now + lease(),
+                            "language": message.language,
+                            "voucher_code": row.voucher_code,
+                        },
+                        increments=("attempts",),
                     ),
                 )
+        if message is not None:
+            count = marked()  # answered with the commit
     except _NotComposed as failure:
         # Rolled back, the previous outcome with it: recorded again here.
         with transaction.atomic():
-            recorded = pending.write(token) if pending is not None else 0
+            if pending is not None:
+                recorded = pending.write(token)
         counter, count = _not_composed(row, failure.error, mine)
         message = None
     if pending is not None:
-        setattr(report, pending.counter, getattr(report, pending.counter) + recorded)
+        pending.count(report, recorded())
     if counter:
         setattr(report, counter, getattr(report, counter) + count)
     if message is None or not count:
@@ -380,13 +403,40 @@ def _row_send(
     return _hand_over(row, member, message, channel=channel)
 
 
+# A row's updates while it is its batch's: queued (claimed), or handed over (`handing`, or
+# settled `unknown` by another worker while this one overran its lease).
+_QUEUED_WHERE = "id = %s AND claimed_by = %s AND status = %s"
+_HANDED_WHERE = "id = %s AND claimed_by = %s AND status IN (%s, %s)"
+
+
+def _update_if(
+    row: Delivery,
+    token: str,
+    where: str,
+    statuses: list[str],
+    values: dict,
+    *,
+    increments: tuple[str, ...] = (),
+) -> Callable[[], int]:
+    """Update `row` if it is still `token`'s and in one of `statuses`; answers 1 if it was,
+    else 0 (when asked: see config.rows.rows_update_where). One statement built once: every
+    message is updated twice."""
+    return rows_update_where(
+        Delivery, values, where, [row.pk, token, *statuses], increments=increments
+    )
+
+
+def _none() -> int:
+    return 0
+
+
 def _not_composed(row: Delivery, error: Exception, mine) -> tuple[str, int]:
     if isinstance(error, Outdated):
-        return "skipped", mine.update(
+        return "skipped", mine(
             status=DeliveryStatus.SKIPPED, reason=SkipReason.OUTDATED, claimed_until=None
         )
     logger.error("delivery %s could not be composed", row.pk, exc_info=error)
-    return "failed", mine.update(
+    return "failed", mine(
         status=DeliveryStatus.FAILED, error=_error_text("composing", error), claimed_until=None
     )
 
@@ -455,8 +505,54 @@ def _error_text(context: str, error: Exception) -> str:
     return f"{context}: {error}"[:1000]
 
 
+# The row's member with their account's user, locked, and how many marketing messages were
+# handed to them within the frequency cap's window (this row aside): one statement, built once
+# (config.rows), as every message starts with it.
+_MEMBER_FROM = "members_member m JOIN members_user u ON u.id = m.user_id"
+_RECENT_SQL = (
+    "(SELECT count(*) FROM campaigns_delivery d WHERE d.member_id = m.id"
+    " AND d.purpose = %s AND d.handed_at > %s AND d.status IN (%s, %s, %s) AND d.id <> %s)"
+)
+
+
+def _member_lock(
+    row: Delivery, now: datetime.datetime, program: ProgramDefinition | None
+) -> tuple[Member, int]:
+    """Lock the row's member (FOR NO KEY UPDATE: a consent change, which locks the member too,
+    is either seen here or comes after the send) with their user, and count their recent
+    marketing handovers in the same statement."""
+    communications = program.communications if program is not None else Communications()
+    found = rows_get(
+        [(Member, "m"), (User, "u")],
+        _MEMBER_FROM,
+        "m.id = %s",
+        [
+            DeliveryPurpose.MARKETING,
+            connection.ops.adapt_datetimefield_value(now - communications.frequency_cap.window),
+            DeliveryStatus.HANDING,
+            DeliveryStatus.SENT,
+            DeliveryStatus.UNKNOWN,
+            row.pk,
+            row.member_id,
+        ],
+        extra=[_RECENT_SQL],
+        for_update_of="m",
+        no_key=True,
+    )
+    if found is None:
+        raise Member.DoesNotExist(f"member {row.member_id}")
+    (member, user), (recent,) = found
+    member.user = user
+    return member, recent
+
+
 def _verdict(
-    row: Delivery, member: Member, now: datetime.datetime, program: ProgramDefinition | None
+    row: Delivery,
+    member: Member,
+    now: datetime.datetime,
+    program: ProgramDefinition | None,
+    *,
+    recent: int,
 ) -> _Skip | _Wait | None:
     """Whether the row may be sent now to `member` (freshly read, locked): None when it may, a
     skip with its reason, or a wait until quiet hours end. Marketing needs the member's
@@ -477,20 +573,9 @@ def _verdict(
     until = communications.quiet_hours.end_after(now, zone)
     if until > now:
         return _Wait(until)
-    # The member's row is locked: a second sender with another campaign for them waits here,
-    # then counts this one's handover.
-    cap = communications.frequency_cap
-    recent = (
-        Delivery.objects.filter(
-            member_id=member.pk,
-            purpose=DeliveryPurpose.MARKETING,
-            handed_at__gt=now - cap.window,
-            status__in=[DeliveryStatus.HANDING, DeliveryStatus.SENT, DeliveryStatus.UNKNOWN],
-        )
-        .exclude(pk=row.pk)
-        .count()
-    )
-    if recent >= cap.messages:
+    # The member's row is locked (`recent` was counted by the locking statement): a second
+    # sender with another campaign for them waits there, then counts this one's handover.
+    if recent >= communications.frequency_cap.messages:
         return _Skip(SkipReason.FREQUENCY_CAP)
     return None
 

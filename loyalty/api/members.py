@@ -21,7 +21,7 @@ from loyalty.selectors.ledger import (
 from loyalty.selectors.members import member_time_zone
 from loyalty.selectors.program import program_definition_current
 from loyalty.services.enrolment import member_join
-from loyalty.services.purchases import MemberNotFound
+from loyalty.services.ledger import MemberNotFound
 from members import services
 from members.birthdays import BirthDateInvalid, Birthday, birth_date_parse, birth_date_pattern
 from members.models import Language, Member, MemberStatus

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from config.rows import row_get, rows_get
 from loyalty.definition import ProgramDefinition
 from loyalty.events import purchase_recorded, purchase_refunded
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, ProgramVersion, Purchase, Refund
@@ -29,17 +28,17 @@ from loyalty.rules.credit import earn_lot_dates
 from loyalty.rules.refund import ItemsNotLeft, refund_items_left, refund_rescore
 from loyalty.rules.tiers import qualifying_total_with, tier_can_rise, tier_when_purchased
 from loyalty.scoring import Score, items_from_stored, score_purchase
-from loyalty.selectors.program import VERSION_AT_SQL, program_version_at, program_version_of
+from loyalty.selectors.program import program_version_at
 from loyalty.selectors.tiers import qualifying_total_query, tier_at, tier_history
 from loyalty.services.ledger import (
     LedgerError,
     account_lock,
+    account_lock_at,
     credit_rows,
     credit_rows_write,
     debit_write,
 )
 from loyalty.services.tiers import tier_refund_check, tier_upgrade_check
-from members.models import Member
 from members.status import member_active_require
 
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
@@ -130,12 +129,6 @@ class ItemsExceedAmount(LedgerError):
             "items": money_text(self.items_total, self.currency),
             "amount": money_text(self.amount, self.currency),
         }
-
-
-class MemberNotFound(LedgerError):
-    code = "member_not_found"
-    status = 404
-    template = _lazy("No member has this member number.")
 
 
 class RefundExceedsPurchase(LedgerError):
@@ -385,44 +378,6 @@ def _replay(data: PurchaseInput, existing: Purchase) -> tuple[Purchase, bool]:
 
 # The purchase's first statement: the member's account locked (lock order: account, then
 # purchase, then lots), the member, and the version in force (VERSION_AT_SQL's parameter first).
-_LOCK_FROM = (
-    "loyalty_loyaltyaccount a JOIN members_member m ON m.id = a.member_id"
-    f" LEFT JOIN ({VERSION_AT_SQL}) v ON true"
-)
-
-
-def _purchase_lock(
-    *, member, member_number: str | None, at: datetime.datetime
-) -> tuple[LoyaltyAccount, Member, ProgramVersion]:
-    """Lock the account of `member` (or of the member with `member_number`) and read the version
-    in force at `at`, in one statement: the API's hot path. A member whose account does not
-    exist yet takes the long way (account_lock creates it). A blocked member: MemberBlocked,
-    decided on the member row this statement read (no query of its own)."""
-    if member is not None:
-        where, key = "a.member_id = %s", member.pk
-    else:
-        where, key = "m.member_number = %s", member_number.strip()
-    found = rows_get(
-        [(LoyaltyAccount, "a"), (Member, "m")],
-        _LOCK_FROM,
-        where,
-        [connection.ops.adapt_datetimefield_value(at), key],
-        extra=["v.id", "v.created_at"],
-        for_update_of="a",
-    )
-    if found is None:
-        if member is None:
-            member = row_get(Member, "member_number = %s", [key])
-            if member is None:
-                raise MemberNotFound()
-        account = account_lock(member=member)
-        member_active_require(member=member)
-        return account, member, program_version_at(at=at)
-    (account, found_member), version_row = found
-    member_active_require(member=member or found_member, status=found_member.status)
-    return account, member or found_member, program_version_of(*version_row)
-
-
 def purchase_record(
     *,
     member=None,
@@ -457,7 +412,7 @@ def purchase_record(
     _purchased_at_check(purchased_at)
     now = timezone.now()
     with transaction.atomic():
-        account, member, version = _purchase_lock(
+        account, member, version = account_lock_at(
             member=member, member_number=member_number, at=purchased_at
         )
         data = _purchase_input(

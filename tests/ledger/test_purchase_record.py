@@ -5,11 +5,11 @@ import pytest
 from django.utils import timezone
 
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase
+from loyalty.services.ledger import MemberNotFound
 from loyalty.services.purchases import (
     CurrencyMismatch,
     DuplicateExternalId,
     InvalidPurchase,
-    MemberNotFound,
     PurchasedAtInFuture,
     purchase_preview,
     purchase_record,

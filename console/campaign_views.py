@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from campaigns.channels import SendError
@@ -141,6 +142,14 @@ def _detail_context(request, campaign, **extra) -> dict:
     }
 
 
+# What the marketer is told once a state change is made.
+_STATE_CHANGED = {
+    "pause": gettext_lazy("Paused: no more messages leave until you resume the campaign."),
+    "resume": gettext_lazy("Resumed: the campaign goes on where it left off."),
+    "cancel": gettext_lazy("Cancelled: the messages not sent yet will not be sent."),
+}
+
+
 @staff_required(MANAGE_CAMPAIGNS)
 @require_POST
 def campaign_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
@@ -161,9 +170,11 @@ def campaign_action(request: HttpRequest, code: str, action: str) -> HttpRespons
                 local_time=form.cleaned_data["local_time"],
             )
             messages.success(request, _("Scheduled."))
+        elif action == "cancel" and request.POST.get("confirm") != "1":
+            messages.error(request, _("Tick the box to confirm the cancellation."))
         elif action in CAMPAIGN_STATE_CHANGES:
             campaign_state_change_by_staff(campaign=campaign, change=action, actor=request.user)
-            messages.success(request, _("Done."))
+            messages.success(request, str(_STATE_CHANGED[action]))
         elif action == "send-again":
             count = campaign_send_again_by_staff(campaign=campaign, actor=request.user)
             messages.success(request, _("%(count)s messages queued again.") % {"count": count})

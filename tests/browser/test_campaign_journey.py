@@ -168,6 +168,11 @@ def test_marketer_writes_previews_schedules_pauses_and_reads_a_campaign_on_a_pho
 
     # Cancelled: what was still waiting is skipped, and nothing more can be done.
     page.get_by_role("button", name="Cancelar la campaña").click()
+    # For good, so it asks first: the browser keeps the form until the box is ticked.
+    assert page.eval_on_selector("#cancel-confirm", "box => box.validity.valueMissing")
+    page.get_by_label("Sí, anularla: los mensajes aún no enviados no se enviarán nunca").check()
+    page.get_by_role("button", name="Cancelar la campaña").click()
+    expect(page.get_by_text("Anulada: los mensajes aún no enviados no")).to_be_visible()
     expect(state).to_contain_text("anulad")
     expect(page.get_by_text("Nada más que hacer: esta campaña ha terminado.")).to_be_visible()
     expect(page.get_by_role("button", name="Pausar")).to_have_count(0)

@@ -87,12 +87,19 @@ def test_schedule_pause_resume_cancel_from_the_page(client, marketer, winter):
     action = lambda name: reverse("staff:campaign_action", args=["winter", name])  # noqa: E731
     assert client.post(action("schedule"), {"send_at": "", "local_time": ""}).status_code == 302
     assert Campaign.objects.get().state == "scheduled"
-    client.post(action("pause"))
+    paused = client.post(action("pause"), follow=True)
     assert Campaign.objects.get().state == "paused"
-    client.post(action("resume"))
+    assert "no more messages leave until you resume" in paused.content.decode()
+    resumed = client.post(action("resume"), follow=True)
     assert Campaign.objects.get().state == "scheduled"
-    client.post(action("cancel"))
+    assert "goes on where it left off" in resumed.content.decode()
+    # Cancelling is for good: without the box ticked nothing changes, and the marketer is told.
+    unconfirmed = client.post(action("cancel"), follow=True)
+    assert Campaign.objects.get().state == "scheduled"
+    assert "Tick the box to confirm the cancellation." in unconfirmed.content.decode()
+    cancelled = client.post(action("cancel"), {"confirm": "1"}, follow=True)
     assert Campaign.objects.get().state == "cancelled"
+    assert "the messages not sent yet will not be sent" in cancelled.content.decode()
     page = client.get(reverse("staff:campaign", args=["winter"]))
     # No pause button (the history below does say it was paused).
     assert action("pause") not in page.content.decode()

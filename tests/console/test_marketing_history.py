@@ -144,7 +144,7 @@ def test_schedule_pause_resume_cancel_each_record_once_with_the_state(client, ma
         ("schedule", {"send_at": "", "local_time": ""}),
         ("pause", {}),
         ("resume", {}),
-        ("cancel", {}),
+        ("cancel", {"confirm": "1"}),
     ):
         # The second submit is refused by the campaign's state and records nothing.
         client.post(action(name), data)
@@ -213,7 +213,7 @@ CAMPAIGN_REQUESTS = [
     ("post", lambda: action("schedule"), {}),
     ("post", lambda: action("pause"), {}),
     ("post", lambda: action("resume"), {}),
-    ("post", lambda: action("cancel"), {}),
+    ("post", lambda: action("cancel"), {"confirm": "1"}),
     ("post", lambda: action("send-again"), {}),
     ("post", lambda: action("preview"), {"to": "me@shop.example"}),
     ("post", lambda: action("test"), {"to": "me@shop.example"}),
@@ -313,7 +313,7 @@ def test_send_again_shows_how_many_in_the_history(client, marketer, winter):
 
 def test_the_admin_lists_marketer_and_till_actions_read_only(client, marketer, winter, db):
     client.force_login(marketer)
-    client.post(action("cancel"))
+    client.post(action("cancel"), {"confirm": "1"})
     admin = staff_user_create("superuser", email="admin@example.com")
     client.force_login(admin)
 

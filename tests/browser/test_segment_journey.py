@@ -49,7 +49,8 @@ def test_marketer_builds_a_segment_whose_count_follows_the_typing(
     screenshot("1-editor")
 
     page.get_by_test_id("save-segment").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Segment spanish")
+    # Named as the marketer named it, in the page's language (the code stays in its field).
+    expect(page.get_by_role("heading", level=1)).to_have_text("Spanish speakers")
     assert Segment.objects.get().rules == [{"field": "language", "op": "eq", "value": "es"}]
     page.get_by_role("link", name="See its members").click()
     expect(page.get_by_test_id("segment-members").get_by_role("listitem")).to_have_count(3)

@@ -1,7 +1,9 @@
 """A member's birthday as integrators and import files write it: `YYYY-MM-DD`, or `--MM-DD`
 when the member keeps the year to themselves. One reader for the API and the member import, and
-the schema's pattern of exactly the same texts."""
+the schema's pattern of exactly the same texts. And when a birthday falls in a given year, and
+whether its gift is due (CAMPAIGNS.md, Automations: birthday)."""
 
+import calendar
 import datetime
 import re
 from dataclasses import dataclass
@@ -62,3 +64,31 @@ def birth_date_pattern(this_year: int) -> str:
         if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     )
     return f"^(?:(?:{years})-(?:{month_days})|(?:{leap})-02-29|--(?:{month_days}|02-29))$"
+
+
+# A birthday set or changed less than this before it counts from the next year (CAMPAIGNS.md):
+# nobody earns a gift by moving their birthday to next week.
+BIRTHDAY_NOTICE = datetime.timedelta(days=30)
+
+
+def birthday_in(*, month: int, day: int, year: int) -> datetime.date:
+    """The day a birthday of `day`/`month` is kept in `year`: that day, or 28 February for a
+    29 February birthday in a year without one."""
+    if (month, day) == (2, 29) and not calendar.isleap(year):
+        return datetime.date(year, 2, 28)
+    return datetime.date(year, month, day)
+
+
+def birthday_gift_year(
+    *, month: int, day: int, today: datetime.date, changed_on: datetime.date | None
+) -> int | None:
+    """The year whose birthday gift is due on `today` (the member's local date), or None: due
+    on the day the birthday is kept that year (`birthday_in`), unless the birthday was set or
+    changed (`changed_on`, the member's local date; None when it never changed since before
+    any gift mattered) less than 30 days before it. The year is the gift's once-key."""
+    kept = birthday_in(month=month, day=day, year=today.year)
+    if kept != today:
+        return None
+    if changed_on is not None and changed_on > kept - BIRTHDAY_NOTICE:
+        return None
+    return today.year

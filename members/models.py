@@ -73,6 +73,11 @@ class Member(models.Model):
     birth_day = models.PositiveSmallIntegerField(_("birth day"), null=True, blank=True)
     birth_month = models.PositiveSmallIntegerField(_("birth month"), null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    # When the member set or moved their birthday (day or month), for the rule that a birthday
+    # set or changed less than 30 days before it counts from the next year (members.birthdays
+    # .birthday_gift_year). Empty for a birthday the shop already knew: imported, or stored
+    # before this was recorded.
+    birthday_changed_at = models.DateTimeField(_("birthday changed at"), null=True, blank=True)
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
     )

@@ -102,6 +102,7 @@ def member_enrol(
         birth_day=birthday.day if birthday else None,
         birth_month=birthday.month if birthday else None,
         birth_year=birthday.year if birthday else None,
+        birthday_changed_at=timezone.now() if birthday else None,
         language=language,
         time_zone=time_zone,
         marketing_email_opt_in=marketing_email_opt_in,
@@ -187,6 +188,10 @@ def member_profile_update(
         user.last_name = last_name
         user.save(update_fields=["first_name", "last_name"])
         member.phone = phone
+        moved = (birthday.day, birthday.month) if birthday else (None, None)
+        if moved != (member.birth_day, member.birth_month):
+            member.birthday_changed_at = timezone.now() if birthday else None
+            fields.append("birthday_changed_at")
         member.birth_day = birthday.day if birthday else None
         member.birth_month = birthday.month if birthday else None
         member.birth_year = birthday.year if birthday else None
@@ -280,7 +285,17 @@ def member_erase(*, member: Member) -> None:
         member.birth_day = None
         member.birth_month = None
         member.birth_year = None
+        member.birthday_changed_at = None
         member.time_zone = ""
-        member.save(update_fields=["phone", "birth_day", "birth_month", "birth_year", "time_zone"])
+        member.save(
+            update_fields=[
+                "phone",
+                "birth_day",
+                "birth_month",
+                "birth_year",
+                "birthday_changed_at",
+                "time_zone",
+            ]
+        )
         member.user = user
         member_erased(member=member)

@@ -47,6 +47,10 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
                 "day": member.birth_day,
                 "month": member.birth_month,
                 "year": member.birth_year,
+                # When it was set or last moved (a birthday gift counts 30 days on).
+                "changed_at": member.birthday_changed_at.isoformat()
+                if member.birthday_changed_at
+                else None,
             },
             "language": member.language,
             "member_number": member.member_number,

@@ -170,11 +170,15 @@ _SIMPLE_FIELDS = (models.CharField, models.IntegerField, models.BooleanField, mo
 _SIMPLE_VALUES = (str, int, bool, type(None))
 
 
+def _is_simple(field: models.Field, value) -> bool:
+    return isinstance(field, _SIMPLE_FIELDS) and type(value) in _SIMPLE_VALUES
+
+
 def _prepared(obj: models.Model, fields: tuple[models.Field, ...], *, add: bool) -> list:
     params = []
     for field in fields:
         value = getattr(obj, field.attname)
-        if not (isinstance(field, _SIMPLE_FIELDS) and type(value) in _SIMPLE_VALUES):
+        if not _is_simple(field, value):
             value = field.get_db_prep_save(field.pre_save(obj, add), connection)
         params.append(value)
     return params
@@ -203,16 +207,12 @@ def _stored(obj: models.Model, pk) -> None:
     obj._state.db = connection.alias
 
 
-@functools.cache
 def _update_statement(
     model: type[models.Model], field_names: tuple[str, ...]
 ) -> tuple[str, tuple[models.Field, ...]]:
-    meta = model._meta
-    fields = tuple(meta.get_field(name) for name in field_names)
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names are ours
-    return sql, fields
+    """UPDATE `field_names` of the row whose primary key is the last parameter."""
+    where = f"{connection.ops.quote_name(model._meta.pk.column)} = %s"
+    return _update_where_statement(model, field_names, (), where)
 
 
 def row_update(obj: models.Model, *, fields: Sequence[str]) -> None:
@@ -259,9 +259,9 @@ def rows_update_where(
     prepared = []
     for field, name in zip(fields, names, strict=True):
         value = values[name]
-        if not (isinstance(field, _SIMPLE_FIELDS) and type(value) in _SIMPLE_VALUES):
-            value = field.get_db_prep_save(value, connection)
-        prepared.append(value)
+        prepared.append(
+            value if _is_simple(field, value) else field.get_db_prep_save(value, connection)
+        )
     cursor = _cursor()
     try:
         cursor.execute(sql, [*prepared, *params])

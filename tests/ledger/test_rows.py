@@ -6,7 +6,15 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from config.rows import row_get, row_insert, row_update, rows_get, rows_insert_chain
+from config.rows import (
+    row_get,
+    row_insert,
+    row_update,
+    rows_get,
+    rows_insert_chain,
+    rows_update_where,
+    statements_pipelined,
+)
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase
 from tests.ledger.conftest import record
 
@@ -108,6 +116,64 @@ def test_row_update_of_a_missing_row_fails_loudly(member, now):
 
     with pytest.raises(RuntimeError, match="was not updated"):
         row_update(account, fields=("pending",))
+
+
+def test_rows_update_where_sets_increments_and_answers_how_many(member, now):
+    record(member, amount=Decimal("20.00"))
+    account = LoyaltyAccount.objects.get(member=member)
+    tier_since = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+
+    updated = rows_update_where(
+        LoyaltyAccount,
+        {"pending": 7, "tier_since": tier_since},
+        "id = %s AND tier_code = %s",
+        [account.pk, account.tier_code],
+        increments=("debt",),
+    )
+    missed = rows_update_where(
+        LoyaltyAccount, {"pending": 9}, "id = %s AND tier_code = %s", [account.pk, "nope"]
+    )
+
+    assert (updated(), missed()) == (1, 0)
+    stored = LoyaltyAccount.objects.get(pk=account.pk)
+    assert (stored.pending, stored.debt, stored.tier_since) == (7, account.debt + 1, tier_since)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pipelined_updates_are_answered_with_a_later_read_and_commit_together(member, now):
+    record(member, amount=Decimal("20.00"))
+    account = LoyaltyAccount.objects.get(member=member)
+    where = "id = %s"
+
+    with transaction.atomic(), statements_pipelined():
+        first = rows_update_where(LoyaltyAccount, {"pending": 3}, where, [account.pk])
+        read = row_get(LoyaltyAccount, where, [account.pk])  # sees the update before it
+        second = rows_update_where(LoyaltyAccount, {"pending": 4}, where, [account.pk])
+        # Asked before anything reads after it: the pipeline is synced for the answer.
+        assert second() == 1
+    assert (first(), read.pending) == (1, 3)
+    assert LoyaltyAccount.objects.get(pk=account.pk).pending == 4
+
+    # An error inside surfaces inside the transaction, which rolls back every statement.
+    def refused() -> None:
+        with transaction.atomic(), statements_pipelined():
+            rows_update_where(LoyaltyAccount, {"pending": 5}, where, [account.pk])
+            rows_update_where(LoyaltyAccount, {"available": -1}, where, [account.pk])
+            row_get(LoyaltyAccount, where, [account.pk])
+
+    with pytest.raises(IntegrityError):
+        refused()
+    assert LoyaltyAccount.objects.get(pk=account.pk).pending == 4
+
+
+@pytest.mark.django_db
+def test_the_private_psycopg_api_a_pipelined_answer_relies_on_is_still_there():
+    """rows_update_where, asked inside statements_pipelined before a later read, syncs through
+    psycopg's `Connection._pipeline`; an upgrade that renames it fails here."""
+    if connection.vendor != "postgresql":
+        pytest.skip("pipelines are PostgreSQL's")
+    with transaction.atomic(), statements_pipelined():
+        assert callable(connection.connection._pipeline.sync)
 
 
 def test_row_get_reads_what_the_orm_reads(member, now):

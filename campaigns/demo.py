@@ -7,18 +7,28 @@ from __future__ import annotations
 
 import datetime
 import random
+from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.models import Campaign, Delivery, DeliveryStatus, SkipReason
+from campaigns.models import Campaign, Delivery, DeliveryStatus, SkipReason, Survey
+from campaigns.services.birthdays import birthday_give
 from campaigns.services.campaigns import (
     campaign_create,
     campaign_schedule,
     campaign_start,
     campaigns_finish,
 )
+from campaigns.services.referrals import referral_open, referral_purchase_available
 from campaigns.services.segments import segment_create
+from campaigns.services.surveys import survey_answer
+from loyalty.models import Purchase
+from loyalty.services.enrolment import member_join
+from loyalty.services.ledger import lots_mature
+from loyalty.services.purchases import purchase_record
+from members.models import Member
+from members.services import signup_address_hash
 
 SEGMENTS = [
     {
@@ -116,7 +126,96 @@ def load() -> list[tuple[str, str, str]]:
         segment="spanish-email",
         content={"es": {"subject": "Feliz año, {{ first_name }}", "body": "Escriba aquí."}},
     )
-    return [("(no login)", "2 segments, 3 campaigns (sent, scheduled, draft)", "")]
+    automations = _automations(now)
+    return [
+        ("(no login)", "2 segments, 3 campaigns (sent, scheduled, draft)", ""),
+        ("(no login)", automations, ""),
+    ]
+
+
+def _automations(now: datetime.datetime) -> str:
+    """A referral rewarded (the friend's first purchase past its return window), six sign-ups
+    with one code from one address held for review, and a birthday gift given this week: each
+    through the services the automations use, their messages recorded as sent."""
+    members = list(Member.objects.filter(referred_by__isnull=True).order_by("pk")[:3])
+    if len(members) < 3:
+        return "no automation examples (too few members)"
+    referrer, crowd, birthday_member = members
+    friend = member_join(
+        email="friend.referral@tessera.test",
+        first_name="Marta",
+        language="es",
+        referral_code=referrer.referral_code,
+        joined_at=now - datetime.timedelta(days=40),
+    )
+    referral_open(referee_id=friend.pk)
+    purchase, _created = purchase_record(
+        member=friend,
+        external_id="demo-referral-1",
+        amount=Decimal("64.90"),
+        currency="EUR",
+        purchased_at=now - datetime.timedelta(days=30),
+        channel="store",
+    )
+    lots_mature(member=friend, at=now - datetime.timedelta(days=15))
+    referral_purchase_available(
+        referee_id=friend.pk, purchase_ids=[purchase.pk], at=now - datetime.timedelta(days=15)
+    )
+    for n in range(6):
+        burst = member_join(
+            email=f"burst{n}@tessera.test",
+            first_name=f"Lead {n + 1}",
+            language="en",
+            referral_code=crowd.referral_code,
+            joined_at=now - datetime.timedelta(days=9, hours=6 - n),
+        )
+        Member.objects.filter(pk=burst.pk).update(
+            signup_address=signup_address_hash("203.0.113.50")
+        )
+        referral_open(referee_id=burst.pk)
+    year = now.year
+    birthday_give(
+        member_id=birthday_member.pk,
+        year=year,
+        at=now - datetime.timedelta(days=2),
+        announce=True,
+    )
+    _survey_answers(now)
+    sent_at = now - datetime.timedelta(days=2)
+    Delivery.objects.filter(
+        automation__in=["referral", "birthday"], status=DeliveryStatus.QUEUED
+    ).update(status=DeliveryStatus.SENT, handed_at=sent_at, sent_at=sent_at, attempts=1)
+    return "automations: a referral rewarded, 6 held for review, a birthday gift, 12 survey answers"
+
+
+# (score, comment) of the demo's survey answers: an NPS a shop would recognise.
+SURVEY_ANSWERS = [
+    (10, "Muy buena atención, volveré."),
+    (9, ""),
+    (9, "Le conseil sur les vins était parfait."),
+    (10, ""),
+    (8, "Good selection, a bit pricey."),
+    (7, ""),
+    (10, "¡Me encanta la cata de los jueves!"),
+    (6, "La cola en caja era larga."),
+    (9, ""),
+    (3, "Le produit était en rupture de stock."),
+    (8, ""),
+    (10, "Great staff."),
+]
+
+
+def _survey_answers(now: datetime.datetime) -> None:
+    """Surveys of recent purchases, answered (with the survey bonus), as the survey automation
+    would have left them had it been on."""
+    purchases = Purchase.objects.filter(purchased_at__lt=now - datetime.timedelta(days=4))
+    chosen = list(purchases.order_by("-purchased_at")[: len(SURVEY_ANSWERS) * 3 : 3])
+    for purchase, (score, comment) in zip(chosen, SURVEY_ANSWERS, strict=False):
+        asked = purchase.purchased_at + datetime.timedelta(days=3)
+        survey = Survey.objects.create(member=purchase.member, purchase=purchase, created_at=asked)
+        survey_answer(
+            survey=survey, score=score, comment=comment, at=asked + datetime.timedelta(hours=5)
+        )
 
 
 def _results(campaign: Campaign, *, at: datetime.datetime) -> None:

@@ -4,8 +4,8 @@ unsubscribe" and "Delivery". Signed with the project's secret and a salt per pur
 made for one purpose is refused for another, and a member cannot unsubscribe anyone else by
 changing a number. They do not expire: a mail read a year later still unsubscribes.
 
-The pages behind them are the portal's (`unsubscribe`, `track-open`, `track-click`); this module
-only makes and reads the tokens and URLs.
+The pages behind them are the portal's (`unsubscribe`, `track-open`, `track-click`, `survey`);
+this module only makes and reads the tokens and URLs.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.urls import reverse
 UNSUBSCRIBE_SALT = "tessera.campaigns.unsubscribe"
 OPEN_SALT = "tessera.campaigns.open"
 CLICK_SALT = "tessera.campaigns.click"
+SURVEY_SALT = "tessera.campaigns.survey"
 
 # What a one-click unsubscribe withdraws: a marketing channel's consent, or program notices.
 UNSUBSCRIBE_KINDS = ("email", "sms", "push", "program_notices")
@@ -92,3 +93,20 @@ def click_read(token: str) -> tuple[int, str] | None:
     ):
         return value[0], value[1]
     return None
+
+
+def survey_token(*, survey_pk: int) -> str:
+    return _sign(survey_pk, SURVEY_SALT)
+
+
+def survey_read(token: str) -> int | None:
+    value = _read(token, SURVEY_SALT)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def survey_url(*, survey_pk: int) -> str:
+    """The survey's page: answerable without signing in, by whoever holds the link (the mail
+    went to the member), once."""
+    return settings.SITE_URL + reverse(
+        "survey", kwargs={"token": survey_token(survey_pk=survey_pk)}
+    )

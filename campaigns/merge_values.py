@@ -43,7 +43,7 @@ def merge_values_for(
         account.member_id: account for account in LoyaltyAccount.objects.filter(member_id__in=pks)
     }
     totals = _qualifying_totals(program, pks, at)
-    expiring = _expiring(program, members, at)
+    expiring = expiring_soonest(program, members, at)
     currency = program.currency if program else DEFAULT_CURRENCY
     portal_url = settings.SITE_URL + reverse("members:home")
     values = {}
@@ -108,7 +108,9 @@ def _qualifying_totals(program, pks: list[int], at: datetime.datetime) -> dict[i
     return {row["member_id"]: qualifying_total_value(program, row["total"]) for row in rows}
 
 
-def _expiring(program, members: Sequence[Member], at) -> dict[int, tuple[datetime.date, int]]:
+def expiring_soonest(
+    program, members: Sequence[Member], at
+) -> dict[int, tuple[datetime.date, int]]:
     """Each member's soonest expiry within the program's warn_days, as
     loyalty.selectors.ledger.expiring_soon groups it (by day in the program's time zone)."""
     if program is None or program.expiry.policy == "none":

@@ -13,10 +13,24 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import connection, transaction
 
-from campaigns.services import campaigns, reminders, sending
+from campaigns.services import (
+    birthdays,
+    campaigns,
+    expiring,
+    reminders,
+    sending,
+    statements,
+    surveys,
+    winback,
+)
 
 DELIVERIES_SEND_TASK = "campaigns.tasks.deliveries_send"
 VOUCHER_REMINDERS_QUEUE_TASK = "campaigns.tasks.voucher_reminders_queue"
+BIRTHDAYS_QUEUE_TASK = "campaigns.tasks.birthdays_queue"
+POINTS_EXPIRING_QUEUE_TASK = "campaigns.tasks.points_expiring_queue"
+WIN_BACKS_QUEUE_TASK = "campaigns.tasks.win_backs_queue"
+STATEMENTS_QUEUE_TASK = "campaigns.tasks.statements_queue"
+SURVEYS_QUEUE_TASK = "campaigns.tasks.surveys_queue"
 
 # How often beat asks for a send: the catch-all for kicks lost (a broker down at commit) and
 # for rows that become due (a retry, the end of quiet hours, a scheduled campaign).
@@ -29,6 +43,14 @@ PERIODIC_TASKS = {
         {"every": DELIVERIES_SEND_EVERY_SECONDS},
     ),
     "campaigns: voucher reminders": (VOUCHER_REMINDERS_QUEUE_TASK, {"minute": "20"}),
+    # Every quarter of an hour: 09:00 local is a quarter hour in every zone there is.
+    "campaigns: birthdays": (BIRTHDAYS_QUEUE_TASK, {"minute": "*/15"}),
+    # Daily, after the night's expiry run; each notice is due at 09:00 on the member's clock.
+    "campaigns: points expiring": (POINTS_EXPIRING_QUEUE_TASK, {"minute": "40", "hour": "3"}),
+    "campaigns: win-backs": (WIN_BACKS_QUEUE_TASK, {"minute": "50", "hour": "3"}),
+    # Hourly: the 1st reaches 09:00 at a different hour in each zone.
+    "campaigns: monthly statements": (STATEMENTS_QUEUE_TASK, {"minute": "5"}),
+    "campaigns: surveys": (SURVEYS_QUEUE_TASK, {"minute": "55", "hour": "3"}),
 }
 
 
@@ -51,6 +73,37 @@ def voucher_reminders_queue() -> int:
     if queued:
         deliveries_send.delay()
     return queued
+
+
+@shared_task(name=BIRTHDAYS_QUEUE_TASK, ignore_result=True)
+def birthdays_queue() -> int:
+    queued = birthdays.birthdays_queue()
+    if queued:
+        deliveries_send.delay()
+    return queued
+
+
+@shared_task(name=POINTS_EXPIRING_QUEUE_TASK, ignore_result=True)
+def points_expiring_queue() -> int:
+    return expiring.points_expiring_queue()
+
+
+@shared_task(name=WIN_BACKS_QUEUE_TASK, ignore_result=True)
+def win_backs_queue() -> int:
+    return winback.win_backs_queue()
+
+
+@shared_task(name=STATEMENTS_QUEUE_TASK, ignore_result=True)
+def statements_queue() -> int:
+    queued = statements.statements_queue()
+    if queued:
+        deliveries_send.delay()
+    return queued
+
+
+@shared_task(name=SURVEYS_QUEUE_TASK, ignore_result=True)
+def surveys_queue() -> int:
+    return surveys.surveys_queue()
 
 
 def deliveries_kick() -> None:

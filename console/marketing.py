@@ -1,6 +1,7 @@
-"""Writes of the marketer's console pages (segments and campaigns). Each checks the actor's role,
-calls the campaigns service, and records a StaffAction about the segment or the campaign (its
-`subject`) in the same transaction, so the history holds exactly what happened.
+"""Writes of the marketer's console pages (segments, campaigns and automations). Each checks the
+actor's role, calls the campaigns service, and records a StaffAction about the segment, the
+campaign or the automation (its `subject`) in the same transaction, so the history holds exactly
+what happened.
 
 Once per action: a repeat of a state change is refused by the service (a paused campaign
 cannot be paused again) and records nothing; an edit that changes nothing (the same form
@@ -23,8 +24,9 @@ from collections.abc import Mapping
 from django.db import transaction
 
 from campaigns.channels import Message
-from campaigns.models import Campaign, Segment
+from campaigns.models import Automation, Campaign, Segment
 from campaigns.selectors.deliveries import deliveries_unknown_for_campaign
+from campaigns.services.automations import automation_update
 from campaigns.services.campaigns import (
     campaign_cancel,
     campaign_create,
@@ -58,6 +60,10 @@ def segment_subject(code: str) -> str:
 
 def campaign_subject(code: str) -> str:
     return f"campaign:{code}"
+
+
+def automation_subject(code: str) -> str:
+    return f"automation:{code}"
 
 
 def _changed(before: Mapping, after: Mapping) -> list[str]:
@@ -261,3 +267,36 @@ def campaign_send_again_by_staff(*, campaign: Campaign, actor) -> int:
                 details={"count": count},
             )
     return count
+
+
+# --- Automations -------------------------------------------------------------------------------
+
+
+def _automation_fields_named(changed: list[str]) -> list[str]:
+    """The changed fields as the API and the pages name them: the reward and the points are
+    one `offer`."""
+    named = ["offer" if name.startswith("offer_") else name for name in changed]
+    return list(dict.fromkeys(named))
+
+
+def automation_update_by_staff(*, code: str, actor, **values) -> tuple[Automation, list[str]]:
+    """Change an automation's settings (campaigns.services.automations.automation_update
+    decides: AutomationInvalid, nothing written, for any problem); recorded with the fields that
+    changed and the state it was left in, and not at all when nothing changed (the same toggle
+    or the same form submitted twice). Returns the automation and the fields that changed, so
+    the page can say when there was nothing to save."""
+    staff_permission_require(actor, MANAGE_CAMPAIGNS)
+    with transaction.atomic():
+        automation, changed = automation_update(code=code, actor=actor, **values)
+        if changed:
+            action_record(
+                actor=actor,
+                subject=automation_subject(automation.code),
+                kind=StaffActionKind.AUTOMATION_UPDATE,
+                key=f"automation-update:{uuid.uuid4()}",
+                details={
+                    "changed": _automation_fields_named(changed),
+                    "enabled": automation.enabled,
+                },
+            )
+    return automation, changed

@@ -17,6 +17,7 @@ CONSUME_VOUCHER = "members.consume_voucher"
 BLOCK = "members.block_member"
 MANAGE_SEGMENTS = "members.manage_segments"
 MANAGE_CAMPAIGNS = "members.manage_campaigns"
+REVIEW_REFERRALS = "members.review_referrals"
 
 
 class ActionNotAllowed(PermissionDenied):

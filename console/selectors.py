@@ -160,11 +160,15 @@ def purchase_preview_for_staff(
     )
 
 
-_SUBJECT_PERMISSIONS = {"campaign": MANAGE_CAMPAIGNS, "segment": MANAGE_SEGMENTS}
+_SUBJECT_PERMISSIONS = {
+    "campaign": MANAGE_CAMPAIGNS,
+    "segment": MANAGE_SEGMENTS,
+    "automation": MANAGE_CAMPAIGNS,
+}
 
 
 def history_for_subject(*, actor, subject: str, limit: int = HISTORY_LIMIT) -> list[StaffAction]:
-    """The latest staff actions on a campaign or a segment (`campaign:<code>`), newest first,
-    with who did them: for those who may manage that kind of thing."""
+    """The latest staff actions on a campaign, a segment or an automation (`campaign:<code>`),
+    newest first, with who did them: for those who may manage that kind of thing."""
     staff_permission_require(actor, _SUBJECT_PERMISSIONS[subject.partition(":")[0]])
     return list(StaffAction.objects.filter(subject=subject).select_related("actor")[:limit])

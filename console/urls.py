@@ -3,7 +3,14 @@ check digit: the number on their card), never by a sequential id."""
 
 from django.urls import path
 
-from console import campaign_views, segment_views, views
+from console import (
+    automation_views,
+    campaign_views,
+    referral_views,
+    segment_views,
+    survey_views,
+    views,
+)
 
 app_name = "staff"
 
@@ -32,6 +39,20 @@ urlpatterns = [
         campaign_views.campaign_action,
         name="campaign_action",
     ),
+    path("automations/", automation_views.automations, name="automations"),
+    path("automations/<slug:code>/", automation_views.automation, name="automation"),
+    path(
+        "automations/<slug:code>/toggle/",
+        automation_views.automation_toggle,
+        name="automation_toggle",
+    ),
+    path("referrals/", referral_views.referrals, name="referrals"),
+    path(
+        "referrals/<int:pk>/<slug:decision>/",
+        referral_views.referral_decide,
+        name="referral_decide",
+    ),
+    path("surveys/", survey_views.surveys, name="surveys"),
     path("segments/", segment_views.segments, name="segments"),
     path("segments/new/", segment_views.segment_new, name="segment_new"),
     path("segments/count/", segment_views.segment_preview_count, name="segment_preview_count"),

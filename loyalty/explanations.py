@@ -77,6 +77,8 @@ def entry_title(entry: LedgerEntry) -> str:
         )
         return event_label(event or "")
     if entry.kind == EntryKind.REFUND:
+        if _part(entry, "take_back") is not None:
+            return _("Bonus taken back: the purchase behind it was refunded")
         return _("Refund of a purchase")
     if entry.kind == EntryKind.REDEEM:
         reward = _part(entry, "reward")
@@ -117,7 +119,15 @@ def entry_explanation(
     tier_names = tier_names or {}
     explanation = Explanation(title=entry_title(entry))
     parts = list(entry.breakdown or [])
-    if entry.kind in (EntryKind.EARN, EntryKind.REFUND) and parts:
+    if _part(entry, "take_back") is not None:
+        explanation.lines.append(
+            _(
+                "A friend's first purchase earned this bonus; it was refunded, so the bonus's "
+                "%(points)s points were taken back."
+            )
+            % {"points": points_text(abs(entry.points))}
+        )
+    elif entry.kind in (EntryKind.EARN, EntryKind.REFUND) and parts:
         refund_part = next((part for part in parts if part.get("part") == "refund"), None)
         if entry.kind == EntryKind.REFUND and refund_part is not None:
             explanation.lines.append(_refund_line(entry, refund_part, currency))

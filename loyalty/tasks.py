@@ -26,7 +26,7 @@ TIERS_REVIEW_TASK = "loyalty.tasks.tiers_review"
 # name -> (task, crontab fields in CELERY_TIMEZONE, UTC). Maturation runs often so points show up
 # soon after their return window; expiry and reviews are daily.
 PERIODIC_TASKS = {
-    "loyalty: lots mature": (LOTS_MATURE_TASK, {"minute": "*/10"}),
+    "loyalty: lots mature": (LOTS_MATURE_TASK, {"minute": "*"}),
     "loyalty: points expire": (POINTS_EXPIRE_TASK, {"minute": "15", "hour": "2"}),
     "loyalty: tiers review": (TIERS_REVIEW_TASK, {"minute": "45", "hour": "2"}),
 }

@@ -108,6 +108,13 @@ class Member(models.Model):
         verbose_name=_("referred by"),
     )
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    # A keyed hash of the network address the member signed up from (members.services
+    # .signup_address_hash), for the referral check that holds bursts of sign-ups with one code
+    # from one address; the address itself is not kept. Empty when joined at the till or
+    # imported. Cleared when the member is erased.
+    signup_address = models.CharField(
+        _("sign-up address (hashed)"), max_length=64, blank=True, editable=False
+    )
     # The current block, if any (console.services.member_block); every block and unblock
     # is also a StaffAction, which keeps the history this row forgets on unblocking.
     status = models.CharField(
@@ -146,6 +153,7 @@ class Member(models.Model):
             ("manage_segments", _("Can build segments")),
             ("manage_campaigns", _("Can manage campaigns")),
             ("block_member", _("Can block and unblock a member")),
+            ("review_referrals", _("Can release or reject a held referral")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -253,6 +261,9 @@ class StaffActionKind(models.TextChoices):
     CAMPAIGN_CANCEL = "campaign_cancel", _("cancelled the campaign")
     CAMPAIGN_TEST_SEND = "campaign_test_send", _("sent a test")
     CAMPAIGN_SEND_AGAIN = "campaign_send_again", _("sent the unknown messages again")
+    AUTOMATION_UPDATE = "automation_update", _("changed the automation")
+    REFERRAL_RELEASE = "referral_release", _("released the referral")
+    REFERRAL_REJECT = "referral_reject", _("rejected the referral")
 
 
 class StaffAction(models.Model):

@@ -55,6 +55,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "members.record_purchase_above_limit",
         "members.adjust_points_any",
         "members.block_member",
+        "members.review_referrals",
         "members.import_data",
         "members.export_data",
         # The marketer's segment and campaign pages too (issue 13: marketers and managers).

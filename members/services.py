@@ -6,6 +6,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from config.domain import DomainError
@@ -44,6 +45,12 @@ def _unique_member_fields(first_name: str) -> dict[str, str]:
     }
 
 
+def signup_address_hash(address: str) -> str:
+    """A keyed hash of a network address: equal for equal addresses, and not the address (the
+    key is the site's secret, so the hash cannot be looked up in a table of addresses)."""
+    return salted_hmac("members.signup_address", address.strip(), algorithm="sha256").hexdigest()
+
+
 def _member_create_with_unique_codes(**fields) -> Member:
     # Numbers and codes are random: a clash is rare but possible, so the unique constraints decide
     # and we draw again inside a savepoint rather than check-then-insert.
@@ -76,10 +83,13 @@ def member_enrol(
     referral_code: str = "",
     joined_at: datetime | None = None,
     user=None,
+    signup_address: str = "",
 ) -> Member:
     """Enrol a customer. `user` is given when the person signed up in the portal; otherwise an
     account without a usable password is made, which the customer can claim by resetting it.
-    `time_zone` is an IANA name, or blank for the program's (UnknownTimeZone otherwise)."""
+    `time_zone` is an IANA name, or blank for the program's (UnknownTimeZone otherwise).
+    `signup_address`: the network address a sign-up with a referral code came from (kept only
+    as `signup_address_hash` of it, for the referral checks)."""
     User = get_user_model()
     time_zone = time_zone_clean(time_zone)
     email = User.objects.normalize_email(email).lower()
@@ -110,6 +120,7 @@ def member_enrol(
         marketing_push_opt_in=marketing_push_opt_in,
         referred_by=referrer,
         joined_at=joined_at or timezone.now(),
+        signup_address=signup_address_hash(signup_address) if referrer and signup_address else "",
     )
     member_enrolled(member)
     return member
@@ -127,6 +138,7 @@ def member_signup(
     marketing_email_opt_in: bool = False,
     marketing_sms_opt_in: bool = False,
     referral_code: str = "",
+    signup_address: str = "",
 ) -> Member:
     """Enrol someone who signed up in the portal (or an existing account joining the program),
     recording the consent boxes as they were submitted: an unticked box is evidence too."""
@@ -143,6 +155,7 @@ def member_signup(
             marketing_email_opt_in=marketing_email_opt_in,
             marketing_sms_opt_in=marketing_sms_opt_in,
             referral_code=referral_code,
+            signup_address=signup_address,
         )
         now = timezone.now()
         ConsentChange.objects.bulk_create(
@@ -287,6 +300,7 @@ def member_erase(*, member: Member) -> None:
         member.birth_year = None
         member.birthday_changed_at = None
         member.time_zone = ""
+        member.signup_address = ""
         member.save(
             update_fields=[
                 "phone",
@@ -295,6 +309,7 @@ def member_erase(*, member: Member) -> None:
                 "birth_year",
                 "birthday_changed_at",
                 "time_zone",
+                "signup_address",
             ]
         )
         member.user = user

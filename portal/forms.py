@@ -1,14 +1,25 @@
 """Forms of the member portal. They validate input and hand it to the services; the rules
 (enrolment, consent history, erasure) live in the services."""
 
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.selectors.program import program_in_force
 from loyalty.services.enrolment import member_join_signed_up
 from members.forms import MembershipFieldsMixin, PersonFieldsMixin, TimeZoneField
+
+
+def client_address(request) -> str:
+    """The address a sign-up came from, as allauth reads it for its login throttle (which
+    honours the trusted proxies setting); empty when it cannot be told."""
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return ""
 
 
 class SignupForm(MembershipFieldsMixin, AllauthSignupForm):
@@ -23,7 +34,9 @@ class SignupForm(MembershipFieldsMixin, AllauthSignupForm):
     def save(self, request):
         with transaction.atomic():
             user = super().save(request)
-            member_join_signed_up(user=user, **self.membership_values())
+            member_join_signed_up(
+                user=user, signup_address=client_address(request), **self.membership_values()
+            )
         return user
 
 

@@ -1,10 +1,11 @@
 """Pages outside /me/ and /staff/: where a sign-in lands, and what a message's signed links
-open without signing in (one-click unsubscribe, open and click tracking; campaigns.links makes
-their URLs by these names)."""
+open without signing in (one-click unsubscribe, open and click tracking, surveys;
+campaigns.links makes their URLs by these names)."""
 
 from django.urls import path
 
 from portal.landing import landing
+from portal.surveys import survey
 from portal.tracking import track_click, track_open
 from portal.unsubscribe import unsubscribe
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("u/<str:token>/", unsubscribe, name="unsubscribe"),
     path("t/o/<str:token>/", track_open, name="track-open"),
     path("t/c/<str:token>/", track_click, name="track-click"),
+    path("s/<str:token>/", survey, name="survey"),
 ]

@@ -22,12 +22,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from campaigns.links import survey_url
+from campaigns.selectors.referrals import friends_for_member
+from campaigns.selectors.surveys import surveys_for_member
 from config.domain import DomainError
 from config.once import once_begin
 from loyalty.explanations import entry_explanation, entry_title, points_text
 from loyalty.money import DEFAULT_CURRENCY
 from loyalty.selectors.ledger import account_for_member, transactions_for_member
-from loyalty.selectors.members import friends_for_member, referral_bonus_for
+from loyalty.selectors.members import referral_bonus_for
 from loyalty.selectors.program import program_in_force
 from loyalty.services.enrolment import member_join_signed_up
 from members.barcodes import ean13_svg, qr_svg
@@ -38,7 +41,7 @@ from members.services import (
     member_erase,
     member_profile_update,
 )
-from portal.forms import ConsentForm, EraseForm, JoinForm, ProfileForm
+from portal.forms import ConsentForm, EraseForm, JoinForm, ProfileForm, client_address
 from portal.offers import kind_label, voucher_views
 from portal.selectors import member_data_export, member_home, reward_offers_for_member
 from rewards.errors import RewardError, VoucherNotUsable
@@ -208,12 +211,19 @@ def profile(request: HttpRequest, *, member) -> HttpResponse:
     return _profile_page(request, member, form=form)
 
 
+SURVEYS_SHOWN = 10
+
+
 def _profile_page(request, member, *, form=None, consent_form=None, status=200):
     context = {
         "member": member,
         "form": form or ProfileForm(initial=ProfileForm.initial_for(member)),
         "consent_form": consent_form or ConsentForm(initial=ConsentForm.initial_for(member)),
         "consent_history": consent_history_for_member(member=member)[:20],
+        "surveys": [
+            (survey, survey_url(survey_pk=survey.pk))
+            for survey in surveys_for_member(member=member)[:SURVEYS_SHOWN]
+        ],
     }
     return render(request, "portal/profile.html", context, status=status)
 
@@ -519,7 +529,11 @@ def join(request: HttpRequest) -> HttpResponse:
     form = JoinForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            member_join_signed_up(user=request.user, **form.membership_values())
+            member_join_signed_up(
+                user=request.user,
+                signup_address=client_address(request),
+                **form.membership_values(),
+            )
         except MemberExists:
             return redirect("members:home")
         except DomainError as error:  # a referral code unknown by now, a blocked account

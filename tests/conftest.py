@@ -7,6 +7,14 @@ pytest_plugins = ["tests.fixtures_mail", "tests.fixtures_worker", "tests.fixture
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_collection_modifyitems(config, items):
+    """The tests with a real Celery worker run last. The session's worker (fixtures_worker)
+    lives until the end once started, and takes every task a test's commit asks for (an
+    enrolment's events dispatch, a queued message's send): started early, it would work on the
+    database of the transactional tests that follow while their teardown empties it."""
+    items.sort(key=lambda item: item.get_closest_marker("worker") is not None)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a login; the suite proves behaviour, not PBKDF2.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.api import campaigns, segments
+from campaigns.api import automations, campaigns, segments
 
 urlpatterns = [
     path("campaigns/", campaigns.CampaignListView.as_view(), name="campaigns"),
@@ -27,6 +27,12 @@ urlpatterns = [
         "campaigns/<str:code>/deliveries/",
         campaigns.CampaignDeliveriesView.as_view(),
         name="campaign-deliveries",
+    ),
+    path("automations/", automations.AutomationListView.as_view(), name="automations"),
+    path(
+        "automations/<str:code>/",
+        automations.AutomationDetailView.as_view(),
+        name="automation",
     ),
     path("segments/", segments.SegmentListView.as_view(), name="segments"),
     path("segments/<str:code>/", segments.SegmentDetailView.as_view(), name="segment"),

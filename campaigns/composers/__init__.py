@@ -1,7 +1,7 @@
 """The composers of every message Tessera sends (campaigns.composers.registry); importing the
 package registers the program notices'."""
 
-from campaigns.composers import campaign, notices
+from campaigns.composers import automations, campaign, notices
 from campaigns.composers.registry import (
     CAMPAIGN,
     Composer,
@@ -19,6 +19,7 @@ __all__ = [
     "Composer",
     "Outdated",
     "address_of",
+    "automations",
     "campaign",
     "composer",
     "composer_get",

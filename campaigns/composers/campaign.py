@@ -8,25 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.conf import settings
-from django.utils import timezone, translation
-from django.utils.html import escape
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from campaigns.channels import Message
-from campaigns.composers.registry import CAMPAIGN, Outdated, address_of, composer
-from campaigns.content import content_for_language, html_render, text_render
-from campaigns.links import click_url, list_unsubscribe_headers, open_url, unsubscribe_url
+from campaigns.composers.building import message_build, offered_voucher_code
+from campaigns.composers.registry import CAMPAIGN, Outdated, composer
+from campaigns.content import content_for_language
 from campaigns.merge_values import merge_values_for
-from campaigns.models import Campaign, CampaignChannel, Delivery, DeliveryPurpose
+from campaigns.models import Campaign, Delivery, DeliveryPurpose
 from loyalty.selectors.program import program_language
 from loyalty.services.ledger import points_gift
 from members.models import Member
-from rewards.codes import voucher_code_generate
 from rewards.services.redemption import reward_gift
-
-# What a preview or a test send shows for the voucher a real send would issue.
-SAMPLE_VOUCHER_CODE = "XXXX-XXXX-XXXX-XX"
 
 
 def campaign_offer_key(campaign: Campaign) -> str:
@@ -107,53 +100,15 @@ def _message(delivery: Delivery, member: Member, values: dict, default_language:
     if found is None:
         raise Outdated(f"campaign {campaign.code} has no content")
     language, texts = found
-    unsubscribe = unsubscribe_url(member_pk=member.pk, kind=campaign.channel)
-    values = {**values, "unsubscribe_url": unsubscribe}
     if campaign.offer_reward_id is not None:
-        if delivery.pk is None:
-            values = {**values, "voucher_code": SAMPLE_VOUCHER_CODE}
-        else:
-            # Chosen once, kept by the sender with the handover: a retry or a "send again"
-            # announces the same code, which is the voucher's when the message is recorded.
-            delivery.voucher_code = delivery.voucher_code or voucher_code_generate()
-            values = {**values, "voucher_code": delivery.voucher_code}
-    text = text_render(texts["body"], values)
-    if campaign.channel != CampaignChannel.EMAIL:
-        return Message(to=address_of(member, campaign.channel), text=text, language=language)
-    with translation.override(language):
-        footer = _("You receive this because you agreed to our offers and news. Unsubscribe:")
-    mentions_unsubscribe = "unsubscribe_url" in texts["body"]
-    if not mentions_unsubscribe:
-        text = f"{text}\n\n--\n{footer} {unsubscribe}"
-    return Message(
-        to=address_of(member, campaign.channel),
-        subject=text_render(texts["subject"], values),
-        text=text,
-        html=_html(delivery, texts["body"], values, language, footer, unsubscribe),
-        headers=list_unsubscribe_headers(unsubscribe),
+        values = {**values, "voucher_code": offered_voucher_code(delivery)}
+    return message_build(
+        delivery,
+        member,
+        subject=texts.get("subject", ""),
+        body=texts["body"],
+        values=values,
         language=language,
-    )
-
-
-def _html(delivery, body: str, values, language: str, footer: str, unsubscribe: str) -> str:
-    tracked = delivery.pk is not None  # a preview or a test send is not tracked
-
-    def link(url: str) -> str:
-        if not tracked or not settings.TESSERA_TRACK_CLICKS or url == unsubscribe:
-            return url
-        return click_url(delivery_pk=delivery.pk, url=url)
-
-    parts = [html_render(body, values, link=link)]
-    if "unsubscribe_url" not in body:
-        parts.append(
-            f'<p style="font-size:small">{escape(footer)} '
-            f'<a href="{escape(unsubscribe)}">{escape(unsubscribe)}</a></p>'
-        )
-    if tracked and settings.TESSERA_TRACK_OPENS:
-        parts.append(
-            f'<img src="{escape(open_url(delivery_pk=delivery.pk))}" width="1" height="1" alt="">'
-        )
-    return (
-        f'<!DOCTYPE html>\n<html lang="{escape(language)}"><head><meta charset="utf-8"></head>'
-        f"<body>\n{chr(10).join(parts)}\n</body></html>\n"
+        marketing=True,
+        channel=campaign.channel,
     )

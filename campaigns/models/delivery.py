@@ -60,6 +60,8 @@ class SkipReason(models.TextChoices):
     OUTDATED = "outdated", _("no longer applies")
     # The campaign was cancelled before this message was sent.
     CANCELLED = "cancelled", _("campaign cancelled")
+    # The automation was turned off between queueing and sending.
+    AUTOMATION_OFF = "automation_off", _("automation turned off")
 
 
 class DeliveryPurpose(models.TextChoices):

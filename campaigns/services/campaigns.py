@@ -113,15 +113,19 @@ def _name_problems(name) -> list[Problem]:
     ]
 
 
-def _content_checked(content, *, channel: str, offers_voucher: bool):
-    """The content cleaned ({language: {"subject", "body"}}, texts stripped), and its problems."""
-    if not isinstance(content, Mapping) or not content:
-        return {}, [Problem("content", _("Write the message in at least one language."), {})]
-    allowed = [name for name in MERGE_FIELDS if offers_voucher or name != "voucher_code"]
+def content_checked(
+    content, *, channel: str, allowed, path: str = "content", required: bool = True
+):
+    """The content cleaned ({language: {"subject", "body"}}, texts stripped), and its problems
+    at `path` (`content.es.body`). `allowed`: the merge fields it may use. An automation's
+    content may leave every language out (`required=False`: its shipped texts are sent)."""
+    if not isinstance(content, Mapping) or (required and not content):
+        return {}, [Problem(path, _("Write the message in at least one language."), {})]
     cleaned: dict[str, dict[str, str]] = {}
     problems: list[Problem] = []
+    prefix = path
     for language, texts in content.items():
-        path = f"content.{language}"
+        path = f"{prefix}.{language}"
         if language not in NAME_LANGUAGES:
             problems.append(
                 Problem(
@@ -169,7 +173,7 @@ def _content_checked(content, *, channel: str, offers_voucher: bool):
     return cleaned, problems
 
 
-def _offer_checked(offer) -> tuple[Reward | None, int | None, list[Problem]]:
+def offer_checked(offer) -> tuple[Reward | None, int | None, list[Problem]]:
     if offer in (None, {}):
         return None, None, []
     if not isinstance(offer, Mapping) or len(offer) != 1 or set(offer) - {"reward", "points"}:
@@ -224,12 +228,12 @@ def _draft_checked(
                 {"max": HOLDOUT_MAX_PERCENT},
             )
         )
-    reward, points, offer_problems = _offer_checked(offer)
+    reward, points, offer_problems = offer_checked(offer)
     problems += offer_problems
-    cleaned, content_problems = _content_checked(
+    cleaned, content_problems = content_checked(
         content,
         channel=channel if channel in CampaignChannel.values else CampaignChannel.EMAIL,
-        offers_voucher=reward is not None,
+        allowed=[name for name in MERGE_FIELDS if reward is not None or name != "voucher_code"],
     )
     problems += content_problems
     if problems:

@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from campaigns.channels import Message, PermanentSendError, TransientSendError, channel_get
 from campaigns.composers import Outdated, address_of, composer_get
+from campaigns.composers.automations import AutomationOff
 from campaigns.composers.registry import Compose
 from campaigns.models import (
     CampaignState,
@@ -432,9 +433,10 @@ def _none() -> int:
 
 def _not_composed(row: Delivery, error: Exception, mine) -> tuple[str, int]:
     if isinstance(error, Outdated):
-        return "skipped", mine(
-            status=DeliveryStatus.SKIPPED, reason=SkipReason.OUTDATED, claimed_until=None
+        reason = (
+            SkipReason.AUTOMATION_OFF if isinstance(error, AutomationOff) else SkipReason.OUTDATED
         )
+        return "skipped", mine(status=DeliveryStatus.SKIPPED, reason=reason, claimed_until=None)
     logger.error("delivery %s could not be composed", row.pk, exc_info=error)
     return "failed", mine(
         status=DeliveryStatus.FAILED, error=_error_text("composing", error), claimed_until=None

@@ -109,3 +109,14 @@ def last_activity_at(member) -> datetime.datetime:
         at=Max("occurred_at")
     )["at"]
     return max(t for t in (last_purchase, last_redeem, member.joined_at) if t is not None)
+
+
+def bonus_points(*, member_id: int, bonus_key: str) -> int:
+    """The points a once-per-key bonus or gift gave the member (`birthday:2026`,
+    `signup:once`); 0 when it was never given."""
+    entry = (
+        LedgerEntry.objects.filter(member_id=member_id, bonus_key=bonus_key)
+        .values_list("points", flat=True)
+        .first()
+    )
+    return entry or 0

@@ -8,13 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models import CharField, F, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.definition import DEFAULT_TIMEZONE, ProgramDefinition
-from loyalty.models import PointsLot
 from loyalty.money import DEFAULT_CURRENCY
 from loyalty.rules.tiers import tier_next
 from loyalty.scoring import event_bonus_rule
@@ -50,45 +49,6 @@ def member_time_zone_expression(
         program = program_in_force()
     default = program.timezone if program is not None else DEFAULT_TIMEZONE
     return Coalesce(NullIf(F(field), Value("")), Value(default), output_field=CharField())
-
-
-class FriendStatus:
-    JOINED = "joined"
-    PURCHASED = "purchased"  # first purchase made, still inside its return window
-    REWARDED = "rewarded"  # a purchase's points became available: the referral counts
-
-
-def friends_for_member(*, member: Member) -> list[dict]:
-    """The members who joined with this member's referral code, newest first, with how far
-    each has come: joined, first purchase pending, or rewarded (a purchase's points matured,
-    which is when the program rewards a referral). First names only: a friend's email or
-    surname is theirs, not the referrer's."""
-    purchases = PointsLot.objects.filter(member=OuterRef("pk"), purchase__isnull=False)
-    friends = (
-        Member.objects.filter(referred_by=member)
-        .annotate(
-            has_purchase=Exists(purchases),
-            has_available_purchase=Exists(purchases.filter(is_matured=True)),
-        )
-        .values("user__first_name", "joined_at", "has_purchase", "has_available_purchase")
-        .order_by("-joined_at", "-pk")
-    )
-    rows = []
-    for friend in friends:
-        if friend["has_available_purchase"]:
-            status = FriendStatus.REWARDED
-        elif friend["has_purchase"]:
-            status = FriendStatus.PURCHASED
-        else:
-            status = FriendStatus.JOINED
-        rows.append(
-            {
-                "first_name": friend["user__first_name"],
-                "joined_at": friend["joined_at"],
-                "status": status,
-            }
-        )
-    return rows
 
 
 def referral_bonus_for(*, program) -> dict | None:

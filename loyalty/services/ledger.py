@@ -373,6 +373,7 @@ def debit_write(
     source_id: str = "",
     occurred_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
+    bonus_key: str = "",
 ) -> LedgerEntry:
     """Take `points` (> 0) from the locked `account`: from `lots` in the given order, then from
     its available lots first-in-first-out. Only refunds may take more than there is
@@ -398,6 +399,7 @@ def debit_write(
         actor=actor,
         source_type=source_type,
         source_id=source_id,
+        bonus_key=bonus_key,
         occurred_at=occurred_at or now,
         created_at=now,
     )
@@ -591,6 +593,47 @@ def points_gift(
                 )
         except IntegrityError:
             # Given already: the unique (member, bonus_key) index said so.
+            account.refresh_from_db()
+            return None
+
+
+def bonus_take_back(
+    *,
+    member,
+    bonus_key: str,
+    reason: str,
+    source_type: str = "",
+    source_id: str = "",
+    at: datetime.datetime | None = None,
+) -> LedgerEntry | None:
+    """Take back the bonus the member got under `bonus_key` (a referral whose first purchase was
+    refunded afterwards), as a refund takes back a purchase's points: from the bonus's own lot
+    first, then the available points, the rest as debt. Once: the take-back carries the key
+    `<bonus_key>:back`, unique like every bonus key. None when there was no such bonus or it
+    was taken back already."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        account = account_lock(member=member)
+        bonus = LedgerEntry.objects.filter(member=member, bonus_key=bonus_key).first()
+        if bonus is None or bonus.points <= 0:
+            return None
+        try:
+            with transaction.atomic():
+                return debit_write(
+                    account=account,
+                    kind=EntryKind.REFUND,
+                    points=bonus.points,
+                    reason=reason,
+                    lots=list(PointsLot.objects.filter(entry=bonus, remaining__gt=0)),
+                    allow_debt=True,
+                    breakdown=[{"part": "take_back", "bonus_key": bonus_key}],
+                    source_type=source_type,
+                    source_id=source_id,
+                    bonus_key=f"{bonus_key}:back",
+                    occurred_at=at,
+                    now=at,
+                )
+        except IntegrityError:
             account.refresh_from_db()
             return None
 

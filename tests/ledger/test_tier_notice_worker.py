@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from campaigns.models import Delivery
+from campaigns.services.automations import automation_update
 from campaigns.tasks import deliveries_send
 from config.health.models import Heartbeat
 from config.health.tasks import beat_tick
@@ -25,6 +26,7 @@ def test_upgrade_notice_is_mailed_once_by_the_worker_in_the_members_language(
 ):
     worker_smtp_sink.mails.clear()
     program_import(text=example_program_text(), note="example")
+    automation_update(code="welcome", enabled=False)  # the tier notice alone reaches the sink
     luis = member_join(email="luis@example.com", first_name="Luis", language="es")
     earlier = datetime.now(UTC) - timedelta(hours=1)
 

@@ -8,9 +8,12 @@ import json
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
+from campaigns.models import Referral, ReferralReason, ReferralStatus
 from loyalty.models import EntryKind, LedgerEntry
 from members.models import Member
+from tests.factories.ledger import MemberFactory
 from tests.portal.conftest import NOW, add_history, login
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +153,41 @@ def test_invite_shows_code_share_link_and_friends_with_their_status(client, alic
     assert "fran@example.com" not in page
     assert "Joined" in page
     assert "you get 300 points and your friend 150" in page
+
+
+def test_invite_shows_each_friends_real_referral_state(client, alice, program):
+    states = [
+        (
+            "Rita",
+            {"status": ReferralStatus.REWARDED, "referrer_points": 300},
+            "Rewarded: 300 points",
+        ),
+        (
+            "Cap",
+            {"status": ReferralStatus.REWARDED, "reason": ReferralReason.MONTHLY_CAP},
+            "this month's limit",
+        ),
+        (
+            "Hugo",
+            {"status": ReferralStatus.HELD, "reason": ReferralReason.ADDRESS_BURST},
+            "Being checked",
+        ),
+        (
+            "Rémi",
+            {"status": ReferralStatus.REJECTED, "reason": ReferralReason.REFUNDED},
+            "was returned",
+        ),
+    ]
+    for name, fields, _text in states:
+        friend = MemberFactory(email=f"{name.lower()}@example.com", first_name=name)
+        Member.objects.filter(pk=friend.pk).update(referred_by=alice)
+        rewarded_at = timezone.now() if fields["status"] == ReferralStatus.REWARDED else None
+        Referral.objects.create(referrer=alice, referee=friend, rewarded_at=rewarded_at, **fields)
+
+    page = login(client, alice).get(reverse("members:invite")).content.decode()
+
+    for _name, _fields, text in states:
+        assert text in page
 
 
 def test_profile_saves_name_phone_birthday_and_language(client, alice):

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from loyalty.models import LedgerEntry
 from members.models import ConsentChange, Member
+from members.services import signup_address_hash
 from tests.conftest import PASSWORD
 from tests.factories.members import StaffUserFactory, UserFactory
 from tests.portal.conftest import login
@@ -93,7 +94,17 @@ def test_signup_enrols_the_member_with_the_bonus_and_the_consents_as_ticked(clie
 def test_signup_with_a_friends_code_links_the_referral(client, program, bob):
     sign_up(client, referral_code=bob.referral_code.lower())
 
-    assert Member.objects.get(user__email="carmen@example.com").referred_by == bob
+    carmen = Member.objects.get(user__email="carmen@example.com")
+    assert carmen.referred_by == bob
+    # The address it came from, kept only as a keyed hash, for the referral burst check.
+    assert carmen.signup_address == signup_address_hash("127.0.0.1")
+    assert "127.0.0.1" not in carmen.signup_address
+
+
+def test_signup_without_a_code_keeps_no_address(client, program):
+    sign_up(client)
+
+    assert Member.objects.get(user__email="carmen@example.com").signup_address == ""
 
 
 @pytest.mark.parametrize(

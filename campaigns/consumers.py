@@ -31,6 +31,11 @@ WELCOME = AutomationCode.WELCOME.value
 STALE_AFTER = datetime.timedelta(days=7)
 
 
+def _happened_long_ago(event: Event) -> bool:
+    """What it reports happened a week ago or more (history recorded today): not news."""
+    return event.occurred_at < timezone.now() - STALE_AFTER
+
+
 def _is_stale(event: Event) -> bool:
     """Recorded a week ago or more (what it reports may have happened earlier: a purchase
     recorded today with last week's date is news today)."""
@@ -51,6 +56,8 @@ def tier_notice(event: Event) -> None:
     if payload.get("imported") or not automation_enabled(TIER_CHANGE):
         return
     if payload["reason"] == TierChangeReason.UPGRADE:
+        if _happened_long_ago(event):
+            return  # a purchase recorded today with an old date moved the tier back then
         change = tier_notice_claim(tier_change_id=payload["tier_change_id"])
         if change is None:
             return
@@ -83,7 +90,7 @@ def welcome(event: Event) -> None:
     payload = event.payload
     if payload.get("imported") or _is_stale(event) or not automation_enabled(WELCOME):
         return
-    if event.occurred_at < timezone.now() - STALE_AFTER:
+    if _happened_long_ago(event):
         return  # enrolled with a date weeks back: not joining now
     member_id = payload["member_id"]
     deliveries_queue(

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from loyalty.models import Purchase
+from loyalty.models import Purchase, TierChange
 from loyalty.money import DEFAULT_CURRENCY
 from loyalty.selectors.program import program_version_latest
 from loyalty.services import ledger
@@ -113,5 +113,8 @@ def load() -> list[tuple[str, str, str]]:
     for member in members:
         ledger.lots_mature(member=member, at=now)
         ledger.points_expire(member=member, at=now)
+    # The demo's history is not news: its upgrades are marked told, so no notice is mailed
+    # (printed, with the embedded default) for them.
+    TierChange.objects.filter(notified_at__isnull=True).update(notified_at=now)
     summary = f"{len(members)} members, {Purchase.objects.count()} purchases over a year"
     return [("(no login)", summary, "")]

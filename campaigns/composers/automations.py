@@ -25,6 +25,7 @@ from campaigns.models import AUTOMATIONS, MAIN, AutomationCode, Delivery, Delive
 from campaigns.selectors.automations import automation_get
 from loyalty.explanations import entry_title, points_text
 from loyalty.models import LedgerEntry, Purchase
+from loyalty.money import DEFAULT_CURRENCY, money_text
 from loyalty.scoring import event_bonus_rule
 from loyalty.selectors.ledger import bonus_points
 from loyalty.selectors.program import program_in_force
@@ -316,6 +317,19 @@ def win_back(delivery: Delivery, member: Member) -> Message:
     return automation_message(delivery, member)
 
 
+def _statement_line(entry: LedgerEntry, zone, currency: str) -> str:
+    """ "3 de noviembre · Compra en tienda (64,90 €) · +70": the day, what the movement was (with
+    the purchase's or the refund's amount) and its points, in the active language."""
+    day = formats.date_format(entry.occurred_at.astimezone(zone), "MONTH_DAY_FORMAT")
+    title = entry_title(entry)
+    if entry.refund_id is not None:
+        title = f"{title} ({money_text(entry.refund.amount, currency)})"
+    elif entry.purchase_id is not None:
+        title = f"{title} ({money_text(entry.purchase.amount, currency)})"
+    sign = "+" if entry.points > 0 else MINUS
+    return f"{day} · {title} · {sign}{points_text(abs(entry.points))}"
+
+
 @automation_composer(AutomationCode.MONTHLY_STATEMENT)
 def monthly_statement(delivery: Delivery, member: Member) -> Message:
     """Last month's points (the occasion is the month, `2026-11`): each movement with what it
@@ -327,16 +341,14 @@ def monthly_statement(delivery: Delivery, member: Member) -> Message:
     start = datetime.datetime(year, month, 1, tzinfo=zone)
     end = (start + datetime.timedelta(days=32)).replace(day=1)
     values = merge_values_for(members=[member], at=at)[member.pk]
-    entries = LedgerEntry.objects.filter(
-        member_id=member.pk, occurred_at__gte=start, occurred_at__lt=end
-    ).order_by("occurred_at", "pk")
+    entries = (
+        LedgerEntry.objects.filter(member_id=member.pk, occurred_at__gte=start, occurred_at__lt=end)
+        .select_related("purchase", "refund")
+        .order_by("occurred_at", "pk")
+    )
+    currency = program.currency if program is not None else DEFAULT_CURRENCY
     with translation.override(member.language):
-        lines = [
-            f"{formats.date_format(entry.occurred_at.astimezone(zone), 'MONTH_DAY_FORMAT')} · "
-            f"{entry_title(entry)} · {'+' if entry.points > 0 else MINUS}"
-            f"{points_text(abs(entry.points))}"
-            for entry in entries
-        ]
+        lines = [_statement_line(entry, zone, currency) for entry in entries]
         lines.append("")
         lines.append(_("Your balance: %(points)s points") % {"points": values["points"]})
         if values["expiring_on"]:

@@ -118,7 +118,7 @@ def test_the_statement_lists_last_months_movements_on_the_first_at_nine(
     deliveries_send()
     mail = next(mail for mail in smtp_outbox.mails if mail.recipients == ["marta@example.es"])
     assert "enero de 2027" in mail.subject
-    assert "+45" in mail.text
+    assert "(45,00\xa0€) · +45" in mail.text or "(45,00 €) · +45" in mail.text
     assert "Su saldo: 100 puntos" in mail.text  # the purchase's 45 are still pending
 
     time_machine.move_to(at("2027-03-01T08:00:00"), tick=False)

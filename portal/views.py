@@ -59,7 +59,10 @@ ACTIVITY_PAGE_SIZE = 20
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """The program's front door: what the program is and how to join; a greeting once signed in."""
+    """The program's front door: what the program is and how to join. Someone signed in goes
+    where a sign-in lands (portal.landing): a member to their points, staff to the console."""
+    if request.user.is_authenticated:
+        return redirect("landing")
     return render(request, "portal/home.html")
 
 

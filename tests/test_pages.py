@@ -6,7 +6,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.factories.members import UserFactory
+from tests.factories.ledger import MemberFactory
+from tests.factories.members import StaffUserFactory
 
 
 class Tags(HTMLParser):
@@ -107,16 +108,28 @@ def test_anonymous_visitor_is_invited_to_join_or_sign_in(client):
 
 
 @pytest.mark.django_db
-def test_signed_in_member_is_greeted_and_can_sign_out(client):
-    member = UserFactory(email="ana@example.com")
-    client.force_login(member)
+def test_signed_in_member_opening_the_site_lands_on_their_points(client):
+    member = MemberFactory(email="ana@example.com", first_name="Ana")
+    client.force_login(member.user)
+
+    response = client.get("/", follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("members:home")
+    page = response.content.decode()
+    assert "Hello, Ana" in page
+    assert "ana@example.com</h1>" not in page
+    assert Tags(page).one("form", action=reverse("account_logout"))["method"] == "post"
+    assert Tags(page).all("a", href=reverse("members:rewards"))
+
+
+@pytest.mark.django_db
+def test_signed_in_staff_opening_the_site_land_on_the_console(client):
+    client.force_login(StaffUserFactory(email="staff@example.com"))
 
     response = client.get("/")
 
-    page = response.content.decode()
-    assert "Welcome back, ana@example.com" in page
-    assert Tags(page).one("form", action=reverse("account_logout"))["method"] == "post"
-    assert reverse("account_signup") not in page
+    assert response.status_code == 302
+    assert response["Location"] == reverse("landing")
 
 
 @pytest.mark.django_db

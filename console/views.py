@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -52,8 +52,9 @@ from console.services import (
     refund_record_by_staff,
     voucher_consume_by_staff,
 )
+from loyalty.channels import CHANNELS, Channel
 from loyalty.explanations import money_text
-from loyalty.selectors.program import ProgramNotConfigured
+from loyalty.selectors.program import ProgramNotConfigured, program_zone
 from loyalty.services.ledger import LedgerError
 from loyalty.services.purchases import AmountAboveLimit, InvalidPurchase, ItemsExceedAmount
 from members.services import MemberExists
@@ -269,12 +270,18 @@ def refund(request: HttpRequest, member_number: str) -> HttpResponse:
         if purchase.left_to_refund > 0
     ]
 
+    zone = program_zone()
+
     def label(purchase) -> str:
-        return _("%(date)s · %(amount)s left of %(total)s (%(ref)s)") % {
-            "date": purchase.purchased_at.date().isoformat(),
+        """What the cashier recognises on the receipt: when, where and how much (never the
+        POS's internal id), in the language of the page."""
+        return _("%(date)s · %(channel)s · %(amount)s left of %(total)s") % {
+            "date": formats.date_format(
+                timezone.localtime(purchase.purchased_at, zone), "SHORT_DATETIME_FORMAT"
+            ),
+            "channel": Channel(purchase.channel).label if purchase.channel in CHANNELS else "",
             "amount": money_text(purchase.left_to_refund, purchase.currency),
             "total": money_text(purchase.amount, purchase.currency),
-            "ref": purchase.external_id,
         }
 
     data = request.POST if request.method == "POST" else None

@@ -178,3 +178,19 @@ def test_an_adjustment_submitted_twice_adjusts_once(client, cashier, alice):
     assert _balance(alice) == before + 25
     assert LedgerEntry.objects.filter(member=alice, reason="goodwill").count() == 1
     assert StaffAction.objects.filter(member=alice, kind="adjust").count() == 1
+
+
+def test_refund_lists_purchases_by_date_channel_and_amount_in_the_pages_language(
+    client, manager, alice, alice_purchase
+):
+    client.force_login(manager)
+    page = client.get(
+        _url("staff:refund", alice),
+        {"purchase": alice_purchase.external_id},
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    (label,) = [text for _value, text in page.context["form"].fields["purchase"].choices]
+    assert alice_purchase.external_id not in label
+    assert "tienda" in label
+    assert "40,00" in label
+    assert "/" in label  # the Spanish short date, not 2026-12-01

@@ -6,9 +6,14 @@ which spreadsheets show as nothing but read as "this is text". Numbers the expor
 (int, Decimal: points, balances, ids) are left as they are, so "-50" points stay a number a
 spreadsheet can sum; a member who types "-50" or "=HYPERLINK(...)" as their name is text and is
 neutralised. A phone number "+34 600 ..." is text too and comes out as "'+34 600 ...".
+
+A file for a spreadsheet in Spain or France (loyalty.exports, EXCEL) separates with `;` and writes
+a Decimal with a decimal comma: "-12,50" is still a number there, so it is written as one, never
+taken for a formula.
 """
 
 import csv
+from decimal import Decimal
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -21,13 +26,25 @@ def csv_cell(value: Any) -> Any:
 
 
 class _SafeWriter:
-    def __init__(self, handle):
-        self._writer = csv.writer(handle)
+    def __init__(self, handle, *, delimiter: str, decimal_mark: str):
+        self._writer = csv.writer(handle, delimiter=delimiter)
+        self._decimal_mark = decimal_mark
 
     def writerow(self, row):
-        return self._writer.writerow([csv_cell(value) for value in row])
+        if self._decimal_mark == ".":
+            return self._writer.writerow([csv_cell(value) for value in row])
+        return self._writer.writerow(
+            [
+                format(value, "f").replace(".", self._decimal_mark)
+                if isinstance(value, Decimal)
+                else csv_cell(value)
+                for value in row
+            ]
+        )
 
 
-def csv_writer(handle) -> _SafeWriter:
-    """csv.writer(handle) whose rows are neutralised; only `writerow`, which is all we use."""
-    return _SafeWriter(handle)
+def csv_writer(handle, *, delimiter: str = ",", decimal_mark: str = ".") -> _SafeWriter:
+    """csv.writer(handle) whose rows are neutralised; only `writerow`, which is all we use.
+    `delimiter` separates the cells, `decimal_mark` is written in a Decimal's place of the
+    point."""
+    return _SafeWriter(handle, delimiter=delimiter, decimal_mark=decimal_mark)

@@ -1,10 +1,19 @@
 """Members and the ledger as CSV, streamed: rows are read in chunks from a server-side cursor and
 written one at a time, so an export of any size holds a chunk in memory. Staff only: the admin
-views and the commands check `members.export_data` / are run by an operator."""
+views and the commands check `members.export_data` / are run by an operator.
+
+Two layouts. MACHINE, the default, is what programs read: `,`, UTF-8, ISO 8601 dates with their
+offset, a decimal point; it does not change. EXCEL is what Excel opens as it is in Spain and
+France: `;` (their comma is the decimal mark), UTF-8 with a BOM (without it Excel reads
+Windows-1252 and garbles "Núñez"), CRLF like both, decimal commas, and dates day first on the
+program's clock without an offset (Excel reads none); a birthday without a year stays `--MM-DD`.
+"""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from loyalty.csv_cells import csv_writer
@@ -54,6 +63,35 @@ LEDGER_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class CsvLayout:
+    """How an export writes its separator, encoding and values (see the module docstring)."""
+
+    name: str
+    separator: str
+    has_bom: bool
+    is_day_first: bool
+    decimal_mark: str
+
+    def moment(self, value: datetime.datetime) -> str:
+        """An aware moment, already on the clock it is shown on."""
+        return value.strftime("%d/%m/%Y %H:%M:%S") if self.is_day_first else value.isoformat()
+
+    def birth_date(self, day, month, year) -> str:
+        if not day or not month:
+            return ""
+        if not year:
+            return f"--{month:02d}-{day:02d}"
+        if self.is_day_first:
+            return f"{day:02d}/{month:02d}/{year:04d}"
+        return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+MACHINE = CsvLayout("machine", ",", has_bom=False, is_day_first=False, decimal_mark=".")
+EXCEL = CsvLayout("excel", ";", has_bom=True, is_day_first=True, decimal_mark=",")
+LAYOUTS = {layout.name: layout for layout in (MACHINE, EXCEL)}
+
+
 class _Line:
     """A file-like object whose write returns what it was given: csv.writer then yields lines."""
 
@@ -61,24 +99,21 @@ class _Line:
         return value
 
 
-def csv_lines(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    writer = csv_writer(_Line())
-    yield writer.writerow(header)
+def csv_lines(
+    header: Iterable[str], rows: Iterable[Iterable[Any]], *, layout: CsvLayout = MACHINE
+) -> Iterator[str]:
+    writer = csv_writer(_Line(), delimiter=layout.separator, decimal_mark=layout.decimal_mark)
+    first = writer.writerow(header)
+    yield "\ufeff" + first if layout.has_bom else first
     for row in rows:
         yield writer.writerow(row)
-
-
-def _birth_date(day, month, year) -> str:
-    if not day or not month:
-        return ""
-    return f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
 
 
 def _boolean(value: bool) -> str:
     return "true" if value else "false"
 
 
-def member_export_rows() -> Iterator[tuple]:
+def member_export_rows(*, layout: CsvLayout = MACHINE) -> Iterator[tuple]:
     zone = program_zone()
     rows = (
         Member.objects.order_by("pk")
@@ -116,10 +151,10 @@ def member_export_rows() -> Iterator[tuple]:
             first,
             last,
             phone,
-            _birth_date(day, month, year),
+            layout.birth_date(day, month, year),
             language,
             _boolean(opt_in),
-            joined.astimezone(zone).isoformat(),
+            layout.moment(joined.astimezone(zone)),
             tier or "",
             available or 0,
             pending or 0,
@@ -132,7 +167,7 @@ def member_export_rows() -> Iterator[tuple]:
         )
 
 
-def ledger_export_rows() -> Iterator[tuple]:
+def ledger_export_rows(*, layout: CsvLayout = MACHINE) -> Iterator[tuple]:
     rows = (
         LedgerEntry.objects.order_by("pk")
         .values_list(
@@ -157,16 +192,16 @@ def ledger_export_rows() -> Iterator[tuple]:
     for pk, occurred_at, created_at, *rest in rows:
         yield (
             pk,
-            # On the program's wall clock, with the offset: what a person reads, still exact.
-            occurred_at.astimezone(zone).isoformat(),
-            created_at.astimezone(zone).isoformat(),
+            # On the program's wall clock: what a person reads; with the offset (MACHINE), exact.
+            layout.moment(occurred_at.astimezone(zone)),
+            layout.moment(created_at.astimezone(zone)),
             *("" if value is None else value for value in rest),
         )
 
 
-def members_csv() -> Iterator[str]:
-    return csv_lines(MEMBER_COLUMNS, member_export_rows())
+def members_csv(*, layout: CsvLayout = MACHINE) -> Iterator[str]:
+    return csv_lines(MEMBER_COLUMNS, member_export_rows(layout=layout), layout=layout)
 
 
-def ledger_csv() -> Iterator[str]:
-    return csv_lines(LEDGER_COLUMNS, ledger_export_rows())
+def ledger_csv(*, layout: CsvLayout = MACHINE) -> Iterator[str]:
+    return csv_lines(LEDGER_COLUMNS, ledger_export_rows(layout=layout), layout=layout)

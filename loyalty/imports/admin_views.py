@@ -1,9 +1,10 @@
 """The admin's import pages: upload, the same validation report the commands print, then confirm.
 
 The upload is kept under MEDIA_ROOT/imports with a random name; the confirm form carries a signed
-token naming it (and the kind, and whether to skip bad rows), so nobody can make the admin import
-a file it did not check, or another path. Confirming checks the file again and imports it (the
-database may have moved since), then deletes it.
+token naming it (and the kind, whether to skip bad rows and whether dates are read day first), so
+nobody can make the admin import a file it did not check, or another path, or read it otherwise.
+Confirming checks the file again and imports it (the database may have moved since), then deletes
+it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.exports import LAYOUTS, MACHINE
 from loyalty.imports.base import Importer, import_run
 from loyalty.selectors.program import ProgramNotConfigured
 
@@ -34,6 +36,14 @@ UPLOAD_DIRECTORY = "imports"
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("CSV file"))
+    is_day_first = forms.BooleanField(
+        label=_("Dates are written day first (31/12/2026 18:30)"),
+        help_text=_(
+            "As a spreadsheet in Spain or France saves them. Dates written 2026-12-31 are read "
+            "either way."
+        ),
+        required=False,
+    )
 
 
 def upload_directory() -> Path:
@@ -51,11 +61,15 @@ def upload_store(upload) -> str:
     return name
 
 
-def token_make(*, kind: str, name: str, skip_invalid: bool) -> str:
-    return signing.dumps({"kind": kind, "name": name, "skip": skip_invalid}, salt=TOKEN_SALT)
+def token_make(*, kind: str, name: str, skip_invalid: bool, is_day_first: bool) -> str:
+    return signing.dumps(
+        {"kind": kind, "name": name, "skip": skip_invalid, "day_first": is_day_first},
+        salt=TOKEN_SALT,
+    )
 
 
-def token_read(token: str, *, kind: str) -> tuple[Path, bool]:
+def token_read(token: str, *, kind: str) -> tuple[Path, bool, bool]:
+    """The file the token names, whether to skip bad rows, whether dates are read day first."""
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
     except signing.BadSignature:
@@ -63,7 +77,7 @@ def token_read(token: str, *, kind: str) -> tuple[Path, bool]:
     if data.get("kind") != kind:
         raise PermissionDenied("this import link is for another kind of file")
     file = upload_directory() / Path(data["name"]).name
-    return file, bool(data.get("skip"))
+    return file, bool(data.get("skip")), bool(data.get("day_first"))
 
 
 class ImportExportAdminMixin:
@@ -137,14 +151,26 @@ class ImportExportAdminMixin:
                 form.add_error(None, _("Import the program first."))
                 return self._upload_page(request, context)
             name = upload_store(form.cleaned_data["file"])
-            report = import_run(importer=importer, path=upload_directory() / name, is_applied=False)
+            is_day_first = form.cleaned_data["is_day_first"]
+            report = import_run(
+                importer=importer,
+                path=upload_directory() / name,
+                is_applied=False,
+                is_day_first=is_day_first,
+            )
             if report.file_problem:
                 (upload_directory() / name).unlink(missing_ok=True)
+            tokens = {
+                skip: token_make(
+                    kind=self.import_kind, name=name, skip_invalid=skip, is_day_first=is_day_first
+                )
+                for skip in (False, True)
+            }
             context |= {
                 "report": report,
                 "file_name": form.cleaned_data["file"].name,
-                "token": token_make(kind=self.import_kind, name=name, skip_invalid=False),
-                "skip_token": token_make(kind=self.import_kind, name=name, skip_invalid=True),
+                "token": tokens[False],
+                "skip_token": tokens[True],
             }
         return self._upload_page(request, context)
 
@@ -158,11 +184,15 @@ class ImportExportAdminMixin:
             raise PermissionDenied
         if request.method != "POST":
             raise PermissionDenied("confirm with the button on the report")
-        file, skip_invalid = token_read(request.POST.get("token", ""), kind=self.import_kind)
+        file, skip_invalid, is_day_first = token_read(
+            request.POST.get("token", ""), kind=self.import_kind
+        )
         if not file.is_file():
             raise PermissionDenied("this file was imported already or has expired")
         importer = self._importer(request)
-        report = import_run(importer=importer, path=file, skip_invalid=skip_invalid)
+        report = import_run(
+            importer=importer, path=file, skip_invalid=skip_invalid, is_day_first=is_day_first
+        )
         file.unlink(missing_ok=True)
         return TemplateResponse(
             request,
@@ -171,9 +201,15 @@ class ImportExportAdminMixin:
         )
 
     def export_view(self, request: HttpRequest) -> StreamingHttpResponse:
+        """The CSV for machines, or with `?layout=excel` for Excel in Spain or France."""
         if not request.user.has_perm(EXPORT_PERMISSION):
             raise PermissionDenied
+        layout = LAYOUTS.get(request.GET.get("layout", ""), MACHINE)
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        response = StreamingHttpResponse(self.export_lines(), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{self.export_name}-{stamp}.csv"'
+        name = self.export_name if layout is MACHINE else f"{self.export_name}-{layout.name}"
+        content_type = "text/csv" if layout is MACHINE else "text/csv; charset=utf-8"
+        response = StreamingHttpResponse(
+            self.export_lines(layout=layout), content_type=content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
         return response

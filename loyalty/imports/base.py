@@ -1,6 +1,8 @@
 """The bulk import run, shared by members and purchases (API.md, "Bulk import").
 
-A run reads the CSV file once, streaming, in batches; it never holds the file:
+A run first looks at the file's bytes once to find how it is written (`file_format`: UTF-8 or
+Windows-1252, the separator; `cells`: decimal commas, dates day first when told so), then reads
+its rows once, streaming, in batches; it never holds the file:
 
 1. **Check**: every row is parsed and checked (lookups batched per `batch_size` rows); bad rows
    are written to the rejects file as they are found, and only the first `PROBLEMS_KEPT`
@@ -39,19 +41,14 @@ from typing import IO, Any
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 
 from loyalty.csv_cells import csv_writer
+from loyalty.imports.cells import CellReader
+from loyalty.imports.errors import ImportRefused, RowInvalid
+from loyalty.imports.file_format import FileFormat, file_format_detect
 
 PROBLEMS_KEPT = 1000
 BATCH_SIZE = 1000
 REASON_COLUMN = "reason"
 LINE_COLUMN = "line"
-
-
-class ImportRefused(Exception):
-    """The file cannot be read as this kind of import (bad header, not CSV, not UTF-8)."""
-
-
-class RowInvalid(Exception):
-    """A bad row; the message is the reason shown with the line number."""
 
 
 # What a row can make a batch's write fail with: its values refused by the database (a number
@@ -96,6 +93,7 @@ class ImportReport:
     seconds: float = 0.0
     rejects_path: str = ""
     is_applied: bool = False
+    file_format: FileFormat | None = None  # the encoding and separator found; None: unreadable
 
     @property
     def is_valid(self) -> bool:
@@ -125,6 +123,9 @@ class Importer:
     columns: tuple[str, ...] = ()
     required_columns: tuple[str, ...] = ()
     batch_size = BATCH_SIZE
+    # How the file writes numbers and dates: set by `import_run` from the separator found in the
+    # file's header and whether it was said to write dates day first.
+    cells = CellReader()
 
     def header_check(self, names: list[str]) -> list[str]:
         problems = []
@@ -224,18 +225,25 @@ class SeenKeys:
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def _rows(path: Path, importer: Importer) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(
+    path: Path, importer: Importer, file_format: FileFormat
+) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) for every data row, streaming. The line number is the file's (the
     header is line 1; a quoted value spanning lines counts its lines)."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+    with open(path, encoding=file_format.encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=file_format.separator)
         try:
             header = next(reader)
         except StopIteration:
             raise ImportRefused("the file is empty") from None
-        except (csv.Error, UnicodeDecodeError) as error:
+        except csv.Error as error:
             raise ImportRefused(f"line 1: not a readable CSV file ({error})") from None
         names = [name.strip() for name in header]
+        # A spreadsheet writes the empty columns of a sheet used wider than its data: nameless
+        # at the end of the header, empty at the end of each row. They are not columns.
+        width = len(names)
+        while names and not names[-1]:
+            names.pop()
         problems = importer.header_check(names)
         if problems:
             raise ImportRefused("line 1: " + "; ".join(problems))
@@ -246,13 +254,22 @@ def _rows(path: Path, importer: Importer) -> Iterator[tuple[int, dict[str, str]]
                 if not any(value.strip() for value in values):
                     continue  # blank lines are not rows
                 if len(values) != len(names):
-                    yield start, {"__width__": f"{len(values)} values for {len(names)} columns"}
-                    continue
+                    if not _is_empty_beyond(values, len(names), width):
+                        yield start, {"__width__": f"{len(values)} values for {len(names)} columns"}
+                        continue
+                    values = values[: len(names)]
                 yield start, dict(zip(names, (value.strip() for value in values), strict=True))
         except csv.Error as error:
             raise ImportRefused(f"line {reader.line_num}: not readable as CSV ({error})") from None
         except UnicodeDecodeError:
-            raise ImportRefused(f"after line {line}: the file is not UTF-8") from None
+            # Checked before (file_format_detect): the file changed since.
+            raise ImportRefused(f"after line {line}: the file changed while it was read") from None
+
+
+def _is_empty_beyond(values: list[str], columns: int, width: int) -> bool:
+    """Whether a row longer than the `columns` named has only empty values after them, within
+    the header's `width` (its nameless columns included)."""
+    return columns < len(values) <= width and not any(v.strip() for v in values[columns:])
 
 
 def _batches(rows: Iterator, size: int) -> Iterator[list]:
@@ -272,15 +289,6 @@ def rows_checked(importer: Importer, rows: list[tuple[int, dict[str, str]]]) -> 
     good = [(line, row) for line, row in rows if "__width__" not in row]
     checked = importer.batch_check(good) if good else []
     return sorted([*bad, *checked], key=lambda checked: checked.line)
-
-
-def line_count(path: Path) -> int:
-    """Data lines in the file, for the progress bar: a byte count of newlines, constant memory."""
-    count = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            count += chunk.count(b"\n")
-    return max(count - 1, 0)
 
 
 # --- Progress --------------------------------------------------------------------------------
@@ -402,12 +410,15 @@ def import_run(
     path: Path | str,
     is_applied: bool = True,
     skip_invalid: bool = False,
+    is_day_first: bool = False,
     rejects_path: Path | str | None = None,
     progress: IO[str] | None = None,
     on_problem: Callable[[Problem], None] | None = None,
 ) -> ImportReport:
     """Check `path` and, when `is_applied`, import it (see the module docstring). Returns the
-    report; nothing is imported when a row is bad, unless `skip_invalid`."""
+    report; nothing is imported when a row is bad, unless `skip_invalid`. The file's encoding
+    and separator are found in it (`file_format`); its dates are read day first as well as ISO
+    8601 only when `is_day_first` (`cells`)."""
     path = Path(path)
     started = time.monotonic()
     run = _Run(
@@ -417,6 +428,7 @@ def import_run(
         progress=progress,
         on_problem=on_problem,
         skip_invalid=skip_invalid,
+        is_day_first=is_day_first,
     )
     spill = _Spill() if is_applied else None
     try:
@@ -444,6 +456,7 @@ class _Run:
     progress: IO[str] | None
     on_problem: Callable[[Problem], None] | None
     skip_invalid: bool
+    is_day_first: bool
 
     def reject(self, checked: Checked) -> None:
         problem = Problem(checked.line, checked.reason)
@@ -454,10 +467,11 @@ class _Run:
 
     def check(self, path: Path, *, spill: _Spill | None) -> None:
         importer = self.importer
+        file_format = self.report.file_format = file_format_detect(path)
+        importer.cells = CellReader(separator=file_format.separator, is_day_first=self.is_day_first)
         importer.checks_reset()
-        total = line_count(path) if self.progress is not None else 0
-        bar = Progress(self.progress, total=total, label="checking")
-        for batch in _batches(_rows(path, importer), importer.batch_size):
+        bar = Progress(self.progress, total=max(file_format.lines - 1, 0), label="checking")
+        for batch in _batches(_rows(path, importer, file_format), importer.batch_size):
             rows = []
             for checked in rows_checked(importer, batch):
                 self.report.rows_read += 1
@@ -562,6 +576,8 @@ def _failure_reason(error: Exception) -> str:
 
 def report_print(report: ImportReport, *, write: Callable[[str], None], is_final=True) -> None:
     """The report as a command prints it (the admin renders the same fields)."""
+    if report.file_format is not None:
+        write(report.file_format.describe())
     if report.file_problem:
         write(f"The file is refused: {report.file_problem}")
     for problem in report.problems:

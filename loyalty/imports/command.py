@@ -32,8 +32,23 @@ class ImportCommand(BaseCommand):
         parser.add_argument(
             "--check", action="store_true", help="only check the file and report; import nothing"
         )
+        parser.add_argument(
+            "--dayfirst",
+            action="store_true",
+            help="the file writes dates day first (31/12/2026, 31/12/2026 18:30), as a "
+            "spreadsheet in Spain or France does; ISO 8601 dates are read as well",
+        )
 
-    def handle(self, *args, path: Path, skip_invalid: bool, rejects, check: bool, **options):
+    def handle(
+        self,
+        *args,
+        path: Path,
+        skip_invalid: bool,
+        rejects,
+        check: bool,
+        dayfirst: bool,
+        **options,
+    ):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         if rejects is None and skip_invalid:
@@ -48,6 +63,7 @@ class ImportCommand(BaseCommand):
             path=path,
             is_applied=not check,
             skip_invalid=skip_invalid,
+            is_day_first=dayfirst,
             rejects_path=rejects,
             progress=progress_stream(self.stdout._out),
         )

@@ -3,7 +3,9 @@
 Columns: `email` (required), `first_name`, `last_name`, `phone`, `birth_date` (`YYYY-MM-DD` or
 `--MM-DD`), `language` (en, es, fr), `marketing_opt_in` (`true`/`false`), `joined_at` (ISO 8601;
 without an offset, the program's clock; empty: now), `time_zone` (an IANA name in any letter
-case; empty: the program's). A known email is skipped.
+case; empty: the program's). A known email is skipped. When the import is told the file writes
+dates day first, `birth_date` may be `31/12/1990` and `joined_at` `31/12/2026 18:30`
+(`loyalty.imports.cells`).
 
 Each member joins as `member_join` joins one (an account without a usable password, a member
 number and a referral code drawn at random, the program's sign-up bonus as of `joined_at`
@@ -24,7 +26,8 @@ from django.utils import timezone
 
 from loyalty.events import history_imported
 from loyalty.imports.base import Checked, Importer, RowInvalid, SeenKeys
-from loyalty.imports.purchases import ProgramVersions, moment_parse
+from loyalty.imports.cells import CellReader
+from loyalty.imports.purchases import ProgramVersions
 from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
 from loyalty.rules.bonus import event_bonus
 from loyalty.selectors.program import ProgramNotConfigured
@@ -58,12 +61,15 @@ _BIRTH_DATE_REASONS = {
 }
 
 
-def _birth_date(text: str, *, today: datetime.date) -> tuple[int, int, int | None] | None:
-    """(day, month, year or None), read as the API reads `birth_date`."""
+def _birth_date(
+    text: str, *, today: datetime.date, cells: CellReader
+) -> tuple[int, int, int | None] | None:
+    """(day, month, year or None), read as the API reads `birth_date` once a day-first date is
+    written YYYY-MM-DD; a reason names the value as the file has it."""
     if not text:
         return None
     try:
-        birthday = birth_date_parse(text, today=today)
+        birthday = birth_date_parse(cells.birth_date_text(text, "birth_date"), today=today)
     except BirthDateInvalid as error:
         raise RowInvalid(f"birth_date {text!r} {_BIRTH_DATE_REASONS[error.reason]}") from None
     return birthday.day, birthday.month, birthday.year
@@ -114,7 +120,7 @@ class MemberImporter(Importer):
         zone = self.versions.latest.definition.zone if self.versions else datetime.UTC
         joined_at = now
         if row.get("joined_at"):
-            joined_at = moment_parse(row["joined_at"], "joined_at", zone=zone)
+            joined_at = self.cells.moment(row["joined_at"], "joined_at", zone=zone)
             if joined_at > now:
                 raise RowInvalid("joined_at is in the future")
         return {
@@ -122,7 +128,7 @@ class MemberImporter(Importer):
             "first_name": row.get("first_name", ""),
             "last_name": row.get("last_name", ""),
             "phone": row.get("phone", ""),
-            "birth": _birth_date(row.get("birth_date", ""), today=now.date()),
+            "birth": _birth_date(row.get("birth_date", ""), today=now.date(), cells=self.cells),
             "language": language,
             "time_zone": time_zone,
             "marketing_email_opt_in": _BOOLEANS[opt_in],

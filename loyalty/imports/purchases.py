@@ -4,8 +4,11 @@ Columns: `external_id` (required), `member_email` or `member_number`, `purchased
 `currency`, `channel`, and optionally `quantity`, `sku`, `category`, `unit_price` for a
 single-line purchase. Choices the contract leaves open, made here:
 
-- `purchased_at` is ISO 8601; without an offset it is read on the program's clock. More than five
-  minutes in the future is refused, as live.
+- `purchased_at` is ISO 8601, or day first ("31/12/2026 18:30") when the import is told the file
+  writes dates so; without an offset it is read on the program's clock. More than five minutes in
+  the future is refused, as live.
+- Amounts, quantities and unit prices are plain decimals ("54.90") or written with a decimal
+  comma ("54,90"; "1.234,50" in a file separated by `;`), as `loyalty.imports.cells` reads them.
 - An empty `currency` is the program's; an empty `channel` is `store`.
 - A line given without `unit_price` is the whole amount (`amount / quantity`); `quantity`
   defaults to 1.
@@ -30,7 +33,7 @@ import operator
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -44,7 +47,7 @@ from loyalty.imports.writing import JsonText, TableWriter
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase, TierChange
 from loyalty.models.ledger import CHANNELS, Channel
 from loyalty.models.program import ProgramVersion
-from loyalty.money import currency_decimals, decimal_plain, money_quantize
+from loyalty.money import currency_decimals, money_quantize
 from loyalty.rules.credit import earn_lot_dates, lot_credit
 from loyalty.rules.tiers import (
     qualification_window_start,
@@ -121,33 +124,6 @@ class ProgramVersions:
         return max(self.versions, key=lambda version: version.number)
 
 
-def _decimal(text: str, name: str) -> Decimal:
-    """A plain decimal ("54.90"); a negative one is parsed, for its own message. "1e5",
-    "NaN" and the like are refused: Decimal() would take them."""
-    try:
-        value = Decimal(text)
-    except (InvalidOperation, ValueError):
-        raise RowInvalid(f"{name} {text!r} is not a number") from None
-    if not value.is_finite():
-        raise RowInvalid(f"{name} {text!r} is not a number")
-    if decimal_plain(text.strip().removeprefix("-")) is None:
-        raise RowInvalid(f"{name} {text!r} is not written as a plain decimal number (e.g. 54.90)")
-    return value
-
-
-def moment_parse(text: str, name: str, *, zone) -> datetime.datetime:
-    """ISO 8601; a value without an offset is read on `zone`'s clock."""
-    if not text:
-        raise RowInvalid(f"{name} is required")
-    try:
-        value = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise RowInvalid(f"{name} {text!r} is not a date and time (ISO 8601)") from None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, zone)
-    return value
-
-
 _AMOUNT_FIELD = Purchase._meta.get_field("amount")
 # The largest amount the column holds: 12 digits of which 2 decimals, under 10,000,000,000.
 AMOUNT_LIMIT = Decimal(10) ** (_AMOUNT_FIELD.max_digits - _AMOUNT_FIELD.decimal_places)
@@ -209,7 +185,9 @@ class PurchaseImporter(Importer):
             raise RowInvalid("member_email or member_number is required")
         if number and not member_number_is_valid(number):
             raise RowInvalid(f"member_number {number!r} is not a valid member number")
-        purchased_at = moment_parse(row.get("purchased_at", ""), "purchased_at", zone=self.zone)
+        purchased_at = self.cells.moment(
+            row.get("purchased_at", ""), "purchased_at", zone=self.zone
+        )
         if purchased_at > now + FUTURE_TOLERANCE:
             raise RowInvalid("purchased_at is more than five minutes in the future")
         version = self.versions.at(purchased_at)
@@ -220,7 +198,7 @@ class PurchaseImporter(Importer):
         amount_text = row.get("amount", "")
         if not amount_text:
             raise RowInvalid("amount is required")
-        amount = _decimal(amount_text, "amount")
+        amount = self.cells.decimal(amount_text, "amount")
         if amount < 0:
             raise RowInvalid(f"amount {amount_text} is negative")
         if amount == 0:
@@ -256,11 +234,11 @@ class PurchaseImporter(Importer):
     def _items(self, row: dict[str, str], amount: Decimal, currency: str) -> list[dict]:
         if not any(row.get(column) for column in ITEM_COLUMNS):
             return []
-        quantity = _decimal(row.get("quantity") or "1", "quantity")
+        quantity = self.cells.decimal(row.get("quantity") or "1", "quantity")
         if quantity < 0:
             raise RowInvalid(f"quantity {quantity} is negative")
         if row.get("unit_price"):
-            unit_price = _decimal(row["unit_price"], "unit_price")
+            unit_price = self.cells.decimal(row["unit_price"], "unit_price")
             if unit_price < 0:
                 raise RowInvalid(f"unit_price {row['unit_price']} is negative")
         else:

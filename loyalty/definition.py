@@ -265,6 +265,10 @@ class ProgramDefinition:
         found = next((category for category in self.categories if category.code == code), None)
         return found.localized_name(language) if found else code
 
+    def category_names(self, language: str) -> dict[str, str]:
+        """{code: name in `language`} of every category the program names."""
+        return {category.code: category.localized_name(language) for category in self.categories}
+
     def tier(self, code: str | None) -> TierDefinition | None:
         return next((tier for tier in self.tiers if tier.code == code), None)
 

@@ -112,11 +112,17 @@ class Explanation:
 
 
 def entry_explanation(
-    entry: LedgerEntry, *, currency: str = DEFAULT_CURRENCY, tier_names=None
+    entry: LedgerEntry,
+    *,
+    currency: str = DEFAULT_CURRENCY,
+    tier_names=None,
+    category_names=None,
 ) -> Explanation:
-    """Why the entry has the points it has, line by line. `tier_names` maps a tier code to its
-    name in the member's language."""
+    """Why the entry has the points it has, line by line. `tier_names` and `category_names` map
+    a tier's or a category's code to its name in the member's language (the program's
+    `category_names(language)`)."""
     tier_names = tier_names or {}
+    category_names = category_names or {}
     explanation = Explanation(title=entry_title(entry))
     parts = list(entry.breakdown or [])
     if _part(entry, "take_back") is not None:
@@ -136,7 +142,7 @@ def entry_explanation(
                 "and the difference was taken back:"
             )
         for part in parts:
-            line = _score_line(part, currency, tier_names)
+            line = _score_line(part, currency, tier_names, category_names)
             if line:
                 explanation.lines.append(line)
     elif entry.kind == EntryKind.BONUS:
@@ -217,7 +223,18 @@ def _refund_line(entry: LedgerEntry, part: dict, currency: str) -> str:
     )
 
 
-def _score_line(part: dict, currency: str, tier_names: dict) -> str:
+def _what(inputs: dict, category_names: dict) -> str:
+    """What a rule counted, as a customer reads it: the category's name in their language (the
+    code only when the program names it not), and never a SKU: a product rule says "this
+    product"."""
+    if inputs.get("category"):
+        return category_names.get(inputs["category"], inputs["category"])
+    if inputs.get("sku"):
+        return str(_("this product"))
+    return ""
+
+
+def _score_line(part: dict, currency: str, tier_names: dict, category_names: dict) -> str:
     kind = part.get("part")
     inputs = part.get("inputs") or {}
     value = decimal_text(part.get("value", 0))
@@ -232,7 +249,7 @@ def _score_line(part: dict, currency: str, tier_names: dict) -> str:
         }
     if kind == "C":
         values = {
-            "what": inputs.get("category") or inputs.get("sku") or "",
+            "what": _what(inputs, category_names),
             "share": money_text(inputs.get("share", 0), currency),
             "multiplier": decimal_text(inputs.get("multiplier", 1)),
             "value": value,
@@ -256,7 +273,7 @@ def _score_line(part: dict, currency: str, tier_names: dict) -> str:
             "points": decimal_text(inputs.get("points", 0)),
             "value": value,
         }
-        what = inputs.get("category") or inputs.get("sku")
+        what = _what(inputs, category_names)
         if what:
             values["what"] = what
             return (

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from loyalty.benefits import BENEFITS
 from loyalty.definition import (
     AMOUNT_DIGITS,
     CATEGORY_MULTIPLIER,
@@ -904,7 +905,14 @@ class _Reader:
         is_valid = isinstance(node, SequenceNode)
         for index, item in enumerate(self.sequence(node, path)):
             benefit = self.code(item, (*path, index))
-            if benefit is not None and benefit in benefits:
+            if benefit is not None and benefit not in BENEFITS:
+                self.error(
+                    item,
+                    (*path, index),
+                    f"unknown benefit '{benefit}'; known: {', '.join(sorted(BENEFITS))}",
+                )
+                benefit = None
+            elif benefit is not None and benefit in benefits:
                 self.error(item, (*path, index), f"benefit '{benefit}' is listed twice")
                 benefit = None
             if benefit is None:

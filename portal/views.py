@@ -129,8 +129,12 @@ def entry_detail(request: HttpRequest, entry_id: int, *, member) -> HttpResponse
     )
     program = entry.program_version.definition if entry.program_version_id else None
     currency = program.currency if program else DEFAULT_CURRENCY
+    language = _language(request)
     explanation = entry_explanation(
-        entry, currency=currency, tier_names=_tier_names(program, _language(request))
+        entry,
+        currency=currency,
+        tier_names=_tier_names(program, language),
+        category_names=program.category_names(language) if program else {},
     )
     context = {"member": member, "entry": entry, "explanation": explanation}
     if request.htmx:

@@ -251,3 +251,11 @@ def test_max_purchase_amount_errors_name_the_line(example_text, value, problem):
     assert line == 8
     assert "program.max_purchase_amount" in message
     assert problem in message
+
+
+def test_an_unknown_tier_benefit_is_refused_with_the_known_ones(example_text):
+    text = edit(example_text, "benefits: [free_shipping]}", "benefits: [vip_lounge]}")
+    ((line, message),) = errors_of(text)
+    assert line is not None
+    assert "unknown benefit 'vip_lounge'" in message
+    assert "free_shipping" in message

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.benefits import benefit_label
 from loyalty.definition import DEFAULT_TIMEZONE, ProgramDefinition
 from loyalty.money import DEFAULT_CURRENCY
 from loyalty.rules.tiers import tier_next
@@ -61,12 +62,6 @@ def referral_bonus_for(*, program) -> dict | None:
     return {"points": rule.points or 0, "referee_points": rule.referee_points or 0}
 
 
-BENEFIT_LABELS = {
-    "free_shipping": _("Free shipping on online orders"),
-    "early_access": _("Early access to new products and events"),
-}
-
-
 def tier_benefits(tier) -> list[str]:
     """A tier's benefits in the active language; an unknown code is shown readably."""
     if tier is None:
@@ -75,7 +70,7 @@ def tier_benefits(tier) -> list[str]:
     if tier.discount_percent:
         benefits.append(_("%(percent)s%% off every purchase") % {"percent": tier.discount_percent})
     for code in tier.benefits:
-        benefits.append(str(BENEFIT_LABELS.get(code, code.replace("_", " ").capitalize())))
+        benefits.append(benefit_label(code))
     return benefits
 
 

@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.shop",
             ],
         },
     },
@@ -196,7 +197,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = _site.scheme or "https"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env_str("LOGIN_RATE_LIMIT", "10/m/ip,5/5m/key"),
 }
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Tessera] "
+# Account mails in the shop's name: "[Club Sicmay] …", from the program's name (portal.accounts).
+ACCOUNT_ADAPTER = "portal.accounts.AccountAdapter"
 # The per-IP limits above must see the client's address, not the reverse proxy's: behind one
 # proxy set TRUSTED_PROXY_COUNT=1 so allauth reads it from X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

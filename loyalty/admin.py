@@ -9,8 +9,10 @@ from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,7 @@ from loyalty.exports import ledger_csv
 from loyalty.imports.admin_views import ImportExportAdminMixin
 from loyalty.imports.purchases import PurchaseImporter
 from loyalty.models import EarningRule, LedgerEntry, Program, ProgramVersion, Purchase, Tier
+from loyalty.models.shop import SHOP_PROFILE_PK, ShopProfile
 from loyalty.program_file import ProgramError, ProgramInvalid
 from loyalty.selectors.program import (
     ChangeCheck,
@@ -516,3 +519,38 @@ class LedgerEntryAdmin(ImportExportAdminMixin, _ReadOnlyAdmin):
     show_full_result_count = False
     export_lines = staticmethod(ledger_csv)
     export_name = "ledger"
+
+
+@admin.register(ShopProfile)
+class ShopProfileAdmin(admin.ModelAdmin):
+    """The one shop profile: its logo, accent colour and legal texts. Opening the list goes
+    straight to it (made empty the first time)."""
+
+    fieldsets = (
+        (_("Look"), {"fields": ("logo", "accent_color")}),
+        (_("Privacy policy"), {"fields": ("privacy_en", "privacy_es", "privacy_fr")}),
+        (_("Terms of the program"), {"fields": ("terms_en", "terms_es", "terms_fr")}),
+        (
+            _("Contact"),
+            {
+                "fields": ("contact_en", "contact_es", "contact_fr"),
+                "description": _(
+                    "Left empty, a text reads as the portal's default in that language."
+                ),
+            },
+        ),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        profile, _created = ShopProfile.objects.get_or_create(pk=SHOP_PROFILE_PK)
+        return redirect("admin:loyalty_shopprofile_change", profile.pk)
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)

@@ -19,11 +19,14 @@ from django.core.mail.message import make_msgid
 
 from campaigns.channels.errors import PermanentSendError, TransientSendError
 from campaigns.channels.message import Message
+from loyalty.selectors.program import program_sender
 
 
 class EmailChannel:
     def __init__(self) -> None:
         self.connection = None
+        # From the shop, read once per batch: "Club Sicmay <no-reply@…>".
+        self.sender = program_sender()
 
     def open(self) -> None:
         if self.connection is None:
@@ -48,7 +51,7 @@ class EmailChannel:
         mail = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=self.sender,
             to=[message.to],
             headers={**message.headers, "Message-ID": message_id},
             connection=self.connection,

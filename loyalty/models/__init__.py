@@ -9,6 +9,7 @@ from loyalty.models.ledger import (
     TierChange,
 )
 from loyalty.models.program import EarningRule, Program, ProgramVersion, Tier
+from loyalty.models.shop import ShopProfile
 
 __all__ = [
     "EarningRule",
@@ -21,6 +22,7 @@ __all__ = [
     "ProgramVersion",
     "Purchase",
     "Refund",
+    "ShopProfile",
     "Tier",
     "TierChange",
 ]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loyalty import definition as pd
 from loyalty import program_file as pf
+from loyalty.models.shop import shop_frame_forget
 
 PROGRAM_PK = 1  # there is one program per installation; see Program.Meta.constraints
 
@@ -329,3 +330,4 @@ def program_caches_clear() -> None:
     """Forget every cached version (tests roll versions back; production never needs to)."""
     _definition_cache.clear()
     version_cache.clear()
+    shop_frame_forget()

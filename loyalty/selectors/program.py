@@ -6,9 +6,12 @@ The program is not member data: every reader may see it, so these take no `who i
 from __future__ import annotations
 
 import datetime
+import time
 from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +25,7 @@ from loyalty.definition import (
 )
 from loyalty.models import EarningRule, Program, ProgramVersion, Tier
 from loyalty.models.program import PROGRAM_PK, version_cache
+from loyalty.models.shop import FRAME_SECONDS, SHOP_PROFILE_PK, ShopProfile, frame_memory
 from loyalty.program_diff import program_changes
 from loyalty.program_file import (
     Path,
@@ -363,3 +367,57 @@ def _rewards_data(program: Program) -> list[dict[str, Any]]:
     if handler is not None:
         return list(handler.export_rewards())
     return list(program.reward_catalog or [])
+
+
+PRODUCT_NAME = "Tessera"
+
+
+def program_name() -> str:
+    """The shop's program's name (the program file's `name`), which every page and mail bears;
+    "Tessera" only before any program exists. Read through the frame's short cache."""
+    return shop_frame().name
+
+
+def _program_name_now() -> str:
+    program = program_in_force()
+    return program.name if program is not None and program.name else PRODUCT_NAME
+
+
+@dataclass(frozen=True)
+class ShopFrame:
+    """What every page's frame and every mail's sender show of the shop."""
+
+    name: str
+    logo_url: str
+    accent: str
+
+
+def shop_frame() -> ShopFrame:
+    """Read at most every FRAME_SECONDS per process, and forgotten at once in the process that
+    publishes a program or saves the shop profile (loyalty.models.shop.shop_frame_forget;
+    another process sees the change within FRAME_SECONDS): two queries fewer on every page
+    and every batch of mail."""
+    found = frame_memory.get("frame")
+    if found is not None and time.monotonic() - found[0] < FRAME_SECONDS:
+        return found[1]
+    profile = shop_profile()
+    frame = ShopFrame(
+        name=_program_name_now(),
+        logo_url=profile.logo.url if profile.logo else "",
+        accent=profile.accent_color,
+    )
+    frame_memory["frame"] = (time.monotonic(), frame)
+    return frame
+
+
+def program_sender() -> str:
+    """DEFAULT_FROM_EMAIL's address under the program's name ("Club Sicmay <no-reply@…>"):
+    every mail Tessera sends comes from the shop."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((program_name(), address or settings.DEFAULT_FROM_EMAIL))
+
+
+def shop_profile():
+    """The shop's logo, accent colour and legal texts (loyalty.ShopProfile), an empty one when
+    the shop has set none."""
+    return ShopProfile.objects.filter(pk=SHOP_PROFILE_PK).first() or ShopProfile()

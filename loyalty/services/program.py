@@ -15,6 +15,7 @@ from django.db import transaction
 from loyalty.definition import ProgramDefinition
 from loyalty.models import EarningRule, Program, ProgramVersion, Tier
 from loyalty.models.program import PROGRAM_PK
+from loyalty.models.shop import shop_frame_forget
 from loyalty.program_diff import program_changes
 from loyalty.program_file import ProgramInvalid, program_to_data
 from loyalty.program_hooks import rewards_handler
@@ -51,6 +52,10 @@ def program_publish(*, actor: Any = None, note: str = "") -> ProgramVersion:
         # (communications) reads as its default, and is the same program.
         if latest is not None and latest.definition == definition:
             return latest
+        # The program's name may have changed: forget the page frame now, and again once
+        # committed (a page read in between would have remembered the old one).
+        shop_frame_forget()
+        transaction.on_commit(shop_frame_forget)
         return ProgramVersion.objects.create(
             number=latest.number + 1 if latest else 1,
             snapshot=snapshot,

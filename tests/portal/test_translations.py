@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
 # Text that is the same in every language: the brand, names, codes and numbers.
 # The language switcher names each language in itself.
 SAME_IN_EVERY_LANGUAGE = {"Tessera", "Alice", "alice@example.com", "SMS", "API"}
+# The shop's program's name (the test program's), on every page.
+SAME_IN_EVERY_LANGUAGE |= {"Test club"}
 SAME_IN_EVERY_LANGUAGE |= {"English", "Español", "Français"}
 # Time zones beyond the likely ones are offered by their IANA names.
 SAME_IN_EVERY_LANGUAGE |= {time_zone_label(name) for name in offered_time_zones()}
@@ -29,7 +31,7 @@ SAME_IN_EVERY_LANGUAGE |= {
     for name in ("Europe/Andorra", "Europe/Luxembourg", "America/Guadeloupe", "America/Martinique")
 }
 # Words French shares with English.
-SAME_IN_FRENCH = {"Bronze", "points", "Page 1 of 1", "Profil", "Code"}
+SAME_IN_FRENCH = {"Bronze", "points", "Page 1 of 1", "Profil", "Code", "Contact"}
 
 
 class Text(HTMLParser):

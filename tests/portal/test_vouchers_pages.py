@@ -72,7 +72,7 @@ def test_vouchers_read_in_spanish_with_a_spanish_date(client, alice, voucher):
     page = login(client, alice).get(reverse("members:vouchers")).content.decode()
 
     assert "20% en tu próxima compra" in page
-    assert "20 % de descuento en una compra" in page
+    assert "20\N{NO-BREAK SPACE}% de descuento en una compra" in page
     assert "23 de diciembre de 2026" in page
 
 

@@ -25,7 +25,8 @@ from loyalty.models import Purchase
 from loyalty.selectors.members import member_overview
 from loyalty.services.purchases import Preview, purchase_preview
 from members.models import Member, StaffAction
-from members.numbers import member_number_is_valid
+from members.numbers import member_number_clean, member_number_is_valid
+from members.search import search_fold
 from rewards.selectors import voucher_list_for_member
 
 SEARCH_LIMIT = 20
@@ -36,6 +37,9 @@ HISTORY_LIMIT = 50
 # Phones are stored as typed ("+34 600-12 34 56"); searching compares digits only.
 _PHONE_SEPARATORS = (" ", "-", ".", "(", ")", "+", "/")
 _NUMBER_LIKE = re.compile(r"\+?[0-9().\-/]+")
+# A whole query of digits in groups is one number: a member number typed as the card prints it
+# ("4 000772 897651", "4000 7728 9765 1") or a phone as people write it ("+34 600 12 34 56").
+_NUMBER_IN_GROUPS = re.compile(r"\+?[0-9().\-/]+(?:\s+[0-9().\-/]+)+")
 
 
 def _phone_digits():
@@ -45,27 +49,47 @@ def _phone_digits():
     return expression
 
 
-def member_search(*, actor, query: str, limit: int = SEARCH_LIMIT) -> list[Member]:
-    """Members matching every word of `query` in their email, first or last name, phone (digits
-    only) or member number (its start). Fewer than two characters find nobody: a queue of
-    customers needs a short list, not the whole table."""
-    staff_permission_require(actor, VIEW_MEMBERS)
-    words = query.split()
-    if len(query.strip()) < SEARCH_MIN_LENGTH or not words:
-        return []
-    members = Member.objects.select_related("user", "loyalty_account").annotate(
-        phone_digits=_phone_digits()
+def _search_terms(query: str) -> list[str]:
+    """The words every one of which a member must match: a number in groups is one word, its
+    digits (so "4000 7728 9765 1" is the member number, not four numbers found anywhere)."""
+    if _NUMBER_IN_GROUPS.fullmatch(query):
+        return [re.sub(r"\D", "", query)]
+    return query.split()
+
+
+def _number_match(digits: str) -> Q:
+    """Members whose number starts with `digits`, whose phone holds them, or whose email (or
+    name) does. Three queries united, each with its own index or scan: one OR across the two
+    tables made PostgreSQL join both tables whole (100 ms with 100,000 members, against 35 ms;
+    bench/member_search.py)."""
+    by_number = Member.objects.filter(member_number__startswith=digits).values("pk")
+    by_phone = (
+        Member.objects.alias(phone_digits=_phone_digits())
+        .filter(phone_digits__contains=digits)
+        .values("pk")
     )
-    for word in words:
-        match = (
-            Q(user__email__icontains=word)
-            | Q(user__first_name__icontains=word)
-            | Q(user__last_name__icontains=word)
-        )
-        digits = re.sub(r"\D", "", word)
-        if len(digits) >= SEARCH_MIN_LENGTH and _NUMBER_LIKE.fullmatch(word):
-            match |= Q(member_number__startswith=digits) | Q(phone_digits__contains=digits)
-        members = members.filter(match)
+    by_key = Member.objects.filter(user__search_key__contains=digits).values("pk")
+    return Q(pk__in=by_number.union(by_phone, by_key))
+
+
+def member_search(*, actor, query: str, limit: int = SEARCH_LIMIT) -> list[Member]:
+    """Members matching every word of `query` in their first or last name or email, accents and
+    case ignored (members.search: "garcia" finds García), or in their phone (digits only) or
+    member number (its start). A query of digits in groups is one number ("4000 7728 9765 1",
+    as the card prints it). Fewer than two characters find nobody: a queue of customers needs
+    a short list, not the whole table."""
+    staff_permission_require(actor, VIEW_MEMBERS)
+    query = query.strip()
+    terms = [term for term in _search_terms(query) if len(term) >= SEARCH_MIN_LENGTH]
+    if len(query) < SEARCH_MIN_LENGTH or not terms:
+        return []
+    members = Member.objects.select_related("user", "loyalty_account")
+    for term in terms:
+        digits = re.sub(r"\D", "", term)
+        if len(digits) >= SEARCH_MIN_LENGTH and _NUMBER_LIKE.fullmatch(term):
+            members = members.filter(_number_match(digits))
+        else:
+            members = members.filter(user__search_key__contains=search_fold(term))
     return list(members.order_by("user__first_name", "user__last_name", "pk")[:limit])
 
 
@@ -82,9 +106,10 @@ def member_for_staff(*, actor, member_number: str) -> Member | None:
 
 
 def member_scanned(*, actor, query: str) -> Member | None:
-    """The member whose card was scanned (or whose number was typed in full): a valid member
-    number, check digit included, opens that member directly."""
-    number = query.strip()
+    """The member whose card was scanned or whose number was typed in full, in the groups the
+    card prints it in or not: a valid member number, check digit included, opens that member
+    directly."""
+    number = member_number_clean(query.strip())
     if not member_number_is_valid(number):
         return None
     return member_for_staff(actor=actor, member_number=number)
@@ -102,7 +127,10 @@ def member_page_for_staff(*, actor, member: Member, language: str) -> dict:
     for entry in overview["latest"]:
         entry.title = entry_title(entry)
         entry.explanation = entry_explanation(
-            entry, currency=overview["currency"], tier_names=tier_names
+            entry,
+            currency=overview["currency"],
+            tier_names=tier_names,
+            category_names=program.category_names(language) if program else {},
         )
     now = timezone.now()
     vouchers = voucher_list_for_member(member=member)

@@ -45,6 +45,7 @@ from members.models import (
     StaffAction,
     StaffActionKind,
 )
+from members.services import member_claim_invite
 from rewards.services.vouchers import voucher_consume
 
 PURCHASE_PREFIX = "console-"
@@ -358,7 +359,8 @@ def member_enrol_by_staff(
     marketing_email_opt_in: bool = False,
     marketing_sms_opt_in: bool = False,
 ) -> Member:
-    """Enrol a walk-in customer (an account they can claim later by resetting the password).
+    """Enrol a walk-in customer, who is mailed (in their language, once this commits) a link
+    to set a password for the account made for them (members.services.member_claim_invite).
     The consents asked at the till are recorded as given there, ticked or not. `time_zone`:
     blank for the program's (members.services.member_enrol)."""
     staff_permission_require(actor, ENROL)
@@ -387,4 +389,5 @@ def member_enrol_by_staff(
         action_record(
             actor=actor, member=member, kind=StaffActionKind.ENROL, key=f"enrol:{member.pk}"
         )
+        member_claim_invite(member=member)
     return member

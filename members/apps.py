@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+
+from members.search import search_functions_register
 
 
 class MembersConfig(AppConfig):
     name = "members"
+
+    def ready(self) -> None:
+        # SQLite has no server-side functions: the member search's key is registered on each
+        # connection as it opens (PostgreSQL has it from the migration members.0014).
+        connection_created.connect(search_functions_register, dispatch_uid="members.search")

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.managers import UserManager
+from members.search import person_search_key_expression
 from members.time_zones import TIME_ZONE_MAX_LENGTH, time_zone_validate
 
 
@@ -20,6 +21,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Names and email folded (no accents, lower case), computed by the database on every write,
+    # for the staff console's search (members.search; trigram-indexed on PostgreSQL).
+    search_key = models.GeneratedField(
+        expression=person_search_key_expression(),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name=_("search key"),
+    )
 
     objects = UserManager()
 

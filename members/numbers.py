@@ -5,10 +5,14 @@ for in-store numbering), eight random digits, and the EAN-13 check digit, so a m
 two swapped neighbours is caught before any lookup.
 """
 
+import re
 import secrets
 
 PREFIX = "4000"
 REFERRAL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I look-alikes
+# What people type between the groups of a number printed in groups ("4 000772 897651" on the
+# card, "4000-7728-9765-1" read out over the phone).
+_GROUP_SEPARATORS = re.compile(r"[\s\-]+")
 
 
 def ean13_check_digit(first_twelve: str) -> str:
@@ -21,6 +25,12 @@ def ean13_check_digit(first_twelve: str) -> str:
 def member_number_generate() -> str:
     body = PREFIX + "".join(secrets.choice("0123456789") for _ in range(8))
     return body + ean13_check_digit(body)
+
+
+def member_number_clean(value: str) -> str:
+    """A member number as typed, without the spaces and dashes between its groups (whether it
+    is a valid number is member_number_is_valid's to say)."""
+    return _GROUP_SEPARATORS.sub("", value)
 
 
 def member_number_is_valid(value: str) -> bool:

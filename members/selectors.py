@@ -4,16 +4,19 @@ from django.db.models import QuerySet
 
 from config.rows import row_get
 from members.models import ConsentChange, Member
+from members.numbers import member_number_clean
 
 
 def member_list(*, email: str = "", phone: str = "", member_number: str = "") -> QuerySet[Member]:
+    """Members by exact email (any case), phone as stored, or member number (as the card
+    prints it too: "4 000772 897651")."""
     members = Member.objects.select_related("user", "loyalty_account").order_by("pk")
     if email:
         members = members.filter(user__email__iexact=email.strip())
     if phone:
         members = members.filter(phone=phone.strip())
     if member_number:
-        members = members.filter(member_number=member_number.strip())
+        members = members.filter(member_number=member_number_clean(member_number))
     return members
 
 

@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import datetime
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -14,6 +15,7 @@ from members.birthdays import Birthday
 from members.events import member_enrolled, member_erased
 from members.models import ConsentChange, ConsentKind, ConsentSource, Member
 from members.numbers import member_number_generate, referral_code_generate
+from members.tasks import account_claim_mail
 from members.time_zones import time_zone_clean
 
 
@@ -124,6 +126,15 @@ def member_enrol(
     )
     member_enrolled(member)
     return member
+
+
+def member_claim_invite(*, member: Member) -> None:
+    """Mail `member` an invitation to set a password (members.account_claim) once the caller's
+    transaction commits: never for an enrolment that rolled back, nor before a worker can see
+    the member. Robust: the enrolment stands even if the mail cannot be queued (the customer
+    can still ask for a reset link on the sign-in page), so the till never shows an error for
+    a member who was in fact enrolled."""
+    transaction.on_commit(partial(account_claim_mail.delay, member.pk), robust=True)
 
 
 # --- The member portal: sign-up, profile, consents, erasure -----------------------------------

@@ -18,7 +18,7 @@ from loyalty.services.enrolment import member_join
 from loyalty.services.program import program_import
 from loyalty.services.purchases import purchase_record, refund_record
 from members.birthdays import Birthday
-from members.models import Member
+from members.models import ConsentSource, Member
 
 EXAMPLE_PROGRAM = Path(__file__).resolve().parent / "fixtures" / "example_program.yaml"
 MEMBER_COUNT = 200
@@ -95,6 +95,7 @@ def _member(rng: random.Random, n: int, *, now, user=None) -> Member:
         language=language,
         marketing_email_opt_in=rng.random() < 0.6,
         joined_at=now - timedelta(days=rng.randint(30, 395)),
+        consent_source=ConsentSource.IMPORT,  # the demo is a shop's history
     )
 
 

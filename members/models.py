@@ -223,6 +223,8 @@ class ConsentSource(models.TextChoices):
     ERASURE = "erasure", _("account deleted")
     STAFF = "staff", _("staff")
     API = "api", _("API")
+    # A shop's member file loaded in bulk (its opt-in column), dated when the member joined.
+    IMPORT = "import", _("import")
     # The signed link in a message's footer or List-Unsubscribe header (CAMPAIGNS.md).
     UNSUBSCRIBE = "unsubscribe", _("unsubscribe link")
 

@@ -86,6 +86,7 @@ def member_enrol(
     joined_at: datetime | None = None,
     user=None,
     signup_address: str = "",
+    consent_source: str | None = ConsentSource.STAFF,
 ) -> Member:
     """Enrol a customer. `user` is given when the person signed up in the portal; otherwise an
     account without a usable password is made, which the customer can claim by resetting it.
@@ -124,8 +125,26 @@ def member_enrol(
         joined_at=joined_at or timezone.now(),
         signup_address=signup_address_hash(signup_address) if referrer and signup_address else "",
     )
+    if consent_source is not None:
+        consents_given_record(member=member, source=consent_source, at=member.joined_at)
     member_enrolled(member)
     return member
+
+
+def consents_given_record(*, member: Member, source: str, at) -> list[ConsentChange]:
+    """The consents given on joining, in the member's consent history: the evidence of a
+    box ticked at the till, in the API's call or in an imported file (the portal's sign-up
+    records every box, ticked or not, itself)."""
+    changes = [
+        ConsentChange(member=member, kind=kind, granted=True, at=at, source=source)
+        for kind, given in (
+            (ConsentKind.MARKETING_EMAIL, member.marketing_email_opt_in),
+            (ConsentKind.MARKETING_SMS, member.marketing_sms_opt_in),
+            (ConsentKind.MARKETING_PUSH, member.marketing_push_opt_in),
+        )
+        if given
+    ]
+    return ConsentChange.objects.bulk_create(changes)
 
 
 def member_claim_invite(*, member: Member) -> None:
@@ -167,6 +186,7 @@ def member_signup(
             marketing_sms_opt_in=marketing_sms_opt_in,
             referral_code=referral_code,
             signup_address=signup_address,
+            consent_source=None,  # every box is recorded below, ticked or not
         )
         now = timezone.now()
         ConsentChange.objects.bulk_create(

@@ -24,7 +24,7 @@ from loyalty.services.enrolment import member_join
 from loyalty.services.ledger import MemberNotFound
 from members import services
 from members.birthdays import BirthDateInvalid, Birthday, birth_date_parse, birth_date_pattern
-from members.models import Language, Member, MemberStatus
+from members.models import ConsentSource, Language, Member, MemberStatus
 from members.selectors import member_for_write, member_get, member_list
 from members.time_zones import TIME_ZONE_MAX_LENGTH, UnknownTimeZone
 
@@ -255,6 +255,7 @@ class MemberListView(MemberApiView):
             marketing_email_opt_in=fields["marketing_opt_in"],
             referral_code=fields.get("referral_code", ""),
             time_zone=fields.get("time_zone", ""),
+            consent_source=ConsentSource.API,
         )
         return Response(self.get_serializer(member).data, status=status.HTTP_201_CREATED)
 

@@ -34,7 +34,7 @@ from loyalty.selectors.program import ProgramNotConfigured
 from loyalty.services.enrolment import SIGNUP_BONUS_REASON
 from loyalty.services.ledger import account_new, event_bonus_rows
 from members.birthdays import BirthDateInvalid, birth_date_parse
-from members.models import Language, Member
+from members.models import ConsentChange, ConsentKind, ConsentSource, Language, Member
 from members.numbers import member_number_generate, referral_code_generate
 from members.time_zones import UnknownTimeZone, time_zone_clean
 
@@ -202,6 +202,17 @@ class MemberImporter(Importer):
                 )
                 for value, number, code in zip(values, numbers, codes, strict=True)
             ]
+        )
+        ConsentChange.objects.bulk_create(
+            ConsentChange(
+                member=member,
+                kind=ConsentKind.MARKETING_EMAIL,
+                granted=True,
+                at=member.joined_at,
+                source=ConsentSource.IMPORT,
+            )
+            for member in members
+            if member.marketing_email_opt_in
         )
         joined = [member.joined_at for member in members]
         history_imported(

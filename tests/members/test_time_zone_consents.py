@@ -251,6 +251,9 @@ def test_erasure_withdraws_every_consent_and_forgets_the_zone(program):
     assert set(
         ConsentChange.objects.filter(member=member).values_list("kind", "granted", "source")
     ) == {
+        # Given when enrolled at the till, then withdrawn by the erasure.
+        ("marketing_email", True, "staff"),
+        ("marketing_push", True, "staff"),
         ("marketing_email", False, "erasure"),
         ("marketing_push", False, "erasure"),
         ("program_notices", False, "erasure"),

@@ -83,7 +83,7 @@ def entry_title(entry: LedgerEntry) -> str:
     if entry.kind == EntryKind.REDEEM:
         reward = _part(entry, "reward")
         if reward is not None:
-            return _("Points spent on %(reward)s") % {"reward": _reward_name(reward)}
+            return _("Reward redeemed: %(reward)s") % {"reward": _reward_name(reward)}
         return _("Points spent on a reward")
     if entry.kind == EntryKind.EXPIRE:
         return _("Points expired")
@@ -162,7 +162,7 @@ def entry_explanation(
         reward = _part(entry, "reward")
         if reward is not None:
             explanation.lines.append(
-                _("You exchanged %(points)s points for %(reward)s.")
+                _("You exchanged %(points)s points for this reward: %(reward)s.")
                 % {"points": points_text(abs(entry.points)), "reward": _reward_name(reward)}
             )
         else:
@@ -179,8 +179,8 @@ def entry_explanation(
         if cancellation is not None:
             explanation.lines.append(
                 _(
-                    "The voucher %(code)s for %(reward)s was cancelled: its %(points)s points "
-                    "came back, each with the expiry date it had."
+                    "Voucher %(code)s cancelled (%(reward)s): its %(points)s points came "
+                    "back, each with the expiry date it had."
                 )
                 % {
                     "code": cancellation.get("voucher", ""),

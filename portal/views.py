@@ -422,7 +422,7 @@ def _redeem_done(request, member, redemption) -> HttpResponse:
     if not request.htmx:
         messages.success(
             request,
-            _("Done: %(reward)s is yours. Show the code below at the till.")
+            _("Reward redeemed: %(reward)s. Show the code below at the till.")
             % {"reward": redemption.localized_name(_language(request))},
         )
         return redirect(reverse("members:vouchers") + f"#voucher-{redemption.voucher.code}")
@@ -507,7 +507,7 @@ def voucher_cancel(request: HttpRequest, voucher_code: str, *, member) -> HttpRe
                 request, member, _account(member, fresh=True), error=error.message(language)
             )
             return render(request, "portal/_vouchers_list.html", context | {"balance_oob": True})
-        done = _("%(reward)s is cancelled: %(points)s points are back in your balance.") % {
+        done = _("Voucher cancelled: %(reward)s. %(points)s points are back in your balance.") % {
             "reward": view.name,
             "points": points_text(redemption.points_spent),
         }

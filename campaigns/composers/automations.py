@@ -101,9 +101,9 @@ DEFAULT_TEXTS: dict[tuple[str, str], tuple] = {
         ),
     ),
     (AutomationCode.VOUCHER_EXPIRING, MAIN): (
-        gettext_lazy("Your voucher for {{ reward }} expires soon"),
+        gettext_lazy("Your voucher expires soon: {{ reward }}"),
         gettext_lazy(
-            "Hello {{ first_name }},\n\nYour voucher for {{ reward }} is still unused and "
+            "Hello {{ first_name }},\n\nYour voucher ({{ reward }}) is still unused and "
             "expires on {{ voucher_expires_on }}. Show this code at the till to use it:\n\n"
             "    {{ voucher_code }}\n\nSee it with its QR code: {{ voucher_url }}\n"
         ),

@@ -135,12 +135,13 @@ def test_a_member_joins_in_spanish_earns_redeems_and_cancels(
     expect(offer).to_contain_text("Le alcanza")
     offer.get_by_role("link", name=re.compile("^Canjear")).click()
     confirm = offer.locator(".confirm")
-    expect(confirm.get_by_role("heading")).to_have_text(f"¿Canjear {BOTTLE}?")
+    expect(confirm.get_by_role("heading")).to_have_text("¿Canjear esta recompensa?")
+    expect(confirm).to_contain_text(f"Recompensa: {BOTTLE}")
     expect(confirm.get_by_role("heading")).to_be_focused()
     shot("4-redeem-confirm")
     confirm.get_by_role("button", name="Sí, gastar 120 puntos").dblclick()  # a double click
 
-    expect(page.get_by_text(f"Hecho: {BOTTLE} es suyo.")).to_be_visible()
+    expect(page.get_by_text(f"Recompensa canjeada: {BOTTLE}")).to_be_visible()
     expect(page.get_by_test_id("available-points")).to_have_text(points(balance - 120))
     assert page.url.endswith("/me/rewards/")
     assert Voucher.objects.filter(redemption__member=member).count() == 1  # redeemed once
@@ -172,7 +173,7 @@ def test_a_member_joins_in_spanish_earns_redeems_and_cancels(
     # The activity: one movement for the cancellation, naming the reward; one for spending.
     page.goto(f"{live_server.url}/me/activity/")
     expect(page.get_by_role("link", name=f"Vale cancelado: {BOTTLE}")).to_have_count(1)
-    expect(page.get_by_role("link", name=f"Puntos canjeados por {BOTTLE}")).to_have_count(1)
+    expect(page.get_by_role("link", name=f"Recompensa canjeada: {BOTTLE}")).to_have_count(1)
     expect(page.get_by_text("Corrección de un movimiento anterior")).to_have_count(0)
     page.get_by_role("link", name=f"Vale cancelado: {BOTTLE}").click()
     expect(page.get_by_text(voucher.code)).to_be_visible()

@@ -109,7 +109,8 @@ def test_redeem_asks_for_confirmation_first_in_place_or_as_a_page(client, alice,
     assert "<html" in page.content.decode()
     panel_html = panel.content.decode()
     assert "<html" not in panel_html
-    assert "Redeem bottle (en)?" in panel_html
+    assert "Redeem this reward?" in panel_html
+    assert "Reward: bottle (en)" in panel_html
     assert "120 points will be taken from your balance; 143 will be left." in panel_html
     assert 'name="token"' in panel_html
     assert "csrfmiddlewaretoken" in panel_html
@@ -139,7 +140,7 @@ def test_redeeming_with_htmx_updates_the_catalog_and_the_balance_in_place(client
     page = response.content.decode()
     voucher = Voucher.objects.get(redemption__member=alice)
     assert response.status_code == 200
-    assert "Done: credit (en) is yours." in page
+    assert "Reward redeemed: credit (en)" in page
     assert "".join(voucher.code.split("-")) in re.sub(r"<[^>]+>", "", page)
     # The balance, swapped out of band, and the catalog redrawn with what is affordable now.
     assert 'id="points-balance" class="points-pill" hx-swap-oob="true"' in page

@@ -38,6 +38,14 @@ def _wall_clock(
     return naive.replace(tzinfo=zone).astimezone(datetime.UTC)
 
 
+def month_bounds(year: int, month: int, zone) -> tuple[datetime.datetime, datetime.datetime]:
+    """The month's start and the next month's start on `zone`'s calendar, as aware datetimes
+    (the monthly statement's month: its scan and its message read the same one)."""
+    start = datetime.datetime(year, month, 1, tzinfo=zone)
+    following = (start + datetime.timedelta(days=32)).replace(day=1)
+    return start, following
+
+
 def in_holdout(*, campaign_key: str, member_key: str, percent: Decimal | int) -> bool:
     """Whether a member belongs to a campaign's holdout: a stable hash of (campaign, member) in
     basis points, below `percent` times 100. A member always gets the same answer for the same

@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.channels import Message
-from campaigns.composers.building import message_build, offered_voucher_code
+from campaigns.composers.building import message_build, offer_give, offered_voucher_code
 from campaigns.composers.registry import Outdated, composer
 from campaigns.links import survey_url
 from campaigns.merge_values import merge_values_for
 from campaigns.models import AUTOMATIONS, MAIN, AutomationCode, Delivery, DeliveryPurpose
+from campaigns.schedule import month_bounds
 from campaigns.selectors.automations import automation_get
 from loyalty.explanations import entry_title, points_text
 from loyalty.models import LedgerEntry, Purchase
@@ -29,9 +30,7 @@ from loyalty.money import DEFAULT_CURRENCY, money_text
 from loyalty.scoring import event_bonus_rule
 from loyalty.selectors.ledger import bonus_points
 from loyalty.selectors.program import program_in_force
-from loyalty.services.ledger import points_gift
 from members.models import Member
-from rewards.services.redemption import reward_gift
 
 MINUS = "\N{MINUS SIGN}"  # a typographic minus, as points read in the member's pages
 
@@ -204,21 +203,17 @@ def automation_offer_issue(delivery: Delivery, member: Member) -> None:
     no points (under the code the message announced) or its points. Once per member and
     occasion, however often this runs for the row."""
     automation = automation_get(delivery.automation)
-    key = automation_offer_key(delivery)
-    if automation.offer_reward_id is not None:
-        reward_gift(
-            member=member, reward=automation.offer_reward, gift_key=key, code=delivery.voucher_code
-        )
-    elif automation.offer_points:
-        points_gift(
-            member=member,
-            points=automation.offer_points,
-            bonus_key=key,
-            event=automation.code,
-            source_type="automation",
-            source_id=automation.code,
-            reason=f"automation {automation.code} {delivery.occasion}",
-        )
+    offer_give(
+        member,
+        key=automation_offer_key(delivery),
+        reward=automation.offer_reward if automation.offer_reward_id is not None else None,
+        points=automation.offer_points,
+        voucher_code=delivery.voucher_code,
+        event=automation.code,
+        source_type="automation",
+        source_id=automation.code,
+        reason=f"automation {automation.code} {delivery.occasion}",
+    )
 
 
 def gift_points_of(delivery: Delivery, bonus_key: str) -> int:
@@ -338,8 +333,7 @@ def monthly_statement(delivery: Delivery, member: Member) -> Message:
     at = timezone.now()
     program = program_in_force(at=at)
     zone = program.zone if program is not None else datetime.UTC
-    start = datetime.datetime(year, month, 1, tzinfo=zone)
-    end = (start + datetime.timedelta(days=32)).replace(day=1)
+    start, end = month_bounds(year, month, zone)
     values = merge_values_for(members=[member], at=at)[member.pk]
     entries = (
         LedgerEntry.objects.filter(member_id=member.pk, occurred_at__gte=start, occurred_at__lt=end)

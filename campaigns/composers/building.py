@@ -17,8 +17,10 @@ from campaigns.composers.registry import address_of
 from campaigns.content import html_render, text_render
 from campaigns.links import click_url, list_unsubscribe_headers, open_url, unsubscribe_url
 from campaigns.models import CampaignChannel, Delivery
+from loyalty.services.ledger import points_gift
 from members.models import Member
 from rewards.codes import voucher_code_generate
+from rewards.services.redemption import reward_gift
 
 # What a preview or a test send shows for the voucher a real send would issue.
 SAMPLE_VOUCHER_CODE = "XXXX-XXXX-XXXX-XX"
@@ -32,6 +34,35 @@ def offered_voucher_code(delivery: Delivery) -> str:
         return SAMPLE_VOUCHER_CODE
     delivery.voucher_code = delivery.voucher_code or voucher_code_generate()
     return delivery.voucher_code
+
+
+def offer_give(
+    member: Member,
+    *,
+    key: str,
+    reward=None,
+    points: int | None = None,
+    voucher_code: str = "",
+    event: str,
+    source_type: str,
+    source_id: str,
+    reason: str,
+) -> None:
+    """Give what a message offers, once per member and `key` (the unique gift and bonus keys):
+    `reward` as a voucher at no points under the code the message announced, or `points`.
+    The campaigns' offers and the automations' rewards both give through here."""
+    if reward is not None:
+        reward_gift(member=member, reward=reward, gift_key=key, code=voucher_code)
+    elif points:
+        points_gift(
+            member=member,
+            points=points,
+            bonus_key=key,
+            event=event,
+            source_type=source_type,
+            source_id=source_id,
+            reason=reason,
+        )
 
 
 def message_build(

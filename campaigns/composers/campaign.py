@@ -11,15 +11,13 @@ from collections.abc import Sequence
 from django.utils import timezone
 
 from campaigns.channels import Message
-from campaigns.composers.building import message_build, offered_voucher_code
+from campaigns.composers.building import message_build, offer_give, offered_voucher_code
 from campaigns.composers.registry import CAMPAIGN, Outdated, composer
 from campaigns.content import content_for_language
 from campaigns.merge_values import merge_values_for
 from campaigns.models import Campaign, Delivery, DeliveryPurpose
 from loyalty.selectors.program import program_language
-from loyalty.services.ledger import points_gift
 from members.models import Member
-from rewards.services.redemption import reward_gift
 
 
 def campaign_offer_key(campaign: Campaign) -> str:
@@ -38,21 +36,17 @@ def campaign_offer_issue(delivery: Delivery, member: Member) -> None:
     no points (under the code the message announced) or its bonus points. Once per campaign
     and member, however often this runs for the row."""
     campaign = delivery.campaign
-    key = campaign_offer_key(campaign)
-    if campaign.offer_reward_id is not None:
-        reward_gift(
-            member=member, reward=campaign.offer_reward, gift_key=key, code=delivery.voucher_code
-        )
-    elif campaign.offer_points:
-        points_gift(
-            member=member,
-            points=campaign.offer_points,
-            bonus_key=key,
-            event="campaign",
-            source_type="campaign",
-            source_id=campaign.code,
-            reason=f"campaign {campaign.code}",
-        )
+    offer_give(
+        member,
+        key=campaign_offer_key(campaign),
+        reward=campaign.offer_reward if campaign.offer_reward_id is not None else None,
+        points=campaign.offer_points,
+        voucher_code=delivery.voucher_code,
+        event="campaign",
+        source_type="campaign",
+        source_id=campaign.code,
+        reason=f"campaign {campaign.code}",
+    )
 
 
 class _Batch:

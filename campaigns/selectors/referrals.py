@@ -3,7 +3,7 @@ review (held and not rewarded)."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from campaigns.models import Referral, ReferralReason, ReferralStatus
 from loyalty.models import PointsLot
@@ -69,6 +69,7 @@ def referrals_for_review(*, status: str = "") -> QuerySet[Referral]:
     rows = Referral.objects.select_related("referrer__user", "referee__user", "decided_by")
     if status:
         return rows.filter(status=status)
-    return rows.filter(status__in=[ReferralStatus.HELD, ReferralStatus.REJECTED]) | rows.filter(
-        status=ReferralStatus.REWARDED, reason=ReferralReason.MONTHLY_CAP
+    return rows.filter(
+        Q(status__in=[ReferralStatus.HELD, ReferralStatus.REJECTED])
+        | Q(status=ReferralStatus.REWARDED, reason=ReferralReason.MONTHLY_CAP)
     )

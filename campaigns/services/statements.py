@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import AutomationCode, CampaignChannel, Delivery
+from campaigns.schedule import month_bounds
 from campaigns.selectors.automations import automation_enabled
 from campaigns.services.deliveries import deliveries_queue, delivery_new
 from loyalty.models import LedgerEntry
@@ -31,13 +32,6 @@ BATCH_SIZE = 2000
 def month_before(day: datetime.date) -> tuple[int, int]:
     first = day.replace(day=1) - datetime.timedelta(days=1)
     return first.year, first.month
-
-
-def month_bounds(year: int, month: int, zone) -> tuple[datetime.datetime, datetime.datetime]:
-    """The month's start and the next month's start, in `zone`, as aware datetimes."""
-    start = datetime.datetime(year, month, 1, tzinfo=zone)
-    following = (start + datetime.timedelta(days=32)).replace(day=1)
-    return start, following
 
 
 def _is_statement_time(local: datetime.datetime) -> bool:

@@ -1,6 +1,7 @@
 """The project's error views: JSON under /api/ (config.api.exceptions' shape), the branded pages
-(templates/400.html, 403, 404, 500) elsewhere. config/urls.py names them as
-handler400/403/404/500, settings as CSRF_FAILURE_VIEW.
+(templates/400.html, 403, 404, 429, 500) elsewhere. config/urls.py names them as
+handler400/403/404/429/500 (allauth answers its rate limits with handler429), settings as
+CSRF_FAILURE_VIEW.
 
 Every page says which language it is in (Content-Language): config.middleware's refusals are
 answered ahead of LocaleMiddleware, which would otherwise set it."""
@@ -12,6 +13,7 @@ from django.utils import translation
 from django.views import csrf, defaults
 
 from config.api import exceptions as api
+from config.ratelimits import retry_after_any, try_again_text
 
 API_PREFIX = "/api/"
 # Pages whose readers are staff: a 500 there leads back to the console.
@@ -50,6 +52,17 @@ def page_not_found(request, exception=None):
     if is_api(request):
         return api.api_not_found(request)
     return in_active_language(defaults.page_not_found(request, exception))
+
+
+def too_many_requests(request):
+    """allauth's rate limits (ACCOUNT_RATE_LIMITS): our page, saying when to try again when the
+    counts tell (and in Retry-After)."""
+    wait = retry_after_any(request)
+    context = {"try_again": try_again_text(wait) if wait else ""}
+    response = HttpResponse(loader.render_to_string("429.html", context, request), status=429)
+    if wait:
+        response["Retry-After"] = str(wait)
+    return in_active_language(response)
 
 
 def server_error(request):

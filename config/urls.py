@@ -1,6 +1,4 @@
 from csp.decorators import csp_update
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import set_language
@@ -8,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config.api.exceptions import api_not_found
 from config.health.views import health
+from config.media import media
 from portal import views as member_views
 
 api_v1 = [
@@ -23,9 +22,13 @@ urlpatterns = [
     path("staff/", include("console.urls")),
     path("", include("portal.public_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    # allauth's sign-out, telling the browser to forget the member's pages saved offline.
+    path("accounts/logout/", member_views.sign_out),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    # Uploaded images (rewards, the shop's logo): served here in DEBUG and production alike.
+    re_path(r"^media/(?P<path>.+)$", media, name="media"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start script as a file, not inline; its page keeps an
     # inline <style> and Swagger UI styles by attribute, so only this page allows inline styles.
@@ -41,11 +44,9 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
 
 handler400 = "config.errors.bad_request"
 handler403 = "config.errors.permission_denied"
 handler404 = "config.errors.page_not_found"
+handler429 = "config.errors.too_many_requests"
 handler500 = "config.errors.server_error"

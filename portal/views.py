@@ -6,6 +6,7 @@ import functools
 import json
 import secrets
 
+from allauth.account.views import LogoutView
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -31,7 +32,7 @@ from loyalty.explanations import entry_explanation, entry_title, points_text
 from loyalty.money import DEFAULT_CURRENCY
 from loyalty.selectors.ledger import account_for_member, transactions_for_member
 from loyalty.selectors.members import referral_bonus_for
-from loyalty.selectors.program import program_in_force
+from loyalty.selectors.program import program_in_force, shop_frame
 from loyalty.services.enrolment import member_join_signed_up
 from members.barcodes import ean13_svg, qr_svg
 from members.selectors import consent_history_for_member, member_for_user
@@ -161,26 +162,63 @@ def card(request: HttpRequest, *, member) -> HttpResponse:
     return response
 
 
+# A voucher's QR image URL around its code, for the service worker to recognise one.
+QR_CODE_PLACEHOLDER = "QR-CODE"
+
+
 @require_safe
 def service_worker(request: HttpRequest) -> HttpResponse:
-    """Served from /me/ so that its scope covers the card page; it names the fingerprinted
-    static files so the card can be drawn offline."""
+    """Served from /me/ so that its scope covers the card and vouchers pages; it names the
+    fingerprinted static files, the vouchers' QR images and the shop's colours and logo so both
+    pages can be drawn offline."""
+    qr_prefix, qr_suffix = reverse("voucher-qr", kwargs={"code": QR_CODE_PLACEHOLDER}).split(
+        QR_CODE_PLACEHOLDER
+    )
+    frame = shop_frame()
     body = render(
         request,
         "portal/sw.js",
         {
             "card_url": reverse("members:card"),
+            "vouchers_url": reverse("members:vouchers"),
+            "qr_prefix": qr_prefix,
+            "qr_suffix": qr_suffix,
             "assets": [
                 static("css/tessera.css"),
                 static("js/portal.js"),
                 static("vendor/htmx-2.0.11.min.js"),
             ],
+            "frame": [reverse("shop_css"), *([frame.logo_url] if frame.logo_url else [])],
             "version": static("css/tessera.css"),
         },
         content_type="application/javascript",
     )
     body["Cache-Control"] = "no-cache"
     return body
+
+
+# --- Signing out -----------------------------------------------------------------------------
+
+# Signing out (or deleting the account) asks the browser to drop what the portal kept on this
+# device: the service worker's saved card and vouchers, and the worker itself. portal.js also
+# empties the saved copies when the header's button is pressed; this header covers a sign-out
+# from any page, portal.js loaded or not. Cookies stay (the language chosen, for one).
+CLEAR_SITE_DATA = '"storage"'
+
+
+def forget_this_device(response: HttpResponse) -> HttpResponse:
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
+
+
+class SignOutView(LogoutView):
+    """allauth's sign-out (config/urls.py mounts it at its URL, ahead of allauth's)."""
+
+    def post(self, *args, **kwargs) -> HttpResponse:
+        return forget_this_device(super().post(*args, **kwargs))
+
+
+sign_out = SignOutView.as_view()
 
 
 # --- Invite friends ---------------------------------------------------------------------------
@@ -277,7 +315,7 @@ def erase(request: HttpRequest, *, member) -> HttpResponse:
         member_erase(member=member)
         logout(request)
         messages.success(request, _("Your account is deleted. Thank you for having been with us."))
-        return redirect("home")
+        return forget_this_device(redirect("home"))
     return render(request, "portal/erase.html", {"member": member, "form": form})
 
 
@@ -480,7 +518,10 @@ def _vouchers_context(request, member, account, *, notice="", error=""):
 @require_safe
 def vouchers(request: HttpRequest, *, member) -> HttpResponse:
     context = _vouchers_context(request, member, _account(member))
-    return render(request, "portal/vouchers.html", context)
+    response = render(request, "portal/vouchers.html", context)
+    # Personal, like the card: kept by the member's own browser (the service worker) only.
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @member_required

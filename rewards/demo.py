@@ -6,10 +6,11 @@ finds redemptions there and does nothing."""
 from __future__ import annotations
 
 import io
+import math
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from loyalty.models import LoyaltyAccount
 from rewards.errors import RewardError
@@ -30,31 +31,53 @@ WISHES = ["cashback-5", "free-bottle", "ten-off", "loyal20", "free-bottle", "cas
 
 
 def _label(reward: Reward) -> str:
+    """What the picture says, in any language. Pillow's own font has no euro sign, star or
+    multiplication sign (they came out as empty boxes): the currency's code, a drawn star."""
     if reward.kind == RewardKind.PERCENT_DISCOUNT:
         return f"-{reward.percent}%"
     if reward.amount is not None:
-        return f"{reward.amount.normalize():f} €"
+        return f"{reward.amount.normalize():f} EUR"
     if reward.kind == RewardKind.EVENT:
-        return "★"
-    return "1 x"
+        return ""  # a star is drawn instead
+    return "+1"
+
+
+def _tint(background: str, accent: str, share: float = 0.18) -> tuple[int, int, int]:
+    """The accent, faded into the background (an RGB image has no transparency)."""
+    low, high = ImageColor.getrgb(background), ImageColor.getrgb(accent)
+    return tuple(round(b + (a - b) * share) for b, a in zip(low, high, strict=True))
+
+
+def _star(centre: tuple[int, int], radius: int) -> list[tuple[float, float]]:
+    x, y = centre
+    points = []
+    for corner in range(10):
+        length = radius if corner % 2 == 0 else radius * 0.45
+        angle = math.pi / 2 + corner * math.pi / 5
+        points.append((x + length * math.cos(angle), y - length * math.sin(angle)))
+    return points
 
 
 def _image(reward: Reward) -> bytes:
+    """Shapes and a figure, no words: the catalog shows it in Spanish, French and English alike,
+    under the reward's name in the member's language."""
     background, accent = PALETTE.get(reward.kind, ("#f1f5f9", "#334155"))
     image = Image.new("RGB", SIZE, background)
     draw = ImageDraw.Draw(image)
     width, height = SIZE
-    # A large soft circle and a band: simple shapes, one accent colour.
-    draw.ellipse((width - 330, -120, width + 90, 300), fill=accent + "22")
+    # A large soft circle, a ring and a band: simple shapes, one accent colour.
+    draw.ellipse((width - 330, -120, width + 90, 300), fill=_tint(background, accent))
     draw.ellipse((width - 250, -40, width + 10, 220), outline=accent, width=6)
-    draw.rounded_rectangle((40, height - 120, width - 40, height - 40), radius=24, fill=accent)
-    try:
-        big = ImageFont.load_default(size=96)
-        small = ImageFont.load_default(size=32)
-    except TypeError:  # pragma: no cover - Pillow built without FreeType
-        big = small = ImageFont.load_default()
-    draw.text((48, 60), _label(reward), fill=accent, font=big)
-    draw.text((64, height - 100), reward.name_en[:32], fill=background, font=small)
+    draw.rounded_rectangle((40, height - 84, width - 40, height - 60), radius=12, fill=accent)
+    label = _label(reward)
+    if label:
+        try:
+            font = ImageFont.load_default(size=88)
+        except TypeError:  # pragma: no cover - Pillow built without FreeType
+            font = ImageFont.load_default()
+        draw.text((48, 130), label, fill=accent, font=font)
+    else:
+        draw.polygon(_star((160, 180), 110), fill=accent)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

@@ -1,20 +1,42 @@
 /* The member portal's small enhancements; every page works without them.
- * - the member card works offline (service worker, registered from /me/);
+ * - the member card and the vouchers work offline (service worker, registered from /me/);
  * - copy and share buttons on the invite page (navigator.clipboard, navigator.share);
- * - signing out forgets the saved card;
+ * - signing out forgets the saved card and vouchers;
  * - confirmation panels (rewards, vouchers): focus moves into what htmx swapped in, and "Not now"
  *   closes the panel and gives focus back to the button that opened it. */
 (function () {
   "use strict";
   var script = document.currentScript;
 
-  if ("serviceWorker" in navigator && script && script.dataset.serviceWorker) {
-    window.addEventListener("load", function () {
-      navigator.serviceWorker.register(script.dataset.serviceWorker).catch(function () {});
+  // A page kept for offline use (the card, the vouchers) has an offline note.
+  var offlineNote = document.querySelector("[data-offline-note]");
+  var servedByWorker = "serviceWorker" in navigator && !!navigator.serviceWorker.controller;
+
+  // Asks the worker to save this page and the images it shows (it keeps only what it may).
+  function keepForOffline() {
+    if (!offlineNote || !navigator.onLine || !("serviceWorker" in navigator)) {
+      return;
+    }
+    var urls = [window.location.pathname];
+    document.querySelectorAll("img[src]").forEach(function (image) { urls.push(image.src); });
+    document.querySelectorAll('link[rel="stylesheet"][href]').forEach(function (link) { urls.push(link.href); });
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active) {
+        registration.active.postMessage({ keep: urls });
+      }
     });
   }
 
-  var offlineNote = document.querySelector("[data-offline-note]");
+  if ("serviceWorker" in navigator && script && script.dataset.serviceWorker) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register(script.dataset.serviceWorker).catch(function () {});
+      // The first visit reached the server directly: the worker saves the page now.
+      if (!servedByWorker) {
+        keepForOffline();
+      }
+    });
+  }
+
   if (offlineNote) {
     var showOffline = function () { offlineNote.hidden = navigator.onLine; };
     window.addEventListener("online", showOffline);
@@ -22,12 +44,12 @@
     showOffline();
   }
 
-  // Signing out on this device removes the card saved for offline use.
+  // Signing out on this device removes the card and vouchers saved for offline use.
   document.querySelectorAll('form[action$="/accounts/logout/"]').forEach(function (form) {
     form.addEventListener("submit", function () {
       if ("caches" in window) {
         caches.keys().then(function (keys) {
-          keys.filter(function (key) { return key.indexOf("tessera-card-") === 0; })
+          keys.filter(function (key) { return key.indexOf("tessera-member-") === 0 || key.indexOf("tessera-card-") === 0; })
             .forEach(function (key) { caches.delete(key); });
         });
       }
@@ -84,6 +106,10 @@
     }
     if (focus) {
       focus.focus();
+    }
+    // A change made in place (a voucher cancelled): the saved copy of the page follows.
+    if (event.detail.requestConfig && event.detail.requestConfig.verb !== "get") {
+      keepForOffline();
     }
   });
 

@@ -4,26 +4,37 @@ error at its field; saving and deleting go through the program services."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from config.languages import localized
+from loyalty import config_text as words
 from loyalty import definition as pd
 from loyalty import program_file as pf
-from loyalty.config_history import config_history
+from loyalty.admin_fields import CategoriesField
+from loyalty.admin_rules import RuleKindFilter, RuleKindFormMixin
+from loyalty.config_history import config_history, version_sentences
 from loyalty.exports import ledger_csv
 from loyalty.imports.admin_views import ImportExportAdminMixin
 from loyalty.imports.purchases import PurchaseImporter
 from loyalty.models import EarningRule, LedgerEntry, Program, ProgramVersion, Purchase, Tier
+from loyalty.models.program import PROGRAM_PK
 from loyalty.models.shop import SHOP_PROFILE_PK, ShopProfile
+from loyalty.money import DEFAULT_CURRENCY, decimal_text
 from loyalty.program_file import ProgramError, ProgramInvalid
 from loyalty.selectors.program import (
     ChangeCheck,
@@ -57,12 +68,16 @@ class _ProgramCheckedForm(forms.ModelForm):
         for error in check.errors:
             field = self.field_for(error, check)
             if field is not None and field in self.fields:
-                self.add_error(field, error.message)
+                self.add_error(field, self.message_for(error))
             else:
                 self.add_error(None, str(error))
 
     def program_check(self) -> ChangeCheck:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def message_for(self, error: ProgramError) -> str:
+        """What the field shows: the problem, where the field alone does not say where."""
+        return error.message
 
     def field_for(self, error: ProgramError, check: ChangeCheck) -> str | None:
         prefix = check.path
@@ -98,6 +113,7 @@ class ProgramForm(_ProgramCheckedForm):
             "frequency_cap_messages",
             "frequency_cap_days",
         )
+        field_classes = {"categories": CategoriesField}  # a table, not JSON
         widgets = {
             "quiet_hours_from": forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
             "quiet_hours_to": forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
@@ -109,7 +125,18 @@ class ProgramForm(_ProgramCheckedForm):
     def field_for(self, error: ProgramError, check: ChangeCheck) -> str | None:
         if tuple(error.path[:2]) == ("tiers", "qualification") and len(error.path) > 2:
             return f"qualification_{error.path[2]}"
+        if tuple(error.path[:1]) == ("categories",):
+            return "categories"  # one table: the message names the row
         return super().field_for(error, check)
+
+    def message_for(self, error: ProgramError) -> str:
+        path = tuple(error.path)
+        if path[:1] == ("categories",) and len(path) > 1 and isinstance(path[1], int):
+            return _("Row %(number)s: %(problem)s") % {
+                "number": path[1] + 1,
+                "problem": error.message,
+            }
+        return super().message_for(error)
 
     def field_for_rest(self, rest: tuple) -> str | None:
         if rest[0] == "expiry":
@@ -152,6 +179,15 @@ class TierForm(_ProgramCheckedForm):
             "is_active",
         )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # 500.0000 as the database holds it reads as 500 (and 1.2500 as 1.25).
+            for name in ("threshold", "multiplier"):
+                value = self.initial.get(name)
+                if value is not None:
+                    self.initial[name] = Decimal(decimal_text(value))
+
     def program_check(self) -> ChangeCheck:
         return program_change_check(tier=self.instance)
 
@@ -162,20 +198,20 @@ class TierForm(_ProgramCheckedForm):
         return super().field_for_rest(rest)
 
 
-class EarningRuleForm(_ProgramCheckedForm):
+class EarningRuleForm(RuleKindFormMixin, _ProgramCheckedForm):
+    """Only the chosen kind's fields count (loyalty.admin_rules); the page's script shows only
+    those."""
+
+    # Labels, help and the days' and channels' names: RuleKindFormMixin, in the active language.
     weekdays = forms.MultipleChoiceField(
-        label=_("weekdays"),
         choices=[(day, day) for day in pd.WEEKDAYS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=_("None ticked: every day."),
     )
     channels = forms.MultipleChoiceField(
-        label=_("channels"),
         choices=[(channel, channel) for channel in pd.CHANNELS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=_("None ticked: every channel."),
     )
 
     class Meta:
@@ -199,6 +235,9 @@ class EarningRuleForm(_ProgramCheckedForm):
             "position",
             "is_active",
         )
+
+    class Media:
+        js = ("js/admin-rule-kind.js",)
 
     def program_check(self) -> ChangeCheck:
         return program_change_check(rule=self.instance)
@@ -390,9 +429,41 @@ class ProgramAdmin(ConfigHistoryMixin, admin.ModelAdmin):
 class TierAdmin(ConfigHistoryMixin, _PublishingAdmin):
     form = TierForm
     history_label = "tier"
-    list_display = ("code", "name_en", "threshold", "multiplier", "discount_percent", "position")
+    list_display = ("code", "name", "threshold_text", "multiplier_text", "discount", "position")
     list_filter = ("is_active",)
     ordering = ("position", "threshold")
+
+    def get_queryset(self, request: HttpRequest):
+        # The program's currency and metric, for thresholds read as money (or points).
+        program = Program.objects.filter(pk=PROGRAM_PK)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                program_currency=Subquery(program.values("currency")[:1]),
+                program_metric=Subquery(program.values("qualification_metric")[:1]),
+            )
+        )
+
+    @admin.display(description=_("name"), ordering="name_en")
+    def name(self, obj: Tier) -> str:
+        return localized(obj.name, words.language(), obj.code)
+
+    @admin.display(description=_("threshold"), ordering="threshold")
+    def threshold_text(self, obj: Tier) -> str:
+        return words.threshold(
+            obj.threshold,
+            metric=getattr(obj, "program_metric", None) or "spend",
+            currency=getattr(obj, "program_currency", None) or DEFAULT_CURRENCY,
+        )
+
+    @admin.display(description=_("multiplier"), ordering="multiplier")
+    def multiplier_text(self, obj: Tier) -> str:
+        return words.number(obj.multiplier)
+
+    @admin.display(description=_("discount"), ordering="discount_percent")
+    def discount(self, obj: Tier) -> str:
+        return words.percent(obj.discount_percent)
 
     def save_model(self, request, obj, form, change) -> None:
         tier_save(actor=request.user, tier=obj)
@@ -408,8 +479,8 @@ class TierAdmin(ConfigHistoryMixin, _PublishingAdmin):
 class EarningRuleAdmin(ConfigHistoryMixin, _PublishingAdmin):
     form = EarningRuleForm
     history_label = "rule"
-    list_display = ("code", "kind", "points", "multiplier", "starts", "ends", "position")
-    list_filter = ("kind", "is_active")
+    list_display = ("code", "summary", "kind_text", "position", "is_active")
+    list_filter = (RuleKindFilter, "is_active")
     ordering = ("position", "pk")
     fieldsets = (
         (None, {"fields": ("code", "kind", "position", "is_active")}),
@@ -428,16 +499,43 @@ class EarningRuleAdmin(ConfigHistoryMixin, _PublishingAdmin):
                     "monthly_cap",
                 ),
                 "description": _(
-                    "Fill the fields the kind uses (PROGRAM.md): per_currency_unit: points, per; "
-                    "per_item: points, category or sku; category_multiplier: multiplier, "
-                    "category or sku; spend_threshold_bonus: min_amount, points; "
-                    "promo_multiplier: multiplier; event_bonus: event, points "
-                    "(referral: referee_points), monthly_cap."
+                    "Only the fields that this kind of rule uses are saved; the others are "
+                    "left empty."
                 ),
             },
         ),
         (_("When"), {"fields": ("starts", "ends", "weekdays", "channels")}),
     )
+
+    def get_queryset(self, request: HttpRequest):
+        # The program's currency and category names, for the rules' summaries.
+        program = Program.objects.filter(pk=PROGRAM_PK)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                program_currency=Subquery(program.values("currency")[:1]),
+                program_categories=Subquery(program.values("categories")[:1]),
+            )
+        )
+
+    @admin.display(description=_("what it gives"))
+    def summary(self, obj: EarningRule) -> str:
+        language = words.language()
+        names = {
+            category.get("code"): localized(category.get("name"), language, category.get("code"))
+            for category in getattr(obj, "program_categories", None) or []
+            if isinstance(category, dict)
+        }
+        return words.rule_summary(
+            obj,
+            currency=getattr(obj, "program_currency", None) or DEFAULT_CURRENCY,
+            category_names=names,
+        )
+
+    @admin.display(description=_("what the rule does"), ordering="kind")
+    def kind_text(self, obj: EarningRule) -> str:
+        return words.label_of(words.RULE_KIND_LABELS, obj.kind)
 
     def save_model(self, request, obj, form, change) -> None:
         earning_rule_save(actor=request.user, rule=obj)
@@ -451,10 +549,24 @@ class EarningRuleAdmin(ConfigHistoryMixin, _PublishingAdmin):
 
 @admin.register(ProgramVersion)
 class ProgramVersionAdmin(admin.ModelAdmin):
-    list_display = ("number", "created_at", "created_by", "note")
+    list_display = ("number", "created_at", "created_by", "what_changed", "note")
     ordering = ("-number",)
     fields = ("number", "created_at", "created_by", "note", "change_list", "program_file")
     readonly_fields = fields
+    # Sentences of a version in the list; the rest are on its page.
+    list_sentences = 3
+
+    def get_queryset(self, request: HttpRequest):
+        # The version before each, whose snapshot the sentences compare with.
+        before = ProgramVersion.objects.filter(number__lt=OuterRef("number")).order_by("-number")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                previous_pk=Subquery(before.values("pk")[:1]),
+                previous_snapshot=Subquery(before.values("snapshot")[:1]),
+            )
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -468,8 +580,28 @@ class ProgramVersionAdmin(admin.ModelAdmin):
     @admin.display(description=_("changes"))
     def change_list(self, obj: ProgramVersion) -> str:
         return format_html(
-            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((c,) for c in obj.changes))
+            "<ul>{}</ul>",
+            format_html_join("", "<li>{}</li>", ((line,) for line in self._sentences(obj))),
         )
+
+    @admin.display(description=_("what changed"))
+    def what_changed(self, obj: ProgramVersion) -> str:
+        lines = self._sentences(obj)
+        shown = lines[: self.list_sentences]
+        if len(lines) > len(shown):
+            more = len(lines) - len(shown)
+            shown.append(
+                ngettext("… and %(count)s more change", "… and %(count)s more changes", more)
+                % {"count": more}
+            )
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in shown))
+
+    def _sentences(self, obj: ProgramVersion) -> list[str]:
+        previous = None
+        if getattr(obj, "previous_pk", None) is not None:
+            # Only read: the version before, for its (cached) parsed snapshot.
+            previous = ProgramVersion(pk=obj.previous_pk, snapshot=obj.previous_snapshot)
+        return version_sentences(obj, previous)
 
     @admin.display(description=_("snapshot (program file)"))
     def program_file(self, obj: ProgramVersion) -> str:
@@ -497,13 +629,28 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 class PurchaseAdmin(ImportExportAdminMixin, _ReadOnlyAdmin):
     """Purchases, with the bulk import of a shop's history (upload, report, confirm)."""
 
-    list_display = ("external_id", "member", "amount", "currency", "purchased_at", "points")
+    list_display = ("external_id", "member", "amount_text", "purchased_at", "points")
     search_fields = ("external_id", "member__member_number")
     list_select_related = ("member__user",)
     ordering = ("-purchased_at",)
     show_full_result_count = False
     import_kind = "purchases"
     importer_class = PurchaseImporter
+    readonly_fields = ("amount_text", "refunded_text")
+    _MONEY_FIELDS = {"amount": "amount_text", "refunded_amount": "refunded_text"}
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        # Its page shows the amounts as money, in place of the bare numbers.
+        fields = [self._MONEY_FIELDS.get(name, name) for name in super().get_fields(request, obj)]
+        return list(dict.fromkeys(fields))
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_text(self, obj: Purchase) -> str:
+        return words.money(obj.amount, obj.currency)
+
+    @admin.display(description=_("refunded amount"))
+    def refunded_text(self, obj: Purchase) -> str:
+        return words.money(obj.refunded_amount, obj.currency)
 
 
 @admin.register(LedgerEntry)

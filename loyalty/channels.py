@@ -2,13 +2,14 @@
 every form and endpoint that takes a channel."""
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
-    STORE = "store", _("store")
-    ONLINE = "online", _("online")
-    APP = "app", _("app")
+    # The names staff read on forms, refunds and segments ("In store", not `store`).
+    STORE = "store", pgettext_lazy("channel", "In store")
+    ONLINE = "online", pgettext_lazy("channel", "Online")
+    APP = "app", pgettext_lazy("channel", "In the app")
 
 
 # For membership tests on hot paths: `Channel.values` builds a new list on every call.

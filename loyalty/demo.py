@@ -22,6 +22,13 @@ from members.models import ConsentSource, Member
 
 EXAMPLE_PROGRAM = Path(__file__).resolve().parent / "fixtures" / "example_program.yaml"
 MEMBER_COUNT = 200
+# The demo shop names the categories its products carry (PROGRAM.md `categories:`), so members
+# read "x2 en Vino", not "x2 en wine". Kept out of the example file, which is PROGRAM.md's own.
+DEMO_CATEGORIES = """categories:
+  - {code: wine, name: {en: Wine, es: Vino, fr: Vin}}
+  - {code: deli, name: {en: Deli, es: Delicatessen, fr: Épicerie fine}}
+  - {code: gifts, name: {en: Gifts, es: Regalos, fr: Cadeaux}}
+"""
 
 PRODUCTS = [
     ("VINO-TINTO-75", "wine", Decimal("12.50")),
@@ -42,6 +49,12 @@ LAST_NAMES = [
 # The demo logins of members.demo, each in one of the three languages.
 DEMO_LANGUAGES = {"ana@tessera.test": "es", "louis@tessera.test": "fr", "emma@tessera.test": "en"}
 CHANNELS = ["store"] * 5 + ["online"] * 3 + ["app"] * 2
+
+
+def demo_program_text() -> str:
+    """PROGRAM.md's example with the demo's category names."""
+    text = EXAMPLE_PROGRAM.read_text(encoding="utf-8")
+    return text.replace("\ntiers:", f"\n{DEMO_CATEGORIES}\ntiers:", 1)
 
 
 def _basket(rng: random.Random) -> tuple[Decimal, list[dict]]:
@@ -104,7 +117,7 @@ def load() -> list[tuple[str, str, str]]:
         return []
     now = timezone.now()
     # The program is dated a year back so the history below is scored with it.
-    program_import(text=EXAMPLE_PROGRAM.read_text(encoding="utf-8"), note="demo data")
+    program_import(text=demo_program_text(), note="demo data")
     rng = random.Random(2026)  # noqa: S311 - demo data, not security
     users = get_user_model().objects.filter(email__in=DEMO_LANGUAGES).order_by("email")
     members = [_member(rng, 0, now=now, user=user) for user in users]

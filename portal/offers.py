@@ -13,10 +13,9 @@ from loyalty.explanations import money_text, points_text
 from loyalty.money import DEFAULT_CURRENCY
 
 
-def grant_text(
-    *, kind: str, percent=None, amount=None, currency: str = DEFAULT_CURRENCY, sku=""
-) -> str:
-    """What the voucher is worth at the till, in a few words."""
+def grant_text(*, kind: str, percent=None, amount=None, currency: str = DEFAULT_CURRENCY) -> str:
+    """What the voucher is worth at the till, in a few words. Never the product's SKU: members
+    read the reward's name; the till finds the SKU on the voucher it checks."""
     if kind == "percent_discount" and percent is not None:
         return _("%(percent)s%% off one purchase") % {"percent": percent}
     if kind == "fixed_discount" and amount is not None:
@@ -26,8 +25,6 @@ def grant_text(
             "amount": money_text(amount, currency)
         }
     if kind == "free_product":
-        if sku:
-            return _("A free product (item %(sku)s)") % {"sku": sku}
         return _("A free product")
     if kind == "event":
         return _("A place at a members' event")
@@ -131,7 +128,6 @@ def voucher_views(vouchers, *, language: str, now: datetime.datetime) -> list[Vo
                     percent=redemption.percent,
                     amount=redemption.amount,
                     currency=redemption.currency or DEFAULT_CURRENCY,
-                    sku=redemption.sku,
                 ),
             )
         )

@@ -165,7 +165,6 @@ def reward_offers_for_member(
                 percent=reward.percent,
                 amount=reward.amount,
                 currency=currency,
-                sku=reward.sku,
             ),
             available=account.available,
             live_redemptions=reward.live_redemptions,

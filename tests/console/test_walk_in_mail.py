@@ -163,3 +163,29 @@ def test_enrolments_outside_the_till_mail_no_invitation(
         member_join(email="api@example.com", first_name="Api", language="es")
 
     assert invitations(smtp_outbox, "api@example.com") == []
+
+
+def test_setting_the_password_from_the_mail_verifies_the_address(
+    client, cashier, program, smtp_outbox, django_capture_on_commit_callbacks
+):
+    """The link proved the customer reads that mailbox: signing in next asks for no
+    verification and mails none."""
+    with django_capture_on_commit_callbacks(execute=True):
+        enrol(client, cashier, email="lucia@example.com", language="es")
+    [mail] = invitations(smtp_outbox, "lucia@example.com")
+    [link] = [link for link in mail.links() if RESET_PATH in link]
+    customer = Client()
+    page = customer.get(link.removeprefix("http://127.0.0.1:8000"), follow=True)
+    customer.post(page.redirect_chain[-1][0], {"password1": PASSWORD, "password2": PASSWORD})
+    mails_before = len(smtp_outbox.mails)
+
+    signed_in = customer.post(
+        reverse("account_login"), {"login": "lucia@example.com", "password": PASSWORD}
+    )
+
+    assert signed_in.status_code == 302
+    assert "confirm-email" not in signed_in["Location"]
+    assert customer.get(reverse("members:home")).status_code == 200
+    assert len(smtp_outbox.mails) == mails_before  # no verification mail
+    user = get_user_model().objects.get(email="lucia@example.com")
+    assert user.emailaddress_set.get().verified

@@ -73,7 +73,7 @@ EXPECTED = {
         "next_tier": "Gold",
         "amount_to_next_tier": "€246.00",
         "expiring_points": "1,284",
-        "expiring_on": "Dec. 27, 2026",
+        "expiring_on": "27 December 2026",
     },
 }
 SUBJECTS = {"es": f"Hola Ana, 1{NBSP}384 puntos", "fr": f"Bonjour Lucie, 1{NBSP}384 points"}

@@ -1,5 +1,6 @@
-"""What the analytics app keeps. For now the forecast's result per member, which the forecast
-issue fills (ANALYTICS.md) and segments read (`churn_risk`)."""
+"""What the analytics app keeps: the forecast (ANALYTICS.md, "The forecast"), one ForecastRun per
+fit with its holdout error, and each member's latest figures, which segments read (`churn_risk`).
+analytics.services fills them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,47 @@ class ChurnRisk(models.TextChoices):
     HIGH = "high", _("high")
 
 
+class ForecastRun(models.Model):
+    """One fit of the forecast: the model and its parameters, the day it forecasts from and the
+    horizon, and the fit's own holdout error (fitted on the purchases up to `as_of` -
+    `horizon_days`, the next `horizon_days` forecast and compared with what was bought; empty
+    when there was no purchase that early)."""
+
+    model = models.CharField(_("model"), max_length=16)
+    as_of = models.DateField(_("as of"))
+    horizon_days = models.PositiveIntegerField(_("horizon (days)"))
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    members = models.PositiveIntegerField(_("members forecast"), default=0)
+    fitted_at = models.DateTimeField(_("fitted at"), default=timezone.now)
+    holdout_members = models.PositiveIntegerField(_("holdout members"), null=True, blank=True)
+    holdout_actual_purchases = models.PositiveIntegerField(
+        _("holdout purchases made"), null=True, blank=True
+    )
+    holdout_predicted_purchases = models.FloatField(
+        _("holdout purchases predicted"), null=True, blank=True
+    )
+    holdout_error_percent = models.FloatField(
+        _("holdout error (%)"),
+        null=True,
+        blank=True,
+        help_text=_("Purchases predicted against purchases made, in per cent."),
+    )
+    holdout_mae = models.FloatField(
+        _("holdout mean absolute error"),
+        null=True,
+        blank=True,
+        help_text=_("Per member, in purchases."),
+    )
+
+    class Meta:
+        verbose_name = _("forecast run")
+        verbose_name_plural = _("forecast runs")
+        get_latest_by = "fitted_at"
+
+    def __str__(self) -> str:
+        return f"{self.model} as of {self.as_of} (+{self.horizon_days} days)"
+
+
 class MemberForecast(models.Model):
     """The latest forecast for one member. A member without a row has not been forecast yet, and
     no `churn_risk` rule matches them."""
@@ -24,6 +66,25 @@ class MemberForecast(models.Model):
     )
     churn_risk = models.CharField(_("churn risk"), max_length=8, choices=ChurnRisk.choices)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    # The figures of the run that wrote the row (empty on a row written otherwise).
+    run = models.ForeignKey(
+        ForecastRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member_forecasts",
+        verbose_name=_("forecast run"),
+    )
+    as_of = models.DateField(_("as of"), null=True, blank=True)
+    horizon_days = models.PositiveIntegerField(_("horizon (days)"), null=True, blank=True)
+    expected_purchases = models.FloatField(_("expected purchases"), null=True, blank=True)
+    p_alive = models.FloatField(_("probability still active"), null=True, blank=True)
+    expected_order_value = models.DecimalField(
+        _("expected order value"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    predicted_value = models.DecimalField(
+        _("predicted value"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("member forecast")

@@ -1,0 +1,47 @@
+"""Install the forecast's weekly refit for celery beat (declared in analytics/tasks.py): Mondays
+at 04:30 UTC, after the night's ledger jobs.
+
+Copied here, not imported, so this migration keeps doing what it did when written. Idempotent.
+"""
+
+from django.db import migrations
+from django.utils import timezone
+
+TASKS = {
+    "analytics: forecast refit": (
+        "analytics.tasks.forecast_refit",
+        {"minute": "30", "hour": "4", "day_of_week": "1"},
+    ),
+}
+
+
+def install(apps, schema_editor):
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
+    for name, (task, fields) in TASKS.items():
+        crontab, _ = CrontabSchedule.objects.get_or_create(
+            minute=fields["minute"],
+            hour=fields["hour"],
+            day_of_week=fields["day_of_week"],
+            day_of_month="*",
+            month_of_year="*",
+            timezone="UTC",
+        )
+        PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "crontab": crontab})
+    # Historical models send no signals: tell a running beat that its schedule changed.
+    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+
+
+def uninstall(apps, schema_editor):
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    PeriodicTask.objects.filter(name__in=TASKS).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("analytics", "0002_forecast_runs"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(install, uninstall)]

@@ -1,0 +1,31 @@
+"""The forecast's weekly refit (ANALYTICS.md, "The forecast"): fit on every counted purchase up to
+yesterday, store each member's figures and the fit's holdout error (analytics.services
+.forecast_refit). Idempotent: a re-run makes a new ForecastRun and writes the same figures.
+
+Periodic runs (declared here, installed by the migration analytics.0003): `PERIODIC_TASKS`.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from analytics import services
+
+FORECAST_REFIT_TASK = "analytics.tasks.forecast_refit"
+
+# name -> (task, crontab fields in CELERY_TIMEZONE, UTC): Mondays at 04:30.
+PERIODIC_TASKS = {
+    "analytics: forecast refit": (
+        FORECAST_REFIT_TASK,
+        {"minute": "30", "hour": "4", "day_of_week": "1"},
+    ),
+}
+
+
+# Reading, fitting and writing 100,000 members takes about half a minute (bench/forecast.py):
+# the limits leave room for a shop many times that size.
+@shared_task(name=FORECAST_REFIT_TASK, ignore_result=True, soft_time_limit=1800, time_limit=1900)
+def forecast_refit() -> int:
+    """Returns the members forecast."""
+    run = services.forecast_refit()
+    return run.members if run is not None else 0

@@ -187,7 +187,7 @@ class CampaignNotFound(DomainError):
     template = _("No campaign has this code.")
 
 
-def _campaign_or_404(code: str) -> Campaign:
+def campaign_or_404(code: str) -> Campaign:
     campaign = Campaign.objects.select_related("segment", "offer_reward").filter(code=code).first()
     if campaign is None:
         raise CampaignNotFound()
@@ -195,7 +195,7 @@ def _campaign_or_404(code: str) -> Campaign:
 
 
 def _answer(campaign: Campaign, *, status_code=status.HTTP_200_OK) -> Response:
-    fresh = _campaign_or_404(campaign.code)
+    fresh = campaign_or_404(campaign.code)
     return Response(CampaignOutput(fresh).data, status=status_code)
 
 
@@ -241,7 +241,7 @@ class CampaignDetailView(ApiGenericView):
 
     @extend_schema(operation_id="campaigns_retrieve", responses=CampaignOutput)
     def get(self, request, code: str):
-        return _answer(_campaign_or_404(code))
+        return _answer(campaign_or_404(code))
 
 
 class CampaignScheduleView(ApiGenericView):
@@ -260,7 +260,7 @@ class CampaignScheduleView(ApiGenericView):
     )
     @idempotent
     def post(self, request, code: str):
-        campaign = _campaign_or_404(code)
+        campaign = campaign_or_404(code)
         data = ScheduleInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -288,7 +288,7 @@ def _state_view(action, operation: str):
         )
         @idempotent
         def post(self, request, code: str):
-            return _answer(action(campaign=_campaign_or_404(code)))
+            return _answer(action(campaign=campaign_or_404(code)))
 
     StateView.__name__ = f"Campaign{operation.split('_')[1].capitalize()}View"
     return StateView
@@ -318,7 +318,7 @@ class CampaignDeliveriesView(ApiGenericView):
         description="The campaign's delivery log, newest first.",
     )
     def get(self, request, code: str):
-        campaign = _campaign_or_404(code)
+        campaign = campaign_or_404(code)
         wanted = request.query_params.get("status") or None
         if wanted is not None and wanted not in DeliveryStatus.values:
             message = _("Give one of: %(statuses)s.") % {

@@ -1,8 +1,15 @@
 from django.urls import path
 
-from campaigns.api import automations, campaigns, segments
+from campaigns.api import analytics, automations, campaigns, segments
 
 urlpatterns = [
+    path("analytics/summary/", analytics.AnalyticsSummaryView.as_view(), name="analytics-summary"),
+    path("analytics/cohorts/", analytics.AnalyticsCohortsView.as_view(), name="analytics-cohorts"),
+    path(
+        "analytics/campaigns/<str:code>/",
+        analytics.AnalyticsCampaignView.as_view(),
+        name="analytics-campaign",
+    ),
     path("campaigns/", campaigns.CampaignListView.as_view(), name="campaigns"),
     path("campaigns/<str:code>/", campaigns.CampaignDetailView.as_view(), name="campaign"),
     path(

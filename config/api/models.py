@@ -19,6 +19,7 @@ class Scope(models.TextChoices):
     SEGMENTS_READ = "segments:read", _("Read segments and their members")
     CAMPAIGNS_WRITE = "campaigns:write", _("Create segments and campaigns")
     CAMPAIGNS_READ = "campaigns:read", _("Read campaigns and their delivery logs")
+    ANALYTICS_READ = "analytics:read", _("Read the analytics")
 
 
 def validate_scopes(value) -> None:

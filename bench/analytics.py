@@ -1,0 +1,125 @@
+"""Benchmark: the analytics overview on 100,000 members and 1,000,000 purchases in PostgreSQL.
+
+    .venv/bin/python bench/analytics.py [--members 100000] [--purchases 1000000] [--runs 20]
+                                        [--keep]
+
+Builds a fresh database (`tessera_bench_analytics`) with bench/campaign.py's generator (members
+over four years, purchases over the last two, 5 % fully and 5 % partly refunded), then adds what
+the figures read beyond it with bulk SQL: one `earn` entry per purchase and a clawback per
+refund, redemptions and expiries for a tenth of the members each, tier changes for the members
+above bronze, survey answers and referrals. Then times, over `--runs` runs after two warm-up
+runs, with p50 and p95:
+
+- `summary`: campaigns.selectors.figures.analytics_summary for the last 365 days (every figure
+  of ANALYTICS.md's table, and the same for the previous 365 days), what the overview page and
+  `GET /api/v1/analytics/summary/` compute;
+- `cohorts`: analytics.figures.cohort_retention for the last 12 months.
+
+Target (issue 16): the overview for a year answers with a p95 under 500 ms.
+"""
+
+import argparse
+import time
+
+from campaign import SETUP
+from harness import PYTHON, database_create, production_env, run
+
+DB_NAME = "tessera_bench_analytics"
+
+EXTRA = r"""
+import django
+django.setup()
+from django.db import connection
+
+with connection.cursor() as cursor:
+    # What each purchase earned, when it was made; a clawback when (and as) it was refunded.
+    cursor.execute(
+        "INSERT INTO loyalty_ledgerentry (member_id, kind, points, reason, breakdown,"
+        " purchase_id, source_type, source_id, bonus_key, occurred_at, created_at)"
+        " SELECT member_id, 'earn', earned_points, 'bench', '[]'::jsonb, id, '', '', '',"
+        " purchased_at, purchased_at FROM loyalty_purchase")
+    cursor.execute(
+        "INSERT INTO loyalty_ledgerentry (member_id, kind, points, reason, breakdown,"
+        " purchase_id, source_type, source_id, bonus_key, occurred_at, created_at)"
+        " SELECT member_id, 'refund', -floor(refunded_amount)::bigint, 'bench', '[]'::jsonb, id,"
+        " '', '', '', purchased_at + interval '3 days', purchased_at + interval '3 days'"
+        " FROM loyalty_purchase WHERE refunded_amount > 0")
+    for kind, salt, points in (("redeem", "r", 500), ("expire", "x", 120)):
+        cursor.execute(
+            "INSERT INTO loyalty_ledgerentry (member_id, kind, points, reason, breakdown,"
+            " source_type, source_id, bonus_key, occurred_at, created_at)"
+            f" SELECT id, '{kind}', -{points}, 'bench', '[]'::jsonb, '', '', '',"
+            " now() - (hashtext(%s || id) & 2147483647) % 700 * interval '1 day',"
+            " now() - (hashtext(%s || id) & 2147483647) % 700 * interval '1 day'"
+            " FROM members_member WHERE (hashtext(%s || id) & 2147483647) % 10 = 0",
+            [salt, salt, salt + "m"])
+    cursor.execute(
+        "INSERT INTO loyalty_tierchange (member_id, from_code, to_code, reason,"
+        " qualifying_total, at, notified_at)"
+        " SELECT member_id, 'bronze', tier_code, 'upgrade', 500,"
+        " now() - (member_id % 600) * interval '1 day', now()"
+        " FROM loyalty_loyaltyaccount WHERE tier_code <> 'bronze'")
+    cursor.execute("VACUUM ANALYZE")
+    cursor.execute("SELECT count(*) FROM loyalty_ledgerentry")
+    entries = cursor.fetchone()[0]
+print(f"added {entries} ledger entries")
+"""
+
+TIMED = r"""
+import sys
+import django
+django.setup()
+import datetime, statistics, time
+from django.utils import timezone
+from analytics.figures import Period, cohort_retention, figures_zone
+from campaigns.selectors.figures import analytics_summary
+
+RUNS = int(sys.argv[1])
+today = timezone.localdate(timezone.now(), figures_zone())
+tomorrow = today + datetime.timedelta(days=1)
+year = Period(tomorrow - datetime.timedelta(days=365), tomorrow)
+months = Period((today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1), tomorrow)
+
+def timed(work):
+    started = time.perf_counter()
+    work()
+    return (time.perf_counter() - started) * 1000
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+for name, work in (
+    ("summary (a year and the year before)", lambda: analytics_summary(year)),
+    ("cohorts (12 months)", lambda: cohort_retention(months, figures_zone())),
+):
+    for _ in range(2):
+        work()
+    times = [timed(work) for _ in range(RUNS)]
+    print(f"  {name}: p50 {statistics.median(times):.0f} ms, p95 {percentile(times, 0.95):.0f} ms")
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--purchases", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse the database a previous run built"
+    )
+    args = parser.parse_args()
+    env = production_env(DB_NAME)
+    if not args.keep:
+        print(f"setting up {DB_NAME}...", flush=True)
+        database_create(DB_NAME, env)
+        started = time.monotonic()
+        print(run([PYTHON, "-c", SETUP, str(args.members), str(args.purchases)], env=env).strip())
+        print(run([PYTHON, "-c", EXTRA], env=env).strip(), flush=True)
+        print(f"  in {time.monotonic() - started:.0f} s", flush=True)
+    print(f"analytics on {args.members} members, {args.purchases} purchases:", flush=True)
+    print(run([PYTHON, "-c", TIMED, str(args.runs)], env=env).rstrip(), flush=True)
+
+
+if __name__ == "__main__":
+    main()

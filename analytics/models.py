@@ -99,3 +99,43 @@ class MemberForecast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}: {self.churn_risk}"
+
+
+class PurchaseFact(models.Model):
+    """One counted purchase as the figures count it (analytics.facts): derived data, rebuilt
+    per member from the purchases, never edited."""
+
+    purchase = models.OneToOneField(
+        "loyalty.Purchase", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    # Indexed below with the day: rebuilding a member's rows finds them by member.
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField(_("day"))
+    channel = models.CharField(_("channel"), max_length=8)
+    net = models.DecimalField(_("amount net of refunds"), max_digits=14, decimal_places=2)
+    previous_day = models.DateField(null=True)
+    second_previous_day = models.DateField(null=True)
+    previous_channel_day = models.DateField(null=True)
+    first_day = models.DateField()
+
+    class Meta:
+        verbose_name = _("counted purchase")
+        verbose_name_plural = _("counted purchases")
+        indexes = [models.Index(fields=["member", "day"], name="analytics_fact_member_day")]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_id} on {self.day}"
+
+
+class FactsState(models.Model):
+    """One row: the time zone the purchase facts were built for."""
+
+    zone = models.CharField(_("time zone"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("purchase facts state")
+
+    def __str__(self) -> str:
+        return self.zone or "-"

@@ -10,14 +10,22 @@ from __future__ import annotations
 from celery import shared_task
 
 from analytics import services
+from analytics.facts import facts_rebuild, facts_zone
+from analytics.figures import figures_zone
 
 FORECAST_REFIT_TASK = "analytics.tasks.forecast_refit"
+PURCHASE_FACTS_CHECK_TASK = "analytics.tasks.purchase_facts_check"
 
 # name -> (task, crontab fields in CELERY_TIMEZONE, UTC): Mondays at 04:30.
 PERIODIC_TASKS = {
     "analytics: forecast refit": (
         FORECAST_REFIT_TASK,
         {"minute": "30", "hour": "4", "day_of_week": "1"},
+    ),
+    # After a deploy or a change of the program's time zone, within ten minutes.
+    "analytics: purchase facts": (
+        PURCHASE_FACTS_CHECK_TASK,
+        {"minute": "*/10", "hour": "*", "day_of_week": "*"},
     ),
 }
 
@@ -29,3 +37,14 @@ def forecast_refit() -> int:
     """Returns the members forecast."""
     run = services.forecast_refit()
     return run.members if run is not None else 0
+
+
+@shared_task(name=PURCHASE_FACTS_CHECK_TASK, ignore_result=True, soft_time_limit=1800)
+def purchase_facts_check() -> bool:
+    """Build the purchase facts (analytics.facts) when they are not for the program's time zone
+    (never built, or the zone changed). Returns whether it built them."""
+    zone = figures_zone()
+    if facts_zone() == str(zone):
+        return False
+    facts_rebuild(zone)
+    return True

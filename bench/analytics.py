@@ -49,9 +49,9 @@ with connection.cursor() as cursor:
             "INSERT INTO loyalty_ledgerentry (member_id, kind, points, reason, breakdown,"
             " source_type, source_id, bonus_key, occurred_at, created_at)"
             f" SELECT id, '{kind}', -{points}, 'bench', '[]'::jsonb, '', '', '',"
-            " now() - (hashtext(%s || id) & 2147483647) % 700 * interval '1 day',"
-            " now() - (hashtext(%s || id) & 2147483647) % 700 * interval '1 day'"
-            " FROM members_member WHERE (hashtext(%s || id) & 2147483647) % 10 = 0",
+            " now() - (hashtext(%s || id) & 2147483647) %% 700 * interval '1 day',"
+            " now() - (hashtext(%s || id) & 2147483647) %% 700 * interval '1 day'"
+            " FROM members_member WHERE (hashtext(%s || id) & 2147483647) %% 10 = 0",
             [salt, salt, salt + "m"])
     cursor.execute(
         "INSERT INTO loyalty_tierchange (member_id, from_code, to_code, reason,"
@@ -71,32 +71,52 @@ import django
 django.setup()
 import datetime, statistics, time
 from django.utils import timezone
-from analytics.figures import Period, cohort_retention, figures_zone
+from analytics import figures
+from analytics.facts import facts_rebuild, facts_zone
+from analytics.figures import Period, Sources, cohort_retention, figures_zone
 from campaigns.selectors.figures import analytics_summary
 
 RUNS = int(sys.argv[1])
-today = timezone.localdate(timezone.now(), figures_zone())
+zone = figures_zone()
+if facts_zone() != str(zone):
+    started = time.perf_counter()
+    facts_rebuild(zone)  # what analytics.tasks.purchase_facts_check does after a deploy
+    print(f"  purchase facts built in {time.perf_counter() - started:.1f} s")
+today = timezone.localdate(timezone.now(), zone)
 tomorrow = today + datetime.timedelta(days=1)
 year = Period(tomorrow - datetime.timedelta(days=365), tomorrow)
 months = Period((today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1), tomorrow)
+RAW = Sources(pending=None)  # counted from the purchases, as before the facts
+
 
 def timed(work):
     started = time.perf_counter()
     work()
     return (time.perf_counter() - started) * 1000
 
+
 def percentile(values, share):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
-for name, work in (
-    ("summary (a year and the year before)", lambda: analytics_summary(year)),
-    ("cohorts (12 months)", lambda: cohort_retention(months, figures_zone())),
-):
+
+def measure(name, work, runs):
     for _ in range(2):
         work()
-    times = [timed(work) for _ in range(RUNS)]
+    times = [timed(work) for _ in range(runs)]
     print(f"  {name}: p50 {statistics.median(times):.0f} ms, p95 {percentile(times, 0.95):.0f} ms")
+
+
+measure("summary (a year and the year before)", lambda: analytics_summary(year), RUNS)
+measure("  of which purchase figures", lambda: figures.member_figures(year, zone), RUNS)
+measure("  of which points", lambda: figures.points_figures(year, zone, 1), RUNS)
+TIERS = ["bronze", "silver", "gold"]
+measure("  of which tiers", lambda: figures.tier_figures(year, zone, TIERS), RUNS)
+measure("  of which channels", lambda: figures.channel_mix(year, zone), RUNS)
+measure("cohorts (12 months)", lambda: cohort_retention(months, zone), RUNS)
+print("counted from the purchases (no facts), for comparison:")
+measure("summary (a year and the year before)", lambda: analytics_summary(year, RAW), 3)
+measure("cohorts (12 months)", lambda: cohort_retention(months, zone, RAW), 3)
 """
 
 

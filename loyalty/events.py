@@ -115,18 +115,20 @@ def tier_changed(*changes, imported: bool = False) -> list[Event]:
     )
 
 
-def history_imported(*, what: str, rows: int, first_at=None, last_at=None) -> Event:
+def history_imported(
+    *, what: str, rows: int, first_at=None, last_at=None, member_ids=()
+) -> Event:
     """`history.imported`: a batch of a shop's history loaded from a file (`what`: "members" or
     "purchases"), one event for the batch, written with it. History is not news: nobody is
     welcomed, told of a tier or credited a referral for it, so the rows of a batch have no event
-    of their own (one per row cost the import 12 % of its speed for no consumer)."""
-    return event_record(
-        HISTORY_IMPORTED,
-        occurred_at=last_at,
-        payload={
-            "what": what,
-            "rows": rows,
-            "first_at": first_at.isoformat() if first_at else None,
-            "last_at": last_at.isoformat() if last_at else None,
-        },
-    )
+    of their own (one per row cost the import 12 % of its speed for no consumer). A batch of
+    purchases names its members (`member_ids`): the analytics keep figures per member."""
+    payload = {
+        "what": what,
+        "rows": rows,
+        "first_at": first_at.isoformat() if first_at else None,
+        "last_at": last_at.isoformat() if last_at else None,
+    }
+    if member_ids:
+        payload["member_ids"] = sorted(member_ids)
+    return event_record(HISTORY_IMPORTED, occurred_at=last_at, payload=payload)

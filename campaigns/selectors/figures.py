@@ -27,10 +27,11 @@ from django.db.models.functions import Coalesce
 
 from analytics.figures import (
     Period,
+    Sources,
     counted_purchases,
     figures_zone,
     money,
-    period_summary,
+    period_summaries,
     rate,
 )
 from campaigns.models import Campaign, Delivery, DeliveryStatus, Referral, Survey
@@ -190,13 +191,16 @@ def campaign_results(*, campaign: Campaign) -> dict[str, Any]:
     }
 
 
-def analytics_summary(period: Period) -> dict[str, Any]:
+def analytics_summary(period: Period, sources: Sources | None = None) -> dict[str, Any]:
     """Every figure of ANALYTICS.md's table for `period` (analytics.figures' and the two the
-    campaigns keep), and the same for the previous period of equal length under `previous`."""
+    campaigns keep), and the same for the previous period of equal length under `previous`.
+    `sources`: where purchase figures are counted (analytics.figures.Sources; now's by default),
+    read once for both periods."""
+    zone = figures_zone()
+    sources = sources or Sources.now(zone)
 
-    def figures(of: Period) -> dict[str, Any]:
-        found = period_summary(of)
-        start, end = of.bounds(figures_zone())
+    def with_campaign_figures(of: Period, found: dict[str, Any]) -> dict[str, Any]:
+        start, end = of.bounds(zone)
         nps = nps_between(start, end)
         return {
             **found,
@@ -205,4 +209,9 @@ def analytics_summary(period: Period) -> dict[str, Any]:
             "referral_funnel": referral_funnel(start, end),
         }
 
-    return {**figures(period), "previous": figures(period.previous())}
+    periods = [period, period.previous()]
+    current, previous = (
+        with_campaign_figures(of, found)
+        for of, found in zip(periods, period_summaries(periods, sources), strict=True)
+    )
+    return {**current, "previous": previous}

@@ -402,7 +402,11 @@ class PurchaseImporter(Importer):
         _TIER_CHANGES.insert(changes)
         moments = [data.purchased_at for data in datas]
         history_imported(
-            what="purchases", rows=len(purchases), first_at=min(moments), last_at=max(moments)
+            what="purchases",
+            rows=len(purchases),
+            first_at=min(moments),
+            last_at=max(moments),
+            member_ids={row[1] for row in purchases},
         )
         # The accounts are written once, before the commit (`writes_end`) or when dropped from
         # the states kept: they stay locked until then.

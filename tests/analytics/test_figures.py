@@ -19,11 +19,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from analytics.facts import facts_rebuild, pending_member_ids
 from analytics.figures import Period, cohort_retention, period_summary
+from analytics.models import PurchaseFact
+from config.events.services import event_record
+from loyalty.events import PURCHASE_RECORDED
 from loyalty.models import LedgerEntry, Purchase, TierChange
 from loyalty.models.ledger import EntryKind
 from loyalty.selectors.program import program_version_latest
 from loyalty.services.program import program_import
+from members.models import Member
 from members.services import member_erase
 from tests.factories.ledger import MemberFactory, ledger_program_text
 
@@ -58,8 +63,25 @@ def entry(member, kind, points, when, reverses=None):
     )
 
 
+@pytest.fixture(params=["purchases", "facts", "facts, ana pending"])
+def history(request, rows):
+    """The same history counted from the purchases (no facts built), from the purchase facts,
+    and from the facts with one member's latest change not yet settled by their consumer."""
+    if request.param != "purchases":
+        facts_rebuild(MADRID)
+        assert PurchaseFact.objects.count() == 6  # the counted purchases
+    if request.param == "facts, ana pending":
+        ana = Member.objects.get(user__email=rows["ana"])
+        PurchaseFact.objects.filter(member=ana).delete()  # as if behind
+        event_record(
+            PURCHASE_RECORDED, occurred_at=at("2026-11-20T12:00"), payload={"member_id": ana.pk}
+        )
+        assert pending_member_ids() == {ana.pk}
+    return request.param
+
+
 @pytest.fixture
-def history():
+def rows():
     program_import(text=ledger_program_text(signup_bonus=False), note="figures")
     ana = MemberFactory(joined_at=at("2026-09-01T10:00"))
     bruno = MemberFactory(joined_at=at("2026-11-03T10:00"))
@@ -113,6 +135,7 @@ def history():
         at=at("2026-11-10T12:00"),
     )
     member_erase(member=fede)
+    return {"ana": ana.email}
 
 
 def test_members_and_purchases(history):

@@ -248,6 +248,12 @@ def test_the_bulk_imports_write_one_event_per_batch_of_history(program, now, tmp
         "last_at": "2026-02-10T10:00:00+00:00",
     }
     assert (purchases.payload["what"], purchases.payload["rows"]) == ("purchases", 3)
+    # The analytics' purchase facts are kept per member (analytics.facts).
+    assert purchases.payload["member_ids"] == sorted(
+        Member.objects.filter(user__email__in=["ana@example.com", "bob@example.com"]).values_list(
+            "pk", flat=True
+        )
+    )
     assert purchases.occurred_at == datetime.datetime(2026, 4, 2, 10, tzinfo=datetime.UTC)
     assert TierChange.objects.get().to_code == "silver"  # the history is written all the same
 

@@ -1,0 +1,121 @@
+"""One row per counted purchase, with what the figures need to count members without grouping
+by member: the purchase's day in the program's time zone, and the day of the member's previous
+counted purchase (and the one before, and the previous one in the same channel).
+
+With them every member-distinct figure of a period [s, e) is a filtered count over one pass:
+a member is active in it once, on their first purchase in it (previous day before s or none),
+buys twice when their second one is in it, is retained when their first one in it follows one
+in the previous period. bench/analytics.py measures what that saves over grouping a year of
+purchases by member (ANALYTICS.md's overview, issue 16's 500 ms).
+
+The rows are rebuilt per member, whole, by the event consumer `analytics.facts`
+(analytics.consumers) in the transaction that settles each purchase, refund or imported batch.
+A member whose events the consumer has not settled yet is "pending": the figures count them
+from their purchases directly (analytics.figures), so what is shown is exact at every moment.
+The rows are for one time zone (FactsState.zone): after the program's changes, the figures
+count from the purchases until `facts_rebuild()` has run again (analytics.tasks).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import FirstValue, Lag, TruncDate
+
+from analytics.models import FactsState, PurchaseFact
+from config.events.models import Event, EventConsumer, EventDelivery
+from loyalty.events import HISTORY_IMPORTED, PURCHASE_RECORDED, PURCHASE_REFUNDED
+from loyalty.models import Purchase
+
+CONSUMER = "analytics.facts"
+KINDS = (PURCHASE_RECORDED, PURCHASE_REFUNDED, HISTORY_IMPORTED)
+_COLUMNS = (
+    "purchase_id",
+    "member_id",
+    "day",
+    "channel",
+    "net",
+    "previous_day",
+    "second_previous_day",
+    "previous_channel_day",
+    "first_day",
+)
+
+
+def _rows(zone: datetime.tzinfo, member_ids: Iterable[int] | None) -> QuerySet:
+    """The facts of the counted purchases (of `member_ids`, or everyone's), as a SELECT in
+    _COLUMNS order."""
+    purchases = Purchase.objects.filter(amount__gt=F("refunded_amount"))
+    if member_ids is not None:
+        purchases = purchases.filter(member_id__in=list(member_ids))
+    order = [F("purchased_at").asc(), F("pk").asc()]
+    member = Window(Lag("day"), partition_by=[F("member_id")], order_by=order)
+    return (
+        purchases.annotate(day=TruncDate("purchased_at", tzinfo=zone))
+        .annotate(
+            net=F("amount") - F("refunded_amount"),
+            previous_day=member,
+            second_previous_day=Window(
+                Lag("day", offset=2), partition_by=[F("member_id")], order_by=order
+            ),
+            previous_channel_day=Window(
+                Lag("day"), partition_by=[F("member_id"), F("channel")], order_by=order
+            ),
+            first_day=Window(FirstValue("day"), partition_by=[F("member_id")], order_by=order),
+        )
+        .order_by()
+        .values_list("pk", "member_id", "day", "channel", "net", *_COLUMNS[5:])
+    )
+
+
+def _insert(rows: QuerySet) -> None:
+    sql, params = rows.query.sql_with_params()
+    table = PurchaseFact._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({', '.join(_COLUMNS)}) {sql}", params)
+
+
+def facts_rebuild_members(member_ids: Iterable[int], zone: datetime.tzinfo) -> None:
+    """Rewrite the facts of these members from their purchases (idempotent)."""
+    member_ids = sorted(set(member_ids))
+    if not member_ids:
+        return
+    PurchaseFact.objects.filter(member_id__in=member_ids).delete()
+    _insert(_rows(zone, member_ids))
+
+
+@transaction.atomic
+def facts_rebuild(zone: datetime.tzinfo) -> None:
+    """Every member's facts, for `zone`; then the figures read them."""
+    FactsState.objects.select_for_update().get_or_create(pk=1)
+    PurchaseFact.objects.all().delete()
+    _insert(_rows(zone, None))
+    FactsState.objects.filter(pk=1).update(zone=str(zone))
+
+
+def facts_zone() -> str:
+    """The time zone the facts were built for ("" before the first build)."""
+    return FactsState.objects.filter(pk=1).values_list("zone", flat=True).first() or ""
+
+
+def event_member_ids(event: Event) -> list[int]:
+    """The members whose facts an event changes."""
+    payload = event.payload or {}
+    if event.kind == HISTORY_IMPORTED:
+        return [int(found) for found in payload.get("member_ids") or []]
+    member_id = payload.get("member_id")
+    return [int(member_id)] if member_id is not None else []
+
+
+def pending_member_ids() -> set[int]:
+    """Members with events the consumer has not settled: their facts may be behind."""
+    floor = EventConsumer.objects.filter(name=CONSUMER).values_list("floor", flat=True).first()
+    settled = EventDelivery.objects.filter(consumer=CONSUMER, event=OuterRef("pk"))
+    events = Event.objects.filter(pk__gt=floor or 0, kind__in=KINDS).filter(~Q(Exists(settled)))
+    found: set[int] = set()
+    for event in events.only("kind", "payload"):
+        found.update(event_member_ids(event))
+    return found

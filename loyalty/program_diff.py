@@ -78,7 +78,8 @@ def _collection_changes(
     common_old = [code for code in old if code in new]
     common_new = [code for code in new if code in old]
     if label != "reward" and common_old != common_new:
-        lines.append(f"{label}s reordered: {', '.join(new)}")
+        plural = "categories" if label == "category" else f"{label}s"
+        lines.append(f"{plural} reordered: {', '.join(new)}")
     return lines
 
 

@@ -400,9 +400,9 @@ def points_figures(
 # --- Tiers ---------------------------------------------------------------------------------------
 
 
-def _latest_tiers(at: datetime.datetime) -> dict[int, tuple[str, datetime.datetime]]:
-    """{member id: (tier code, joined at)} of the members with a tier change before `at`, from
-    their last one. Tier changes are far fewer than members: this reads them, not every member."""
+def _latest_tiers(at: datetime.datetime) -> dict[int, str]:
+    """{member id: tier code} of the members with a tier change before `at`, from their last
+    one. Tier changes are far fewer than members: this reads them, not every member."""
     last = Window(
         RowNumber(), partition_by=[F("member_id")], order_by=[F("at").desc(), F("pk").desc()]
     )
@@ -410,22 +410,30 @@ def _latest_tiers(at: datetime.datetime) -> dict[int, tuple[str, datetime.dateti
         TierChange.objects.filter(at__lt=at, member__joined_at__lt=at)
         .annotate(rank=last)
         .filter(rank=1)
-        .values_list("member_id", "to_code", "member__joined_at")
+        .order_by()
+        .values_list("member_id", "to_code")
     )
-    return {member_id: (code, joined) for member_id, code, joined in rows}
+    return dict(rows)
 
 
-def tier_figures(period: Period, zone: datetime.tzinfo, tier_codes: list[str]) -> dict[str, Any]:
+def tier_figures(
+    period: Period, zone: datetime.tzinfo, tier_codes: list[str], known: dict | None = None
+) -> dict[str, Any]:
     """Members per tier at the period's end, and the matrix of tier at its start by tier at its
     end (the row "" holds those who joined during the period). A member's tier at a moment is
-    their last change's before it, the program's lowest before any."""
+    their last change's before it, the program's lowest before any. `known`: _latest_tiers by
+    moment, shared between periods."""
     start, end = period.bounds(zone)
     lowest = tier_codes[0] if tier_codes else ""
-    joined = Member.objects.aggregate(
-        before=Count("pk", filter=Q(joined_at__lt=start)),
-        during=Count("pk", filter=Q(joined_at__gte=start, joined_at__lt=end)),
+    known = {} if known is None else known
+    for instant in (start, end):
+        if instant not in known:
+            known[instant] = _latest_tiers(instant)
+    at_end, at_start = known[end], known[start]
+    joined_before = Member.objects.filter(joined_at__lt=start).count()
+    joined_during = set(
+        Member.objects.filter(joined_at__gte=start, joined_at__lt=end).values_list("pk", flat=True)
     )
-    at_end, at_start = _latest_tiers(end), _latest_tiers(start)
     distribution = dict.fromkeys(tier_codes, 0)
     movements = {row: dict.fromkeys(tier_codes, 0) for row in [NOT_YET_A_MEMBER, *tier_codes]}
 
@@ -435,17 +443,17 @@ def tier_figures(period: Period, zone: datetime.tzinfo, tier_codes: list[str]) -
         into[column] = into.get(column, 0) + members
 
     changed_before = changed_during = 0
-    for member_id, (code, joined_at) in at_end.items():
-        if joined_at < start:
-            changed_before += 1
-            move(at_start.get(member_id, (lowest,))[0], code, 1)
-        else:
+    for member_id, code in at_end.items():
+        if member_id in joined_during:
             changed_during += 1
             move(NOT_YET_A_MEMBER, code, 1)
+        else:  # a member then, since before the period
+            changed_before += 1
+            move(at_start.get(member_id, lowest), code, 1)
     # Everyone else has been in the lowest tier throughout (a change before `start` is also one
     # before `end`).
-    move(lowest, lowest, joined["before"] - changed_before)
-    move(NOT_YET_A_MEMBER, lowest, joined["during"] - changed_during)
+    move(lowest, lowest, joined_before - changed_before)
+    move(NOT_YET_A_MEMBER, lowest, len(joined_during) - changed_during)
     return {"tier_distribution": distribution, "tier_movements": movements}
 
 
@@ -534,6 +542,7 @@ def period_summaries(periods: list[Period], sources: Sources | None = None) -> l
     for period in periods:
         windows += [period.bounds(zone), _breakage_window(period, zone)]
     points = _points_in(windows)
+    tiers: dict = {}
     return [
         {
             "from": period.start.isoformat(),
@@ -542,7 +551,7 @@ def period_summaries(periods: list[Period], sources: Sources | None = None) -> l
             "time_zone": str(zone),
             **member_figures(period, zone, counts=counts[i]),
             **points_figures(period, zone, point_value, sums=points[2 * i : 2 * i + 2]),
-            **tier_figures(period, zone, tier_codes),
+            **tier_figures(period, zone, tier_codes, tiers),
             "channel_mix": channel_mix(period, zone, counts=counts[i]),
         }
         for i, period in enumerate(periods)

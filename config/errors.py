@@ -17,7 +17,7 @@ from config.ratelimits import retry_after_any, try_again_text
 
 API_PREFIX = "/api/"
 # Pages whose readers are staff: a 500 there leads back to the console.
-STAFF_PREFIXES = ("/staff/", "/admin/")
+STAFF_PREFIXES = ("/staff/", "/admin/", "/analytics/")
 
 
 def is_api(request) -> bool:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", member_views.home, name="home"),
     path("me/", include("portal.urls")),
     path("staff/", include("console.urls")),
+    path("analytics/", include("console.analytics_urls")),
     path("", include("portal.public_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     # allauth's sign-out, telling the browser to forget the member's pages saved offline.

@@ -18,6 +18,7 @@ BLOCK = "members.block_member"
 MANAGE_SEGMENTS = "members.manage_segments"
 MANAGE_CAMPAIGNS = "members.manage_campaigns"
 REVIEW_REFERRALS = "members.review_referrals"
+VIEW_ANALYTICS = "members.view_analytics"
 
 
 class ActionNotAllowed(PermissionDenied):

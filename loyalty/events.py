@@ -115,9 +115,7 @@ def tier_changed(*changes, imported: bool = False) -> list[Event]:
     )
 
 
-def history_imported(
-    *, what: str, rows: int, first_at=None, last_at=None, member_ids=()
-) -> Event:
+def history_imported(*, what: str, rows: int, first_at=None, last_at=None, member_ids=()) -> Event:
     """`history.imported`: a batch of a shop's history loaded from a file (`what`: "members" or
     "purchases"), one event for the batch, written with it. History is not news: nobody is
     welcomed, told of a tier or credited a referral for it, so the rows of a batch have no event

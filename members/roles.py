@@ -61,6 +61,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # The marketer's segment and campaign pages too (issue 13: marketers and managers).
         "members.manage_segments",
         "members.manage_campaigns",
+        # The analytics pages (issue 16: marketers and managers).
+        "members.view_analytics",
         # Catalog and program configuration in the admin; the records are read-only there
         # (the ledger changes only through services).
         *_model_permissions(_PROGRAM_MODELS, ["add", "change", "delete", "view"]),

@@ -8,8 +8,9 @@ free port and drives Debian's Chromium through home, activity (a purchase's expl
 rewards, vouchers, card and invite at phone width (360 px, whole pages); then, signed in as the
 demo marketer, through the campaign list, the draft's editor (a merge field inserted with the
 picker) and the sent campaign's figures, one phone screen each, and that campaign's page at a
-modest desktop size. Writes docs/screenshots/<page>.png, each reduced to a 256-colour palette so
-it stays well under 300 KB.
+modest desktop size; then the analytics overview of the last 30 days at phone width, its
+headline figures and its revenue chart. Writes docs/screenshots/<page>.png, each reduced to a
+256-colour palette so it stays well under 300 KB.
 """
 
 import os
@@ -83,6 +84,10 @@ MARKETER_PAGES = [
     ("campaign-editor", "/staff/campaigns/new-year/edit/", "insert", VIEWPORT),
     ("campaign-figures", "/staff/campaigns/december-wines/", "figures", VIEWPORT),
     ("campaign-desktop", "/staff/campaigns/december-wines/", None, DESKTOP),
+    # The analytics overview (the last 30 days): one phone screen of the headline figures, and
+    # one of the revenue chart.
+    ("analytics", "/analytics/", "headline", VIEWPORT),
+    ("analytics-chart", "/analytics/", "chart", VIEWPORT),
 ]
 
 
@@ -199,6 +204,15 @@ def main() -> None:
                         spanish.evaluate("group => group.scrollIntoView()")
                     elif action == "figures":
                         page.locator("#figures-title").evaluate("title => title.scrollIntoView()")
+                    elif action == "headline":
+                        page.locator("#headline-heading").evaluate(
+                            "title => title.scrollIntoView()"
+                        )
+                    elif action == "chart":
+                        page.locator("canvas[data-chart]").first.wait_for()
+                        page.locator("#series-heading").evaluate("title => title.scrollIntoView()")
+                        # Chart.js draws on the next frames (and animates, 300 ms).
+                        page.wait_for_timeout(800)
                     save(page, name, full_page=action == "whole")
                     context.close()
                 browser.close()

@@ -24,43 +24,18 @@ from analytics.figures import Period, cohort_retention, period_summary
 from analytics.models import PurchaseFact
 from config.events.services import event_record
 from loyalty.events import PURCHASE_RECORDED
-from loyalty.models import LedgerEntry, Purchase, TierChange
+from loyalty.models import TierChange
 from loyalty.models.ledger import EntryKind
-from loyalty.selectors.program import program_version_latest
 from loyalty.services.program import program_import
 from members.models import Member
 from members.services import member_erase
+from tests.factories.analytics import at, buy, entry
 from tests.factories.ledger import MemberFactory, ledger_program_text
 
 pytestmark = pytest.mark.django_db
 
 MADRID = ZoneInfo("Europe/Madrid")
 NOVEMBER = Period(datetime.date(2026, 11, 1), datetime.date(2026, 12, 1))
-
-
-def at(text: str) -> datetime.datetime:
-    """A wall-clock time in Madrid."""
-    return datetime.datetime.fromisoformat(text).replace(tzinfo=MADRID)
-
-
-def buy(member, when, amount, *, refunded="0", channel="store"):
-    return Purchase.objects.create(
-        external_id=f"p-{Purchase.objects.count() + 1}",
-        member=member,
-        amount=Decimal(amount),
-        refunded_amount=Decimal(refunded),
-        currency="EUR",
-        purchased_at=when,
-        channel=channel,
-        fingerprint="x",
-        program_version=program_version_latest(),
-    )
-
-
-def entry(member, kind, points, when, reverses=None):
-    return LedgerEntry.objects.create(
-        member=member, kind=kind, points=points, occurred_at=when, reverses=reverses
-    )
 
 
 @pytest.fixture(params=["purchases", "facts", "facts, ana pending"])

@@ -30,9 +30,9 @@ from campaigns.selectors.figures import (
     two_proportion_p_value,
 )
 from loyalty.models import Purchase
-from loyalty.selectors.program import program_version_latest
 from loyalty.services.program import program_import
 from members.models import ConsentChange
+from tests.factories.analytics import buy
 from tests.factories.ledger import MemberFactory, ledger_program_text
 
 pytestmark = pytest.mark.django_db
@@ -40,20 +40,6 @@ pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
 T = datetime.datetime(2026, 11, 10, 12, 0, tzinfo=MADRID)
 DAY = datetime.timedelta(days=1)
-
-
-def buy(member, when, amount, refunded="0"):
-    Purchase.objects.create(
-        external_id=f"p-{Purchase.objects.count() + 1}",
-        member=member,
-        amount=Decimal(amount),
-        refunded_amount=Decimal(refunded),
-        currency="EUR",
-        purchased_at=when,
-        channel="store",
-        fingerprint="x",
-        program_version=program_version_latest(),
-    )
 
 
 def log(campaign, member, status, **fields):

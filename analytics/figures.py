@@ -31,10 +31,11 @@ from django.db.models.functions import Coalesce, Greatest, RowNumber, TruncMonth
 from django.utils import timezone
 
 from analytics.facts import facts_zone, pending_member_ids
+from analytics.ledger_days import BUCKETS, DateWindow, points_by_window
 from analytics.models import PurchaseFact
 from loyalty.channels import CHANNELS
 from loyalty.models import LedgerEntry, LoyaltyAccount, Purchase, TierChange
-from loyalty.models.ledger import LIFETIME_KINDS, EntryKind
+from loyalty.models.ledger import EntryKind
 from loyalty.rules.months import months_after
 from loyalty.selectors.program import program_version_latest
 from members.models import Member
@@ -299,55 +300,60 @@ def channel_mix(
 
 # --- Points and liability ----------------------------------------------------------------------
 
-_ISSUED = Q(kind__in=LIFETIME_KINDS)
-_REDEEMED = Q(kind=EntryKind.REDEEM)
-_EXPIRED = Q(kind=EntryKind.EXPIRE)
-# Reversals give back what a debit took: a redemption's (a cancellation) or an earned kind's.
-_GIVEN_BACK_ISSUED = Q(reverses__kind__in=LIFETIME_KINDS)
-_GIVEN_BACK_REDEEMED = Q(reverses__kind=EntryKind.REDEEM)
-
 TimeWindow = tuple[datetime.datetime, datetime.datetime]
+# The buckets read from reversals need the entry each reverses: summed apart, over the few
+# reversals, so the join stays out of the pass over every entry.
+_REVERSAL_BUCKETS = ("given_back_issued", "given_back_redeemed")
 
 
-def _points_in(windows: list[TimeWindow]) -> list[dict[str, int]]:
-    """Points issued, redeemed and expired in each window `[start, end)` of occurred_at: one
-    pass over the entries of all of them, and one over their few reversals (whose join to the
-    entry they reverse stays out of the big pass)."""
+def _points_from(sums: dict[str, int]) -> dict[str, int]:
+    return {
+        "issued": sums["issued"] + sums["given_back_issued"],
+        "redeemed": -sums["redeemed"] - sums["given_back_redeemed"],
+        "expired": -sums["expired"],
+    }
+
+
+def _day_windows(windows: list[TimeWindow], zone) -> list[DateWindow] | None:
+    """The windows as days, if each starts and ends at a midnight of `zone`."""
+    days = []
+    for start, end in windows:
+        first, last = timezone.localtime(start, zone).date(), timezone.localtime(end, zone).date()
+        if moment(first, zone) != start or moment(last, zone) != end:
+            return None
+        days.append((first, last))
+    return days
+
+
+def _points_in(windows: list[TimeWindow], zone=None) -> list[dict[str, int]]:
+    """Points issued, redeemed and expired in each window `[start, end)` of occurred_at: from
+    the ledger days (analytics.ledger_days) when they are for `zone` and the windows are whole
+    days, otherwise from one pass over the entries of all the windows and one over their
+    reversals."""
+    days = _day_windows(windows, zone) if zone is not None else None
+    found = points_by_window(days, zone) if days is not None else None
+    if found is not None:
+        return [_points_from(sums) for sums in found]
     low, high = min(start for start, _ in windows), max(end for _, end in windows)
 
     def within(i: int) -> Q:
         start, end = windows[i]
         return Q(occurred_at__gte=start, occurred_at__lt=end)
 
+    def sums_of(entries, names) -> dict[str, int]:
+        return entries.aggregate(
+            **{
+                f"{name}_{i}": Coalesce(Sum("points", filter=within(i) & BUCKETS[name]), 0)
+                for i in range(len(windows))
+                for name in names
+            }
+        )
+
     entries = LedgerEntry.objects.filter(occurred_at__gte=low, occurred_at__lt=high)
-    sums = entries.aggregate(
-        **{
-            f"{name}_{i}": Coalesce(Sum("points", filter=within(i) & condition), 0)
-            for i in range(len(windows))
-            for name, condition in (
-                ("issued", _ISSUED),
-                ("redeemed", _REDEEMED),
-                ("expired", _EXPIRED),
-            )
-        }
-    )
-    back = entries.filter(kind=EntryKind.REVERSAL).aggregate(
-        **{
-            f"{name}_{i}": Coalesce(Sum("points", filter=within(i) & condition), 0)
-            for i in range(len(windows))
-            for name, condition in (
-                ("issued", _GIVEN_BACK_ISSUED),
-                ("redeemed", _GIVEN_BACK_REDEEMED),
-            )
-        }
-    )
+    sums = sums_of(entries, [name for name in BUCKETS if name not in _REVERSAL_BUCKETS])
+    sums |= sums_of(entries.filter(kind=EntryKind.REVERSAL), _REVERSAL_BUCKETS)
     return [
-        {
-            "issued": sums[f"issued_{i}"] + back[f"issued_{i}"],
-            "redeemed": -sums[f"redeemed_{i}"] - back[f"redeemed_{i}"],
-            "expired": -sums[f"expired_{i}"],
-        }
-        for i in range(len(windows))
+        _points_from({name: sums[f"{name}_{i}"] for name in BUCKETS}) for i in range(len(windows))
     ]
 
 
@@ -379,7 +385,7 @@ def points_figures(
 ) -> dict[str, Any]:
     """`sums`: _points_in's for the period and its breakage window, if already counted."""
     start, end = period.bounds(zone)
-    points, year = sums or _points_in([(start, end), _breakage_window(period, zone)])
+    points, year = sums or _points_in([(start, end), _breakage_window(period, zone)], zone)
     breakage = (
         rate(year["expired"], year["expired"] + year["redeemed"]) if year["expired"] > 0 else None
     )
@@ -541,7 +547,7 @@ def period_summaries(periods: list[Period], sources: Sources | None = None) -> l
     windows = []
     for period in periods:
         windows += [period.bounds(zone), _breakage_window(period, zone)]
-    points = _points_in(windows)
+    points = _points_in(windows, zone)
     tiers: dict = {}
     return [
         {

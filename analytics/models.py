@@ -139,3 +139,35 @@ class FactsState(models.Model):
 
     def __str__(self) -> str:
         return self.zone or "-"
+
+
+class LedgerDay(models.Model):
+    """The ledger's movements of one day in the program's time zone, summed by what the figures
+    read (analytics.ledger_days): derived data, added to as entries settle, never edited."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    issued = models.BigIntegerField(default=0)  # earn, bonus and refund entries
+    redeemed = models.BigIntegerField(default=0)  # redeem entries (negative)
+    expired = models.BigIntegerField(default=0)  # expire entries (negative)
+    given_back_issued = models.BigIntegerField(default=0)  # reversals of earned kinds
+    given_back_redeemed = models.BigIntegerField(default=0)  # reversals of redemptions
+
+    class Meta:
+        verbose_name = _("ledger day")
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class LedgerDaysState(models.Model):
+    """One row: the zone the ledger days are for, and the last entry id they hold (every entry
+    at or below it has been added, none above)."""
+
+    zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    floor = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ledger days state")
+
+    def __str__(self) -> str:
+        return f"{self.zone or '-'} up to {self.floor}"

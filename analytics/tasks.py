@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from analytics import services
+from analytics import ledger_days, services
 from analytics.facts import facts_rebuild, facts_zone
 from analytics.figures import figures_zone
 
 FORECAST_REFIT_TASK = "analytics.tasks.forecast_refit"
 PURCHASE_FACTS_CHECK_TASK = "analytics.tasks.purchase_facts_check"
+LEDGER_DAYS_TASK = "analytics.tasks.ledger_days_advance"
 
 # name -> (task, crontab fields in CELERY_TIMEZONE, UTC): Mondays at 04:30.
 PERIODIC_TASKS = {
@@ -26,6 +27,11 @@ PERIODIC_TASKS = {
     "analytics: purchase facts": (
         PURCHASE_FACTS_CHECK_TASK,
         {"minute": "*/10", "hour": "*", "day_of_week": "*"},
+    ),
+    # The figures add what it has not summed yet from the ledger: its lag costs speed only.
+    "analytics: ledger days": (
+        LEDGER_DAYS_TASK,
+        {"minute": "*", "hour": "*", "day_of_week": "*"},
     ),
 }
 
@@ -48,3 +54,10 @@ def purchase_facts_check() -> bool:
         return False
     facts_rebuild(zone)
     return True
+
+
+@shared_task(name=LEDGER_DAYS_TASK, ignore_result=True, soft_time_limit=1800)
+def ledger_days_advance() -> int:
+    """Add the ledger entries settled since the last run to their days (analytics.ledger_days);
+    the first run, or one after a change of the program's time zone, sums them all."""
+    return ledger_days.ledger_days_advance(figures_zone())

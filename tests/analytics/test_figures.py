@@ -18,13 +18,15 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from analytics.facts import facts_rebuild, pending_member_ids
 from analytics.figures import Period, cohort_retention, period_summary
-from analytics.models import PurchaseFact
+from analytics.ledger_days import ledger_days_advance
+from analytics.models import LedgerDaysState, PurchaseFact
 from config.events.services import event_record
 from loyalty.events import PURCHASE_RECORDED
-from loyalty.models import TierChange
+from loyalty.models import LedgerEntry, TierChange
 from loyalty.models.ledger import EntryKind
 from loyalty.services.program import program_import
 from members.models import Member
@@ -38,10 +40,17 @@ MADRID = ZoneInfo("Europe/Madrid")
 NOVEMBER = Period(datetime.date(2026, 11, 1), datetime.date(2026, 12, 1))
 
 
-@pytest.fixture(params=["purchases", "facts", "facts, ana pending"])
+@pytest.fixture(params=["purchases", "facts", "facts, ana pending", "facts and ledger days"])
 def history(request, rows):
-    """The same history counted from the purchases (no facts built), from the purchase facts,
-    and from the facts with one member's latest change not yet settled by their consumer."""
+    """The same history counted from the purchases and the entries (no facts, no ledger days),
+    from the purchase facts, from the facts with one member's latest change not yet settled by
+    their consumer, and from the facts and the ledger days (but for the entries from one
+    written just now, not settled yet, which are read from the ledger)."""
+    if request.param == "facts and ledger days":
+        assert ledger_days_advance(MADRID) > 0
+        floor = LedgerDaysState.objects.get().floor
+        assert floor > 0  # the settled entries are in the days...
+        assert LedgerEntry.objects.filter(pk__gt=floor).exists()  # ...not those since carla's
     if request.param != "purchases":
         facts_rebuild(MADRID)
         assert PurchaseFact.objects.count() == 6  # the counted purchases
@@ -86,7 +95,7 @@ def rows():
     entry(bruno, EntryKind.REFUND, -40, at("2026-11-05T12:00"))  # spent: a debt of 15
     entry(carla, EntryKind.EARN, 80, at("2026-10-15T12:00"))
     entry(carla, EntryKind.EXPIRE, -20, at("2026-10-20T12:00"))
-    entry(carla, EntryKind.EXPIRE, -30, at("2026-11-15T12:00"))
+    entry(carla, EntryKind.EXPIRE, -30, at("2026-11-15T12:00"), created_at=timezone.now())
     entry(fede, EntryKind.EARN, 999, at("2025-01-01T12:00"))
     entry(fede, EntryKind.EXPIRE, -999, at("2025-11-15T12:00"))  # before breakage's 12 months
     entry(fede, EntryKind.EARN, 10, at("2026-11-10T12:00"))

@@ -33,7 +33,13 @@ def buy(member, when, amount, refunded="0", *, channel="store") -> Purchase:
     )
 
 
-def entry(member, kind, points, when, reverses=None) -> LedgerEntry:
+def entry(member, kind, points, when, reverses=None, *, created_at=None) -> LedgerEntry:
+    """An entry written when it happened (`created_at`: later, for one written late)."""
     return LedgerEntry.objects.create(
-        member=member, kind=kind, points=points, occurred_at=when, reverses=reverses
+        member=member,
+        kind=kind,
+        points=points,
+        occurred_at=when,
+        created_at=created_at or when,
+        reverses=reverses,
     )

@@ -22,10 +22,11 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import FirstValue, Lag, TruncDate
 
 from analytics.models import FactsState, PurchaseFact
+from config.events.dispatch import settled_before
 from config.events.models import Event, EventConsumer, EventDelivery
 from loyalty.events import HISTORY_IMPORTED, PURCHASE_RECORDED, PURCHASE_REFUNDED
 from loyalty.models import Purchase
@@ -89,11 +90,23 @@ def facts_rebuild_members(member_ids: Iterable[int], zone: datetime.tzinfo) -> N
 
 @transaction.atomic
 def facts_rebuild(zone: datetime.tzinfo) -> None:
-    """Every member's facts, for `zone`; then the figures read them."""
+    """Every member's facts, for `zone`; then the figures read them.
+
+    The rebuild also settles, for the consumer, every event it covers: those written before the
+    oldest transaction still running began (settled_before), whose changes it reads. Without
+    that, a first build over a long history would leave the consumer a backlog of every
+    purchase event ever written, each rebuilding a member for nothing, and the figures would
+    count all those members from their purchases until it was worked off."""
     FactsState.objects.select_for_update().get_or_create(pk=1)
+    covered = (
+        Event.objects.filter(created_at__lt=settled_before()).aggregate(top=Max("pk"))["top"] or 0
+    )
     PurchaseFact.objects.all().delete()
     _insert(_rows(zone, None))
     FactsState.objects.filter(pk=1).update(zone=str(zone))
+    EventConsumer.objects.get_or_create(name=CONSUMER)
+    EventConsumer.objects.filter(name=CONSUMER, floor__lt=covered).update(floor=covered)
+    EventDelivery.objects.filter(consumer=CONSUMER, event_id__lte=covered).delete()
 
 
 def facts_zone() -> str:

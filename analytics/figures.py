@@ -359,8 +359,11 @@ def _points_in(windows: list[TimeWindow], zone=None) -> list[dict[str, int]]:
 
 def outstanding_points_at(end: datetime.datetime) -> int:
     """Available + pending points of all members at `end`. Now or later: the accounts' balances.
-    Before: each member's net position at `end` from the ledger, where a negative one is a debt
-    (new points pay a debt before they become available), so it counts as zero."""
+    Before: each member's net position at `end` from the ledger (available + pending - debt),
+    a negative one counting as zero: a debt is paid by new points before they become available,
+    so a member who owes points has none available. The one case this misses: a debt left by a
+    refund while other points were still pending, until they mature (they pay it then); the
+    ledger does not record the debt itself."""
     if end >= timezone.now():
         sums = LoyaltyAccount.objects.aggregate(
             available=Coalesce(Sum("available"), 0), pending=Coalesce(Sum("pending"), 0)

@@ -6,12 +6,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from analytics.facts import facts_rebuild, facts_zone, pending_member_ids
 from analytics.figures import Period, period_summary
 from analytics.models import PurchaseFact
 from analytics.tasks import purchase_facts_check
 from config.events.dispatch import events_dispatch
+from config.events.models import Event
 from loyalty.events import history_imported
 from loyalty.services.program import program_import
 from loyalty.services.purchases import purchase_record, refund_record
@@ -110,3 +112,20 @@ def test_an_imported_batch_rewrites_the_facts_of_its_members(shop):
 
     assert list(PurchaseFact.objects.values_list("member_id", flat=True)) == [ana.pk]
     assert pending_member_ids() == set()
+
+
+def test_a_rebuild_settles_the_events_it_covers(shop):
+    """A first build over a long history leaves the consumer no backlog: the events written
+    before the oldest running transaction began are in what it read."""
+    ana, bea = shop
+    buy(ana, "a-1", 3, "20.00")
+    buy(bea, "b-1", 4, "10.00")
+    Event.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    assert pending_member_ids() == {ana.pk, bea.pk}
+
+    facts_rebuild(MADRID)
+
+    assert pending_member_ids() == set()
+    assert PurchaseFact.objects.count() == 2
+    buy(ana, "a-2", 5, "5.00")  # written after: still the consumer's
+    assert pending_member_ids() == {ana.pk}

@@ -27,7 +27,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -415,11 +415,17 @@ def _csv_response(
 # --- Charts --------------------------------------------------------------------------------------
 
 
+def _month_short() -> str:
+    """The date format of a month's short name: capitalised in English ("Nov"), lower case in
+    Spanish and French, as they write them mid-text ("7 nov", "7 déc")."""
+    return "M" if translation.get_language() in (None, "en") else "b"
+
+
 def _step_label(day: datetime.date, step: str, *, short: bool = False) -> str:
     """A step as the table writes it, or `short` as the chart's axis does ("7 Nov")."""
     if step == MONTH:
-        return formats.date_format(day, "M Y" if short else "YEAR_MONTH_FORMAT")
-    return formats.date_format(day, "j M" if short else "SHORT_DATE_FORMAT")
+        return formats.date_format(day, f"{_month_short()} Y" if short else "YEAR_MONTH_FORMAT")
+    return formats.date_format(day, f"j {_month_short()}" if short else "SHORT_DATE_FORMAT")
 
 
 def _series(period: Period, program: Program) -> tuple[dict, Table, list[dict]]:
@@ -613,7 +619,7 @@ def _cohorts(period: Period, program: Program) -> Page:
         ]
         rows.append(
             {
-                "month": formats.date_format(first, "M Y"),
+                "month": formats.date_format(first, f"{_month_short()} Y"),
                 "size": number_text(row["size"]),
                 "cells": cells,
                 "missing": range(width - len(cells)),

@@ -28,7 +28,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics.figures import Period
 from analytics.models import ForecastRun, MemberForecast
@@ -42,6 +42,7 @@ from console.analytics_forms import (
     THIS_YEAR,
     preset_period,
 )
+from console.analytics_views import _step_label
 from loyalty.models import TierChange
 from loyalty.models.ledger import EntryKind
 from loyalty.services.program import program_import
@@ -712,3 +713,13 @@ def test_the_pages_open_before_any_program_or_purchase(client, db, name):
 
     assert response.status_code == 200
     assert client.get(url(name, format="csv")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "month"),
+    [("en", "1 Dec", "Dec 2026"), ("es", "1 dic", "dic 2026"), ("fr", "1 déc", "déc 2026")],
+)
+def test_the_charts_name_months_as_each_language_writes_them(language, day, month):
+    with translation.override(language):
+        assert _step_label(datetime.date(2026, 12, 1), "day", short=True) == day
+        assert _step_label(datetime.date(2026, 12, 1), "month", short=True) == month

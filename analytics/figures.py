@@ -406,6 +406,48 @@ def points_figures(
     }
 
 
+def points_figures_of(
+    periods: list[Period], zone: datetime.tzinfo, point_value: Decimal
+) -> list[dict[str, Any]]:
+    """points_figures for each period, their windows and breakage windows read in one pass."""
+    windows = []
+    for period in periods:
+        windows += [period.bounds(zone), _breakage_window(period, zone)]
+    sums = _points_in(windows, zone)
+    return [
+        points_figures(period, zone, point_value, sums=sums[2 * i : 2 * i + 2])
+        for i, period in enumerate(periods)
+    ]
+
+
+def member_figures_of(periods: list[Period], zone: datetime.tzinfo) -> list[dict[str, Any]]:
+    """member_figures for each period, their purchases counted in one pass."""
+    counts = purchase_counts(periods, zone)
+    return [
+        member_figures(period, zone, counts=found)
+        for period, found in zip(periods, counts, strict=True)
+    ]
+
+
+def points_roll_forward(period: Period, zone: datetime.tzinfo, figures: dict) -> dict[str, int]:
+    """Outstanding points from the period's start to its end (`figures`: its points_figures):
+    opening + issued - redeemed - expired + other movements = closing, where the other
+    movements (staff adjustments, new points paying a debt a refund left) are the remainder."""
+    start, _end = period.bounds(zone)
+    opening = outstanding_points_at(start)
+    closing = figures["outstanding_points"]
+    issued, redeemed = figures["points_issued"], figures["points_redeemed"]
+    expired = figures["points_expired"]
+    return {
+        "opening": opening,
+        "issued": issued,
+        "redeemed": redeemed,
+        "expired": expired,
+        "other": closing - opening - issued + redeemed + expired,
+        "closing": closing,
+    }
+
+
 # --- Tiers ---------------------------------------------------------------------------------------
 
 
@@ -547,10 +589,7 @@ def period_summaries(periods: list[Period], sources: Sources | None = None) -> l
     point_value = definition.point_value if definition else Decimal(0)
     tier_codes = [tier.code for tier in definition.tiers] if definition else []
     counts = purchase_counts(periods, zone, sources)
-    windows = []
-    for period in periods:
-        windows += [period.bounds(zone), _breakage_window(period, zone)]
-    points = _points_in(windows, zone)
+    points = points_figures_of(periods, zone, point_value)
     tiers: dict = {}
     return [
         {
@@ -559,7 +598,7 @@ def period_summaries(periods: list[Period], sources: Sources | None = None) -> l
             "currency": definition.currency if definition else "",
             "time_zone": str(zone),
             **member_figures(period, zone, counts=counts[i]),
-            **points_figures(period, zone, point_value, sums=points[2 * i : 2 * i + 2]),
+            **points[i],
             **tier_figures(period, zone, tier_codes, tiers),
             "channel_mix": channel_mix(period, zone, counts=counts[i]),
         }

@@ -38,9 +38,9 @@ from analytics.figures import (
     channel_mix,
     cohort_retention,
     figures_zone,
-    member_figures,
-    outstanding_points_at,
-    points_figures,
+    member_figures_of,
+    points_figures_of,
+    points_roll_forward,
     tier_figures,
 )
 from analytics.forecast.model import BG_NBD, PARETO_NBD
@@ -75,7 +75,7 @@ from console.analytics_text import (
 )
 from console.permissions import VIEW_ANALYTICS, staff_can
 from console.views import _language, staff_required
-from loyalty.channels import Channel
+from loyalty.channels import channel_name
 from loyalty.exports import LAYOUTS, MACHINE, CsvLayout, csv_lines
 from loyalty.selectors.program import program_version_latest
 
@@ -515,26 +515,20 @@ def _overview(period: Period, program: Program) -> Page:
 
 
 def _activity(period: Period, program: Program) -> Page:
-    current = member_figures(period, program.zone)
-    previous = member_figures(period.previous(), program.zone)
+    current, previous = member_figures_of([period, period.previous()], program.zone)
     rows = figure_rows(ACTIVITY, current, previous, program.currency)
     chart_context, series_table, _rows = _series(period, program)
     return Page({"rows": rows, **chart_context}, [figures_table("figures", rows), series_table])
 
 
 def _points(period: Period, program: Program) -> Page:
-    current = points_figures(period, program.zone, program.point_value)
-    previous = points_figures(period.previous(), program.zone, program.point_value)
-    rows = figure_rows(POINTS_FIGURES, current, previous, program.currency)
-    start, _end = period.bounds(program.zone)
-    opening = outstanding_points_at(start)
-    closing = current["outstanding_points"]
-    issued, redeemed, expired = (
-        current["points_issued"],
-        current["points_redeemed"],
-        current["points_expired"],
+    current, previous = points_figures_of(
+        [period, period.previous()], program.zone, program.point_value
     )
-    other = closing - opening - issued + redeemed + expired
+    rows = figure_rows(POINTS_FIGURES, current, previous, program.currency)
+    moved = points_roll_forward(period, program.zone, current)
+    opening, issued, redeemed = moved["opening"], moved["issued"], moved["redeemed"]
+    expired, other, closing = moved["expired"], moved["other"], moved["closing"]
     roll = [
         ("opening_outstanding", _("Outstanding at the start"), opening, ""),
         ("issued", _("Issued"), issued, "+"),
@@ -644,7 +638,7 @@ def _cohorts(period: Period, program: Program) -> Page:
 def _channels(period: Period, program: Program) -> Page:
     mix = channel_mix(period, program.zone)
     revenue = sum((row["revenue"] for row in mix), Decimal(0))
-    names = [_channel_name(row["channel"]) for row in mix]
+    names = [channel_name(row["channel"]) for row in mix]
     rows = [
         {
             "name": name,
@@ -668,13 +662,6 @@ def _channels(period: Period, program: Program) -> Page:
         [[row["channel"], row["purchases"], row["revenue"], row["active_members"]] for row in mix],
     )
     return Page({"channel_rows": rows, "chart": chart}, [table])
-
-
-def _channel_name(code: str) -> str:
-    try:
-        return str(Channel(code).label)
-    except ValueError:
-        return code
 
 
 def _funnel(period: Period, program: Program) -> Page:

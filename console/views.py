@@ -52,7 +52,7 @@ from console.services import (
     refund_record_by_staff,
     voucher_consume_by_staff,
 )
-from loyalty.channels import CHANNELS, Channel
+from loyalty.channels import channel_name
 from loyalty.explanations import money_text
 from loyalty.selectors.program import ProgramNotConfigured, program_zone
 from loyalty.services.ledger import LedgerError
@@ -279,7 +279,7 @@ def refund(request: HttpRequest, member_number: str) -> HttpResponse:
             "date": formats.date_format(
                 timezone.localtime(purchase.purchased_at, zone), "SHORT_DATETIME_FORMAT"
             ),
-            "channel": Channel(purchase.channel).label if purchase.channel in CHANNELS else "",
+            "channel": channel_name(purchase.channel),
             "amount": money_text(purchase.left_to_refund, purchase.currency),
             "total": money_text(purchase.amount, purchase.currency),
         }

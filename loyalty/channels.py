@@ -14,3 +14,8 @@ class Channel(models.TextChoices):
 
 # For membership tests on hot paths: `Channel.values` builds a new list on every call.
 CHANNELS = frozenset(Channel.values)
+
+
+def channel_name(code: str) -> str:
+    """The channel's name in the active language; an unknown code as it is."""
+    return str(Channel(code).label) if code in CHANNELS else code

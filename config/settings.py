@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "rewards",
     "campaigns",
     "analytics",
+    # Signed webhooks: consumes every domain app's events and renders their API shapes.
+    "webhooks",
     # The pages people use, above every domain app (README, "How it is built").
     "portal",
     "console",
@@ -270,6 +272,15 @@ if not 1 <= TESSERA_DELIVERY_LEASE_SECONDS <= 120:
 # either can be turned off.
 TESSERA_TRACK_OPENS = env_bool("TESSERA_TRACK_OPENS", default=True)
 TESSERA_TRACK_CLICKS = env_bool("TESSERA_TRACK_CLICKS", default=True)
+
+# --- Webhooks (webhooks/) ---------------------------------------------------------------------
+# Deliveries to loopback, private, link-local and other non-public addresses (and over plain
+# http://) are refused unless this is true: for development and tests only (API.md, Webhooks).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+# Seconds a receiver has to answer one delivery, connecting and reading included.
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10)
+if not 1 <= WEBHOOKS_TIMEOUT_SECONDS <= 30:
+    raise ImproperlyConfigured("WEBHOOKS_TIMEOUT_SECONDS must be between 1 and 30")
 
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

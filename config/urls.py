@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("loyalty.api.urls")),
     path("", include("rewards.api_urls")),
     path("", include("campaigns.api.urls")),
+    path("", include("webhooks.api_urls")),
 ]
 
 urlpatterns = [

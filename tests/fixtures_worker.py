@@ -56,6 +56,8 @@ def celery_worker(django_db_setup, django_db_blocker, worker_smtp_sink):
         "REDIS_URL": settings.REDIS_URL,
         "EMAIL_HOST": worker_smtp_sink.host,
         "EMAIL_PORT": str(worker_smtp_sink.port),
+        # Webhook deliveries go to the tests' receivers on 127.0.0.1 (tests/webhooks).
+        "WEBHOOKS_ALLOW_PRIVATE": "true",
     }
     worker = subprocess.Popen(  # noqa: S603 - fixed command
         [

@@ -14,6 +14,7 @@ PACKAGES = (
     "rewards",
     "analytics",
     "campaigns",
+    "webhooks",
     "portal",
     "console",
 )

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.channels import Message, channel_open
 from campaigns.composers import CAMPAIGN, composer_get
 from campaigns.content import MERGE_FIELDS, content_errors
+from campaigns.events import campaign_sent
 from campaigns.models import (
     Campaign,
     CampaignChannel,
@@ -511,13 +512,25 @@ def _row_new(campaign: Campaign, member_pk: int, zone_name: str, start: datetime
 
 def campaigns_finish(*, at: datetime.datetime | None = None) -> int:
     """Mark `sent` every sending campaign with no row left queued or being handed over
-    (`unknown` rows count as settled: the marketer decides about them)."""
+    (`unknown` rows count as settled: the marketer decides about them), each with its
+    `campaign.sent` event in the same transaction. A campaign another transaction holds (a
+    pause, a concurrent finish) is skipped rather than waited for: the next run finishes it."""
     at = at or timezone.now()
     open_rows = Delivery.objects.filter(
         status__in=[DeliveryStatus.QUEUED, DeliveryStatus.HANDING]
     ).values("campaign_id")
-    return (
-        Campaign.objects.filter(state=CampaignState.SENDING)
-        .exclude(pk__in=open_rows.filter(campaign__isnull=False))
-        .update(state=CampaignState.SENT, finished_at=at, updated_at=at)
-    )
+    with transaction.atomic():
+        finished = list(
+            Campaign.objects.select_for_update(skip_locked=True)
+            .filter(state=CampaignState.SENDING)
+            .exclude(pk__in=open_rows.filter(campaign__isnull=False))
+            .only("pk", "code", "channel")
+            .order_by("pk")
+        )
+        if not finished:
+            return 0
+        Campaign.objects.filter(pk__in=[campaign.pk for campaign in finished]).update(
+            state=CampaignState.SENT, finished_at=at, updated_at=at
+        )
+        campaign_sent(*finished, at=at)
+    return len(finished)

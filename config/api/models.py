@@ -20,6 +20,7 @@ class Scope(models.TextChoices):
     CAMPAIGNS_WRITE = "campaigns:write", _("Create segments and campaigns")
     CAMPAIGNS_READ = "campaigns:read", _("Read campaigns and their delivery logs")
     ANALYTICS_READ = "analytics:read", _("Read the analytics")
+    WEBHOOKS_WRITE = "webhooks:write", _("Register and manage webhook endpoints")
 
 
 def validate_scopes(value) -> None:

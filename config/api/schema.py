@@ -53,6 +53,14 @@ class ValidationErrorResponse(ErrorResponse):
 
 RULES_PREFIX = "or refused by a rule:"
 
+# A character str.strip() keeps (DRF strips a CharField before refusing it blank), spelled out:
+# JSON Schema's regular expressions are ECMAScript's, whose \s is another set than Python's (it
+# leaves out \x1c-\x1f and \x85, which Python strips, and takes in \ufeff, which it keeps), so
+# "\x1f" alone matched a plain \S and was refused as blank.
+NON_BLANK_PATTERN = (
+    r"[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+
 
 def rule_refusals(*codes: str):
     """The 400 answer of an operation whose well-formed input a business rule may still refuse
@@ -89,7 +97,7 @@ class ApiAutoSchema(AutoSchema):
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         # A plain CharField strips its input and then refuses a blank one, so "\u000b" is as
-        # refused as "": the schema says a non-blank text must hold a non-space character.
+        # refused as "": the schema says a non-blank text must hold a character strip() keeps.
         # (Subclasses with a shape of their own, an email, a pattern, say it themselves.)
         if (
             direction == "request"
@@ -98,7 +106,7 @@ class ApiAutoSchema(AutoSchema):
             and not field.allow_blank
             and "pattern" not in schema
         ):
-            schema["pattern"] = r"\S"
+            schema["pattern"] = NON_BLANK_PATTERN
         return schema
 
     def _get_response_bodies(self, direction="response"):

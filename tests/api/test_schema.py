@@ -3,6 +3,8 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
+from config.api.schema import NON_BLANK_PATTERN
+
 
 @pytest.fixture
 def schema(anonymous_client, db):
@@ -185,8 +187,15 @@ def test_a_required_text_must_hold_more_than_spaces(schema):
     # DRF strips a CharField and refuses it blank: "\u000b" is refused as "" is.
     components = schema["components"]["schemas"]
 
-    assert components["ConsumeInputRequest"]["properties"]["order_ref"]["pattern"] == r"\S"
-    assert components["PurchaseInputRequest"]["properties"]["external_id"]["pattern"] == r"\S"
+    pattern = components["ConsumeInputRequest"]["properties"]["order_ref"]["pattern"]
+    assert pattern == NON_BLANK_PATTERN
+    assert components["PurchaseInputRequest"]["properties"]["external_id"]["pattern"] == pattern
+    # Exactly what strip() leaves something of: every character Python strips, and those an
+    # ECMAScript \s would take for space but Python keeps.
+    for code in [*range(0x21), 0x7F, 0x85, 0xA0, 0x1680, *range(0x2000, 0x2030), 0x205F, 0x3000]:
+        character = chr(code)
+        assert bool(re.search(pattern, character)) is bool(character.strip()), hex(code)
+    assert re.search(pattern, "\ufeff")  # ECMAScript's space, kept by strip()
     # A text that may be blank takes anything, and an email says its own shape.
     assert "pattern" not in components["MemberEnrolInputRequest"]["properties"]["first_name"]
     assert "pattern" not in components["MemberEnrolInputRequest"]["properties"]["email"]

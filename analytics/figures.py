@@ -27,62 +27,31 @@ from django.db.models import (
     Sum,
     Window,
 )
-from django.db.models.functions import Coalesce, Greatest, RowNumber, TruncMonth
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 
 from analytics.facts import facts_zone, pending_member_ids
-from analytics.ledger_days import BUCKETS, DateWindow, points_by_window
+from analytics.ledger_days import DateWindow, points_by_window
 from analytics.models import PurchaseFact
 from loyalty.channels import CHANNELS
-from loyalty.models import LedgerEntry, LoyaltyAccount, Purchase, TierChange
-from loyalty.models.ledger import EntryKind
-from loyalty.rules.months import months_after
+from loyalty.models import Purchase, TierChange
+from loyalty.periods import Period, moment
+from loyalty.selectors.points import (
+    TimeWindow,
+    breakage_of,
+    breakage_window,
+    liability_of,
+    money,
+    outstanding_points_at,
+    points_from_buckets,
+    points_in_windows,
+    rate,
+)
 from loyalty.selectors.program import program_version_latest
 from members.models import Member
 
-RATE_PLACES = Decimal("0.0001")
-MONEY_PLACES = Decimal("0.01")
-BREAKAGE_MONTHS = 12
 # The row of the tier-movements matrix for members who joined during the period.
 NOT_YET_A_MEMBER = ""
-
-
-@dataclass(frozen=True)
-class Period:
-    """Dates `[start, end)` in the program's time zone."""
-
-    start: datetime.date
-    end: datetime.date
-
-    def __post_init__(self) -> None:
-        if self.end <= self.start:
-            raise ValueError("a period ends after it starts")
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days
-
-    def previous(self) -> Period:
-        """The period of equal length just before this one."""
-        return Period(self.start - datetime.timedelta(days=self.days), self.start)
-
-    def bounds(self, zone: datetime.tzinfo) -> tuple[datetime.datetime, datetime.datetime]:
-        return moment(self.start, zone), moment(self.end, zone)
-
-
-def moment(day: datetime.date, zone: datetime.tzinfo) -> datetime.datetime:
-    """The first instant of `day` in `zone`."""
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
-
-
-def rate(numerator, denominator) -> Decimal | None:
-    if not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(RATE_PLACES)
-
-
-def money(value) -> Decimal:
-    return Decimal(value or 0).quantize(MONEY_PLACES)
 
 
 _NET = ExpressionWrapper(
@@ -300,19 +269,6 @@ def channel_mix(
 
 # --- Points and liability ----------------------------------------------------------------------
 
-TimeWindow = tuple[datetime.datetime, datetime.datetime]
-# The buckets read from reversals need the entry each reverses: summed apart, over the few
-# reversals, so the join stays out of the pass over every entry.
-_REVERSAL_BUCKETS = ("given_back_issued", "given_back_redeemed")
-
-
-def _points_from(sums: dict[str, int]) -> dict[str, int]:
-    return {
-        "issued": sums["issued"] + sums["given_back_issued"],
-        "redeemed": -sums["redeemed"] - sums["given_back_redeemed"],
-        "expired": -sums["expired"],
-    }
-
 
 def _day_windows(windows: list[TimeWindow], zone) -> list[DateWindow] | None:
     """The windows as days, if each starts and ends at a midnight of `zone`."""
@@ -328,59 +284,17 @@ def _day_windows(windows: list[TimeWindow], zone) -> list[DateWindow] | None:
 def _points_in(windows: list[TimeWindow], zone=None) -> list[dict[str, int]]:
     """Points issued, redeemed and expired in each window `[start, end)` of occurred_at: from
     the ledger days (analytics.ledger_days) when they are for `zone` and the windows are whole
-    days, otherwise from one pass over the entries of all the windows and one over their
-    reversals."""
+    days, otherwise from the entries (loyalty.selectors.points.points_in_windows)."""
     days = _day_windows(windows, zone) if zone is not None else None
     found = points_by_window(days, zone) if days is not None else None
     if found is not None:
-        return [_points_from(sums) for sums in found]
-    low, high = min(start for start, _ in windows), max(end for _, end in windows)
-
-    def within(i: int) -> Q:
-        start, end = windows[i]
-        return Q(occurred_at__gte=start, occurred_at__lt=end)
-
-    def sums_of(entries, names) -> dict[str, int]:
-        return entries.aggregate(
-            **{
-                f"{name}_{i}": Coalesce(Sum("points", filter=within(i) & BUCKETS[name]), 0)
-                for i in range(len(windows))
-                for name in names
-            }
-        )
-
-    entries = LedgerEntry.objects.filter(occurred_at__gte=low, occurred_at__lt=high)
-    sums = sums_of(entries, [name for name in BUCKETS if name not in _REVERSAL_BUCKETS])
-    sums |= sums_of(entries.filter(kind=EntryKind.REVERSAL), _REVERSAL_BUCKETS)
-    return [
-        _points_from({name: sums[f"{name}_{i}"] for name in BUCKETS}) for i in range(len(windows))
-    ]
-
-
-def outstanding_points_at(end: datetime.datetime) -> int:
-    """Available + pending points of all members at `end`. Now or later: the accounts' balances.
-    Before: each member's net position at `end` from the ledger (available + pending - debt),
-    a negative one counting as zero: a debt is paid by new points before they become available,
-    so a member who owes points has none available. The one case this misses: a debt left by a
-    refund while other points were still pending, until they mature (they pay it then); the
-    ledger does not record the debt itself."""
-    if end >= timezone.now():
-        sums = LoyaltyAccount.objects.aggregate(
-            available=Coalesce(Sum("available"), 0), pending=Coalesce(Sum("pending"), 0)
-        )
-        return sums["available"] + sums["pending"]
-    positions = (
-        LedgerEntry.objects.filter(occurred_at__lt=end)
-        .values("member_id")
-        .annotate(net=Greatest(Sum("points"), 0))
-        .order_by()
-    )
-    return positions.aggregate(total=Coalesce(Sum("net"), 0))["total"]
+        return [points_from_buckets(sums) for sums in found]
+    return points_in_windows(windows)
 
 
 def _breakage_window(period: Period, zone: datetime.tzinfo) -> TimeWindow:
     _start, end = period.bounds(zone)
-    return months_after(end, -BREAKAGE_MONTHS, zone=zone), end
+    return breakage_window(end, zone)
 
 
 def points_figures(
@@ -389,11 +303,9 @@ def points_figures(
     """`sums`: _points_in's for the period and its breakage window, if already counted."""
     start, end = period.bounds(zone)
     points, year = sums or _points_in([(start, end), _breakage_window(period, zone)], zone)
-    breakage = (
-        rate(year["expired"], year["expired"] + year["redeemed"]) if year["expired"] > 0 else None
-    )
+    breakage = breakage_of(year)
     outstanding = outstanding_points_at(end)
-    without = money(Decimal(outstanding) * point_value)
+    liability, without = liability_of(outstanding, point_value, breakage)
     return {
         "points_issued": points["issued"],
         "points_redeemed": points["redeemed"],
@@ -401,7 +313,7 @@ def points_figures(
         "redemption_rate": rate(points["redeemed"], points["issued"]),
         "outstanding_points": outstanding,
         "breakage": breakage,
-        "liability": money(without * (1 - breakage)) if breakage is not None else without,
+        "liability": liability,
         "liability_without_breakage": without,
     }
 

@@ -22,16 +22,10 @@ from django.db.models.functions import Coalesce, TruncDate
 from analytics.models import LedgerDay, LedgerDaysState
 from config.events.dispatch import settled_before
 from loyalty.models import LedgerEntry
-from loyalty.models.ledger import LIFETIME_KINDS, EntryKind
+from loyalty.selectors.points import POINTS_BUCKETS
 
-BUCKETS = {
-    "issued": Q(kind__in=LIFETIME_KINDS),
-    "redeemed": Q(kind=EntryKind.REDEEM),
-    "expired": Q(kind=EntryKind.EXPIRE),
-    # Reversals give back what a debit took: an earned kind's, or a redemption's (cancelled).
-    "given_back_issued": Q(kind=EntryKind.REVERSAL, reverses__kind__in=LIFETIME_KINDS),
-    "given_back_redeemed": Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.REDEEM),
-}
+# What each figure sums, as loyalty.selectors.points defines it (the program simulator shares it).
+BUCKETS = POINTS_BUCKETS
 
 DateWindow = tuple[datetime.date, datetime.date]
 

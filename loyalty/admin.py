@@ -27,6 +27,7 @@ from loyalty import definition as pd
 from loyalty import program_file as pf
 from loyalty.admin_fields import CategoriesField
 from loyalty.admin_rules import RuleKindFilter, RuleKindFormMixin
+from loyalty.admin_simulation import simulation_context, simulation_view
 from loyalty.config_history import config_history, version_sentences
 from loyalty.exports import ledger_csv
 from loyalty.imports.admin_views import ImportExportAdminMixin
@@ -363,6 +364,11 @@ class ProgramAdmin(ConfigHistoryMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.program_export_view),
                 name="loyalty_program_export",
             ),
+            path(
+                "import/simulation/<uuid:key>/",
+                self.admin_site.admin_view(self.program_simulation_view),
+                name="loyalty_program_simulation",
+            ),
             *super().get_urls(),
         ]
 
@@ -377,6 +383,11 @@ class ProgramAdmin(ConfigHistoryMixin, admin.ModelAdmin):
         response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="program.yaml"'
         return response
+
+    def program_simulation_view(self, request: HttpRequest, key) -> HttpResponse:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return simulation_view(self, request, key)
 
     def program_import_view(self, request: HttpRequest) -> HttpResponse:
         """Upload or paste a program file, see what it would change (`program_diff_for_text`),
@@ -421,6 +432,9 @@ class ProgramAdmin(ConfigHistoryMixin, admin.ModelAdmin):
                     )
                 except ProgramInvalid as invalid:
                     context["errors"] = [str(error) for error in invalid.errors]
+                else:
+                    if context["diff"]:  # the last 12 months under the file, beside the diff
+                        context |= simulation_context(text)
         context["form"] = form
         return TemplateResponse(request, "admin/loyalty/program_import.html", context)
 

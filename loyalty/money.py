@@ -3,6 +3,7 @@
 Amounts are `Decimal`, quantized to the currency's minor unit; a float never holds money.
 """
 
+import functools
 import re
 from decimal import Decimal
 
@@ -72,6 +73,9 @@ DEFAULT_CURRENCY = "EUR"
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
 
 
+# Scoring calls it a dozen times a purchase, mostly with the program's own values (a tier's
+# multiplier, a bonus's points); the text depends on the value alone (2, 2.0 and 2.00 are "2").
+@functools.lru_cache(maxsize=4096)
 def decimal_text(value: Decimal) -> str:
     """Exact, without exponent or trailing zeros: Decimal("54.900") -> "54.9", Decimal("2.0")
     -> "2" (how quantities and the scoring breakdown are stored)."""

@@ -16,12 +16,13 @@ from django.utils import timezone
 from loyalty.models import EntryKind, LoyaltyAccount, PointsLot, Purchase
 from loyalty.rules.expiry import inactivity_cutoff, is_inactivity_expiry
 from loyalty.selectors.program import ProgramNotConfigured, program_version_at
-from loyalty.services import ledger, tiers
+from loyalty.services import ledger, simulations, tiers
 from members.models import Member
 
 LOTS_MATURE_TASK = "loyalty.tasks.lots_mature"
 POINTS_EXPIRE_TASK = "loyalty.tasks.points_expire"
 TIERS_REVIEW_TASK = "loyalty.tasks.tiers_review"
+PROGRAM_SIMULATION_TASK = "loyalty.tasks.program_simulation_run"
 
 # name -> (task, crontab fields in CELERY_TIMEZONE, UTC). Maturation runs often so points show up
 # soon after their return window; expiry and reviews are daily.
@@ -84,3 +85,13 @@ def tiers_review() -> int:
     for member in _members_from(due):
         changes += tiers.tier_review(member=member, at=now) is not None
     return changes
+
+
+# A year of a large shop's purchases on one process: beyond the default limit (settings).
+@shared_task(
+    name=PROGRAM_SIMULATION_TASK, ignore_result=True, time_limit=3600, soft_time_limit=3500
+)
+def program_simulation_run(simulation_id: int) -> bool:
+    """Run a stored program simulation (the admin's import of a large history). Idempotent: the
+    service claims the row, so a second delivery does nothing."""
+    return simulations.simulation_run(simulation_id=simulation_id) is not None

@@ -10,6 +10,7 @@ from loyalty.models.ledger import (
 )
 from loyalty.models.program import EarningRule, Program, ProgramVersion, Tier
 from loyalty.models.shop import ShopProfile
+from loyalty.models.simulation import ProgramSimulation, SimulationStatus
 
 __all__ = [
     "EarningRule",
@@ -19,10 +20,12 @@ __all__ = [
     "LoyaltyAccount",
     "PointsLot",
     "Program",
+    "ProgramSimulation",
     "ProgramVersion",
     "Purchase",
     "Refund",
     "ShopProfile",
+    "SimulationStatus",
     "Tier",
     "TierChange",
 ]

@@ -103,6 +103,11 @@ def facts_rebuild(zone: datetime.tzinfo) -> None:
     )
     PurchaseFact.objects.all().delete()
     _insert(_rows(zone, None))
+    if connection.vendor == "postgresql":
+        # The planner's statistics of a table rewritten whole (autovacuum would gather them in
+        # a while): without them it expects few facts and plans the figures' pass badly.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {PurchaseFact._meta.db_table}")
     FactsState.objects.filter(pk=1).update(zone=str(zone))
     EventConsumer.objects.get_or_create(name=CONSUMER)
     EventConsumer.objects.filter(name=CONSUMER, floor__lt=covered).update(floor=covered)

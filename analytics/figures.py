@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -30,10 +31,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 
+from analytics.fact_counts import CHANNEL_COUNTS, PURCHASE_COUNTS, fact_counts
 from analytics.facts import facts_zone, pending_member_ids
-from analytics.ledger_days import DateWindow, points_by_window
+from analytics.ledger_days import DateWindow, net_before, points_by_window
 from analytics.models import PurchaseFact
-from loyalty.channels import CHANNELS
 from loyalty.models import Purchase, TierChange
 from loyalty.periods import Period, moment
 from loyalty.selectors.points import (
@@ -98,19 +99,6 @@ class Sources:
         return PurchaseFact.objects.exclude(member_id__in=self.pending)
 
 
-_PURCHASE_COUNTS = (
-    "purchases",
-    "revenue",
-    "active",
-    "repeaters",
-    "retained",
-    "previous_active",
-    "historic_revenue",
-    "buyers",
-)
-_CHANNEL_COUNTS = ("purchases", "revenue", "active_members")
-
-
 def _counts_raw(purchases: QuerySet[Purchase], period: Period, zone) -> dict[str, Any]:
     start, end = period.bounds(zone)
     previous_start, _previous_end = period.previous().bounds(zone)
@@ -125,7 +113,7 @@ def _counts_raw(purchases: QuerySet[Purchase], period: Period, zone) -> dict[str
         revenue=Coalesce(Sum("net"), Decimal(0)), buyers=Count("member_id", distinct=True)
     )
     channels = {
-        row["channel"]: {name: row[name] for name in _CHANNEL_COUNTS}
+        row["channel"]: {name: row[name] for name in CHANNEL_COUNTS}
         for row in during.values("channel")
         .annotate(
             purchases=Count("pk"),
@@ -154,94 +142,60 @@ def _counts_raw(purchases: QuerySet[Purchase], period: Period, zone) -> dict[str
     }
 
 
-def _first_in(start: datetime.date, field: str = "previous_day") -> Q:
-    """The member's first counted purchase (in the channel, for `previous_channel_day`) on or
-    after `start`, among rows dated from it: none before it since `start`."""
-    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": start})
-
-
-def _counts_facts(facts: QuerySet[PurchaseFact], periods: list[Period]) -> list[dict[str, Any]]:
-    """_counts_raw's counts for each period, from the facts, in one pass over them."""
-    sums: dict[str, Any] = {}
-    for i, period in enumerate(periods):
-        s, e, q = period.start, period.end, period.previous().start
-        during = Q(day__gte=s, day__lt=e)
-        sums |= {
-            f"purchases_{i}": Count("pk", filter=during),
-            f"revenue_{i}": Coalesce(Sum("net", filter=during), Decimal(0)),
-            f"active_{i}": Count("pk", filter=during & _first_in(s)),
-            # The second purchase in the period: the previous one is in it, the one before not.
-            f"repeaters_{i}": Count(
-                "pk", filter=during & Q(previous_day__gte=s) & _first_in(s, "second_previous_day")
-            ),
-            # The first in the period, after one in the previous period.
-            f"retained_{i}": Count(
-                "pk", filter=during & Q(previous_day__gte=q, previous_day__lt=s)
-            ),
-            f"previous_active_{i}": Count("pk", filter=Q(day__gte=q, day__lt=s) & _first_in(q)),
-            f"historic_revenue_{i}": Coalesce(Sum("net", filter=Q(day__lt=e)), Decimal(0)),
-            f"buyers_{i}": Count("pk", filter=Q(day__lt=e, previous_day__isnull=True)),
-        }
-        for channel in CHANNELS:
-            in_channel = during & Q(channel=channel)
-            sums |= {
-                f"{channel}_purchases_{i}": Count("pk", filter=in_channel),
-                f"{channel}_revenue_{i}": Coalesce(Sum("net", filter=in_channel), Decimal(0)),
-                f"{channel}_active_members_{i}": Count(
-                    "pk", filter=in_channel & _first_in(s, "previous_channel_day")
-                ),
-            }
-    found = facts.filter(day__lt=max(period.end for period in periods)).aggregate(**sums)
-    counts = []
-    for i in range(len(periods)):
-        part = {name: found[f"{name}_{i}"] for name in _PURCHASE_COUNTS}
-        part["channels"] = {
-            channel: {name: found[f"{channel}_{name}_{i}"] for name in _CHANNEL_COUNTS}
-            for channel in CHANNELS
-            if found[f"{channel}_purchases_{i}"]
-        }
-        counts.append(part)
-    return counts
-
-
 def purchase_counts(
     periods: list[Period], zone: datetime.tzinfo, sources: Sources | None = None
 ) -> list[dict[str, Any]]:
     """The purchase counts of each period (members active, buying twice, retained... with
     revenue, and per channel), added up from both sources."""
     sources = sources or Sources.now(zone)
-    totals = [dict.fromkeys(_PURCHASE_COUNTS, 0) | {"channels": {}} for _ in periods]
+    totals = [dict.fromkeys(PURCHASE_COUNTS, 0) | {"channels": {}} for _ in periods]
     parts: list[list[dict[str, Any]]] = []
     raw = sources.raw(counted_purchases())
     if raw is not None:
         parts.append([_counts_raw(raw, period, zone) for period in periods])
     facts = sources.facts()
     if facts is not None:
-        parts.append(_counts_facts(facts, periods))
+        parts.append(fact_counts(facts, periods))
     for counts in parts:
         for total, part in zip(totals, counts, strict=True):
-            for name in _PURCHASE_COUNTS:
+            for name in PURCHASE_COUNTS:
                 total[name] += part[name]
             for channel, row in part["channels"].items():
-                into = total["channels"].setdefault(channel, dict.fromkeys(_CHANNEL_COUNTS, 0))
-                for name in _CHANNEL_COUNTS:
+                into = total["channels"].setdefault(channel, dict.fromkeys(CHANNEL_COUNTS, 0))
+                for name in CHANNEL_COUNTS:
                     into[name] += row[name]
     return totals
 
 
+def joined_counts(periods: list[Period], zone: datetime.tzinfo) -> list[dict[str, int]]:
+    """For each period, the members who joined before its start, during it and before its end
+    (erased and blocked ones included), in one pass over the members."""
+    counted = {}
+    for i, period in enumerate(periods):
+        start, end = period.bounds(zone)
+        counted[f"before_{i}"] = Count("pk", filter=Q(joined_at__lt=start))
+        counted[f"during_{i}"] = Count("pk", filter=Q(joined_at__gte=start, joined_at__lt=end))
+    found = Member.objects.aggregate(**counted)
+    return [
+        {
+            "before": found[f"before_{i}"],
+            "during": found[f"during_{i}"],
+            "by_end": found[f"before_{i}"] + found[f"during_{i}"],
+        }
+        for i in range(len(periods))
+    ]
+
+
 def member_figures(
-    period: Period, zone: datetime.tzinfo, sources: Sources | None = None, counts=None
+    period: Period, zone: datetime.tzinfo, sources: Sources | None = None, counts=None, joined=None
 ) -> dict[str, Any]:
-    start, end = period.bounds(zone)
-    members = Member.objects.aggregate(
-        members=Count("pk", filter=Q(joined_at__lt=end)),
-        new_members=Count("pk", filter=Q(joined_at__gte=start, joined_at__lt=end)),
-    )
+    """`counts`, `joined`: the period's purchase_counts and joined_counts, if already counted."""
+    joined = joined or joined_counts([period], zone)[0]
     counts = counts or purchase_counts([period], zone, sources)[0]
     active, purchases, revenue = counts["active"], counts["purchases"], counts["revenue"]
     return {
-        "members": members["members"],
-        "new_members": members["new_members"],
+        "members": joined["by_end"],
+        "new_members": joined["during"],
         "active_members": active,
         "purchases": purchases,
         "revenue": money(revenue),
@@ -292,6 +246,15 @@ def _points_in(windows: list[TimeWindow], zone=None) -> list[dict[str, int]]:
     return points_in_windows(windows)
 
 
+def outstanding_at(end: datetime.datetime, zone: datetime.tzinfo) -> int:
+    """outstanding_points_at, with the ledger's net movement before `end` from the ledger days
+    when `end` is a midnight of their zone (every day's net summed, and the entries since)."""
+    net = None
+    if end < timezone.now() and _day_windows([(end, end)], zone) is not None:
+        net = net_before(timezone.localtime(end, zone).date(), zone)
+    return outstanding_points_at(end, net_before=net)
+
+
 def _breakage_window(period: Period, zone: datetime.tzinfo) -> TimeWindow:
     _start, end = period.bounds(zone)
     return breakage_window(end, zone)
@@ -304,7 +267,7 @@ def points_figures(
     start, end = period.bounds(zone)
     points, year = sums or _points_in([(start, end), _breakage_window(period, zone)], zone)
     breakage = breakage_of(year)
-    outstanding = outstanding_points_at(end)
+    outstanding = outstanding_at(end, zone)
     liability, without = liability_of(outstanding, point_value, breakage)
     return {
         "points_issued": points["issued"],
@@ -332,12 +295,14 @@ def points_figures_of(
     ]
 
 
-def member_figures_of(periods: list[Period], zone: datetime.tzinfo) -> list[dict[str, Any]]:
+def member_figures_of(
+    periods: list[Period], zone: datetime.tzinfo, sources: Sources | None = None
+) -> list[dict[str, Any]]:
     """member_figures for each period, their purchases counted in one pass."""
-    counts = purchase_counts(periods, zone)
+    counts, joined = purchase_counts(periods, zone, sources), joined_counts(periods, zone)
     return [
-        member_figures(period, zone, counts=found)
-        for period, found in zip(periods, counts, strict=True)
+        member_figures(period, zone, counts=counts[i], joined=joined[i])
+        for i, period in enumerate(periods)
     ]
 
 
@@ -346,7 +311,7 @@ def points_roll_forward(period: Period, zone: datetime.tzinfo, figures: dict) ->
     opening + issued - redeemed - expired + other movements = closing, where the other
     movements (staff adjustments, new points paying a debt a refund left) are the remainder."""
     start, _end = period.bounds(zone)
-    opening = outstanding_points_at(start)
+    opening = outstanding_at(start, zone)
     closing = figures["outstanding_points"]
     issued, redeemed = figures["points_issued"], figures["points_redeemed"]
     expired = figures["points_expired"]
@@ -363,40 +328,111 @@ def points_roll_forward(period: Period, zone: datetime.tzinfo, figures: dict) ->
 # --- Tiers ---------------------------------------------------------------------------------------
 
 
-def _latest_tiers(at: datetime.datetime) -> dict[int, str]:
-    """{member id: tier code} of the members with a tier change before `at`, from their last
-    one. Tier changes are far fewer than members: this reads them, not every member."""
+# (tier code at the period's start or None, tier code at its end, joined during it): members
+Moves = dict[tuple[str | None, str, bool], int]
+
+
+def _tier_moves(bounds: list[TimeWindow], *, native: bool | None = None) -> list[Moves]:
+    """For each period's (start, end), the members with a tier change before its end, counted
+    by their tier at its start (None: no change before it yet), at its end, and whether they
+    joined during it. A member's tier at a moment is their last change's before it; members
+    who joined after the moment have none then. Tier changes are far fewer than members: this
+    reads them, not every member. On PostgreSQL (`native`) one query counts every period;
+    elsewhere each moment's last changes are read and counted here."""
+    native = connection.vendor == "postgresql" if native is None else native
+    moments = sorted({moment for pair in bounds for moment in pair})
+    changes = TierChange.objects.filter(at__lt=max(moments))
+    if not native:
+        return _tier_moves_counted_here(changes, bounds, moments)
+    # Each change holds from its moment until the member's next one (LEAD); a member's tier at
+    # a moment is the change holding then, if they had joined.
+    codes = ", ".join(
+        f"MAX(CASE WHEN at < %s AND (until IS NULL OR until >= %s) THEN to_code END) AS code_{i}"
+        for i in range(len(moments))
+    )
+    joined = ", ".join(f"(m.joined_at < %s) AS joined_{i}" for i in range(len(moments)))
+    counts = []
+    for i, (start, end) in enumerate(bounds):
+        s, e = moments.index(start), moments.index(end)
+        counts.append(
+            f"SELECT {i}, CASE WHEN joined_{s} THEN code_{s} END, code_{e}, NOT joined_{s},"  # noqa: S608
+            f" count(*) FROM members WHERE joined_{e} AND code_{e} IS NOT NULL GROUP BY 2, 3, 4"
+        )
+    tables = (TierChange._meta.db_table, Member._meta.db_table)
+    # Only numbers and table names are put into the text; every value is a parameter.
+    sql = (
+        f"WITH spans AS (SELECT member_id, to_code, at, LEAD(at) OVER"  # noqa: S608
+        f" (PARTITION BY member_id ORDER BY at, id) AS until FROM {tables[0]} WHERE at < %s),"
+        f" codes AS (SELECT member_id, {codes} FROM spans GROUP BY member_id),"
+        f" members AS (SELECT codes.*, {joined} FROM codes"
+        f" JOIN {tables[1]} m ON m.id = codes.member_id)"
+        f" {' UNION ALL '.join(counts)}"
+    )
+    params = [max(moments), *[m for m in moments for _ in (0, 1)], *moments]
+    moves: list[Moves] = [{} for _ in bounds]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for period, at_start, at_end, joined_during, members in cursor.fetchall():
+            moves[period][(at_start, at_end, joined_during)] = members
+    return moves
+
+
+def _tier_moves_counted_here(changes, bounds, moments) -> list[Moves]:
+    joined_at = dict(changes.values_list("member_id", "member__joined_at").distinct())
     last = Window(
         RowNumber(), partition_by=[F("member_id")], order_by=[F("at").desc(), F("pk").desc()]
     )
-    rows = (
-        TierChange.objects.filter(at__lt=at, member__joined_at__lt=at)
-        .annotate(rank=last)
-        .filter(rank=1)
-        .order_by()
-        .values_list("member_id", "to_code")
-    )
-    return dict(rows)
+    tiers = {
+        moment: dict(
+            changes.filter(at__lt=moment, member__joined_at__lt=moment)
+            .annotate(rank=last)
+            .filter(rank=1)
+            .order_by()
+            .values_list("member_id", "to_code")
+        )
+        for moment in moments
+    }
+    moves: list[Moves] = []
+    for start, end in bounds:
+        counted: Moves = {}
+        for member_id, code in tiers[end].items():
+            key = (tiers[start].get(member_id), code, joined_at[member_id] >= start)
+            counted[key] = counted.get(key, 0) + 1
+        moves.append(counted)
+    return moves
 
 
-def tier_figures(
-    period: Period, zone: datetime.tzinfo, tier_codes: list[str], known: dict | None = None
+def tier_figures_of(
+    periods: list[Period],
+    zone: datetime.tzinfo,
+    tier_codes: list[str],
+    *,
+    joined: list[dict[str, int]] | None = None,
+    native: bool | None = None,
+) -> list[dict[str, Any]]:
+    """For each period: members per tier at its end, and the matrix of tier at its start by
+    tier at its end (the row "" holds those who joined during the period). A member's tier at
+    a moment is their last change's before it, the program's lowest before any. `joined`:
+    the periods' joined_counts, if already counted."""
+    joined = joined or joined_counts(periods, zone)
+    moves = _tier_moves([period.bounds(zone) for period in periods], native=native)
+    return [
+        _tier_matrix(tier_codes, moves[i], joined[i]["before"], joined[i]["during"])
+        for i in range(len(periods))
+    ]
+
+
+def tier_figures(period: Period, zone: datetime.tzinfo, tier_codes: list[str]) -> dict[str, Any]:
+    return tier_figures_of([period], zone, tier_codes)[0]
+
+
+def _tier_matrix(
+    tier_codes: list[str], moves: Moves, joined_before: int, joined_during: int
 ) -> dict[str, Any]:
-    """Members per tier at the period's end, and the matrix of tier at its start by tier at its
-    end (the row "" holds those who joined during the period). A member's tier at a moment is
-    their last change's before it, the program's lowest before any. `known`: _latest_tiers by
-    moment, shared between periods."""
-    start, end = period.bounds(zone)
+    """The distribution and the matrix from the moves of the members with a change, and how
+    many members joined before the period and during it (everyone else has been in the lowest
+    tier throughout)."""
     lowest = tier_codes[0] if tier_codes else ""
-    known = {} if known is None else known
-    for instant in (start, end):
-        if instant not in known:
-            known[instant] = _latest_tiers(instant)
-    at_end, at_start = known[end], known[start]
-    joined_before = Member.objects.filter(joined_at__lt=start).count()
-    joined_during = set(
-        Member.objects.filter(joined_at__gte=start, joined_at__lt=end).values_list("pk", flat=True)
-    )
     distribution = dict.fromkeys(tier_codes, 0)
     movements = {row: dict.fromkeys(tier_codes, 0) for row in [NOT_YET_A_MEMBER, *tier_codes]}
 
@@ -406,17 +442,16 @@ def tier_figures(
         into[column] = into.get(column, 0) + members
 
     changed_before = changed_during = 0
-    for member_id, code in at_end.items():
-        if member_id in joined_during:
-            changed_during += 1
-            move(NOT_YET_A_MEMBER, code, 1)
+    for (at_start, at_end, during), members in moves.items():
+        if during:
+            changed_during += members
+            move(NOT_YET_A_MEMBER, at_end, members)
         else:  # a member then, since before the period
-            changed_before += 1
-            move(at_start.get(member_id, lowest), code, 1)
-    # Everyone else has been in the lowest tier throughout (a change before `start` is also one
-    # before `end`).
+            changed_before += members
+            move(at_start or lowest, at_end, members)
+    # A change before `start` is also one before `end`: the rest stayed in the lowest tier.
     move(lowest, lowest, joined_before - changed_before)
-    move(NOT_YET_A_MEMBER, lowest, len(joined_during) - changed_during)
+    move(NOT_YET_A_MEMBER, lowest, joined_during - changed_during)
     return {"tier_distribution": distribution, "tier_movements": movements}
 
 
@@ -501,17 +536,18 @@ def period_summaries(periods: list[Period], sources: Sources | None = None) -> l
     point_value = definition.point_value if definition else Decimal(0)
     tier_codes = [tier.code for tier in definition.tiers] if definition else []
     counts = purchase_counts(periods, zone, sources)
+    joined = joined_counts(periods, zone)
     points = points_figures_of(periods, zone, point_value)
-    tiers: dict = {}
+    tiers = tier_figures_of(periods, zone, tier_codes, joined=joined)
     return [
         {
             "from": period.start.isoformat(),
             "to": period.end.isoformat(),
             "currency": definition.currency if definition else "",
             "time_zone": str(zone),
-            **member_figures(period, zone, counts=counts[i]),
+            **member_figures(period, zone, counts=counts[i], joined=joined[i]),
             **points[i],
-            **tier_figures(period, zone, tier_codes, tiers),
+            **tiers[i],
             "channel_mix": channel_mix(period, zone, counts=counts[i]),
         }
         for i, period in enumerate(periods)

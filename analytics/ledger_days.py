@@ -27,6 +27,9 @@ from loyalty.selectors.points import POINTS_BUCKETS
 # What each figure sums, as loyalty.selectors.points defines it (the program simulator shares it).
 BUCKETS = POINTS_BUCKETS
 
+# The days' columns: the buckets, and every entry's points summed (the ledger's net movement).
+_COLUMNS = [*BUCKETS, "net"]
+
 DateWindow = tuple[datetime.date, datetime.date]
 
 
@@ -56,7 +59,8 @@ def ledger_days_advance(zone: datetime.tzinfo) -> int:
         .annotate(day=TruncDate("occurred_at", tzinfo=zone))
         .values("day")
         .annotate(
-            **{name: Coalesce(Sum("points", filter=when), 0) for name, when in BUCKETS.items()}
+            **{name: Coalesce(Sum("points", filter=when), 0) for name, when in BUCKETS.items()},
+            net=Coalesce(Sum("points"), 0),
         )
         .order_by()
     )
@@ -67,11 +71,11 @@ def ledger_days_advance(zone: datetime.tzinfo) -> int:
         if day is None:
             new.append(LedgerDay(**row))
             continue
-        for name in BUCKETS:
+        for name in _COLUMNS:
             setattr(day, name, getattr(day, name) + row[name])
         changed.append(day)
     LedgerDay.objects.bulk_create(new)
-    LedgerDay.objects.bulk_update(changed, list(BUCKETS))
+    LedgerDay.objects.bulk_update(changed, _COLUMNS)
     state.floor = floor
     state.save()
     return len(sums)
@@ -107,3 +111,19 @@ def points_by_window(windows: list[DateWindow], zone: datetime.tzinfo) -> list[d
         {name: from_days[f"{name}_{i}"] + from_entries[f"{name}_{i}"] for name in BUCKETS}
         for i in range(len(windows))
     ]
+
+
+def net_before(day: datetime.date, zone: datetime.tzinfo) -> int | None:
+    """Every entry's points summed, of the entries before `day` began in `zone`: from the days
+    and the entries above the floor. None when the days are not for `zone`."""
+    state = LedgerDaysState.objects.filter(pk=1).first()
+    if state is None or state.zone != str(zone):
+        return None
+    from_days = LedgerDay.objects.filter(day__lt=day).aggregate(net=Coalesce(Sum("net"), 0))
+    recent = (
+        LedgerEntry.objects.filter(pk__gt=state.floor)
+        .annotate(day=TruncDate("occurred_at", tzinfo=zone))
+        .filter(day__lt=day)
+        .aggregate(net=Coalesce(Sum("points"), 0))
+    )
+    return from_days["net"] + recent["net"]

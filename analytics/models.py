@@ -151,6 +151,7 @@ class LedgerDay(models.Model):
     expired = models.BigIntegerField(default=0)  # expire entries (negative)
     given_back_issued = models.BigIntegerField(default=0)  # reversals of earned kinds
     given_back_redeemed = models.BigIntegerField(default=0)  # reversals of redemptions
+    net = models.BigIntegerField(default=0)  # every entry's points
 
     class Meta:
         verbose_name = _("ledger day")

@@ -1,9 +1,10 @@
 """Revenue and purchases over a period, step by step, for the analytics pages' chart.
 
-One grouped query reads the counted purchases of the period (analytics.figures.counted_purchases:
-net of refunds above zero) per day of the program's time zone; the days are then gathered into
-weeks (Monday first) or months when the period is too long to read day by day. Every step of
-the period is present, an empty one with zeros, so the chart's axis has no holes.
+One grouped query reads the counted purchases of the period (net of refunds above zero) per day
+of the program's time zone, from the purchase facts (and from the purchases of the members whose
+facts are behind, as the figures do); the days are then gathered into weeks (Monday first) or
+months when the period is too long to read day by day. Every step of the period is present, an
+empty one with zeros, so the chart's axis has no holes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 
-from analytics.figures import Period, counted_purchases, money
+from analytics.figures import Period, Sources, counted_purchases, money
 
 DAY = "day"
 WEEK = "week"
@@ -51,27 +52,49 @@ def _step_start(day: datetime.date, step: str) -> datetime.date:
     return day
 
 
-def purchases_per_day(period: Period, zone: datetime.tzinfo) -> dict[datetime.date, tuple]:
-    """{day: (purchases, revenue)} for the days of `period` that had a counted purchase, in one
-    query grouped by the day in `zone`."""
+def purchases_per_day(
+    period: Period, zone: datetime.tzinfo, sources: Sources | None = None
+) -> dict[datetime.date, tuple]:
+    """{day: (purchases, revenue)} for the days of `period` that had a counted purchase,
+    grouped by the day in `zone`: from the purchase facts for the members they are current for,
+    from the purchases for the others (analytics.figures.Sources), added up."""
+    sources = sources or Sources.now(zone)
     start, end = period.bounds(zone)
-    rows = (
-        counted_purchases()
-        .filter(purchased_at__gte=start, purchased_at__lt=end)
-        .annotate(day=TruncDate("purchased_at", tzinfo=zone))
-        .values("day")
-        .annotate(purchases=Count("pk"), revenue=Sum("net"))
-        .order_by("day")
-        .values_list("day", "purchases", "revenue")
-    )
-    return {day: (purchases, revenue) for day, purchases, revenue in rows}
+    parts = []
+    raw = sources.raw(counted_purchases())
+    if raw is not None:
+        parts.append(
+            raw.filter(purchased_at__gte=start, purchased_at__lt=end)
+            .annotate(day=TruncDate("purchased_at", tzinfo=zone))
+            .values("day")
+            .annotate(purchases=Count("pk"), revenue=Sum("net"))
+            .order_by()
+            .values_list("day", "purchases", "revenue")
+        )
+    facts = sources.facts()
+    if facts is not None:
+        parts.append(
+            facts.filter(day__gte=period.start, day__lt=period.end)
+            .values("day")
+            .annotate(purchases=Count("pk"), revenue=Sum("net"))
+            .order_by()
+            .values_list("day", "purchases", "revenue")
+        )
+    days: dict[datetime.date, tuple] = {}
+    for rows in parts:
+        for day, purchases, revenue in rows:
+            known_purchases, known_revenue = days.get(day, (0, Decimal(0)))
+            days[day] = (known_purchases + purchases, known_revenue + (revenue or Decimal(0)))
+    return days
 
 
-def purchase_series(period: Period, zone: datetime.tzinfo, step: str | None = None) -> list[Step]:
+def purchase_series(
+    period: Period, zone: datetime.tzinfo, step: str | None = None, sources: Sources | None = None
+) -> list[Step]:
     """Purchases and revenue for every day, week or month of `period` (the step `step_of` picks
     unless one is given), oldest first."""
     step = step or step_of(period)
-    days = purchases_per_day(period, zone)
+    days = purchases_per_day(period, zone, sources)
     totals: dict[datetime.date, list] = {}
     day = period.start
     while day < period.end:

@@ -29,7 +29,6 @@ DB_NAME = "tessera_bench_analytics"
 EXTRA = r"""
 import django
 django.setup()
-from django.db import connection
 
 with connection.cursor() as cursor:
     # What each purchase earned, when it was made; a clawback when (and as) it was refunded.
@@ -42,16 +41,18 @@ with connection.cursor() as cursor:
         "INSERT INTO loyalty_ledgerentry (member_id, kind, points, reason, breakdown,"
         " purchase_id, source_type, source_id, bonus_key, occurred_at, created_at)"
         " SELECT member_id, 'refund', -floor(refunded_amount)::bigint, 'bench', '[]'::jsonb, id,"
-        " '', '', '', least(purchased_at + interval '3 days', now()),"
-        " least(purchased_at + interval '3 days', now())"
+        " '', '', '', least(purchased_at + interval '3 days', now() - interval '5 minutes'),"
+        " least(purchased_at + interval '3 days', now() - interval '5 minutes')"
         " FROM loyalty_purchase WHERE refunded_amount > 0")
     for kind, salt, points in (("redeem", "r", 500), ("expire", "x", 120)):
         cursor.execute(
             "INSERT INTO loyalty_ledgerentry (member_id, kind, points, reason, breakdown,"
             " source_type, source_id, bonus_key, occurred_at, created_at)"
             f" SELECT id, '{kind}', -{points}, 'bench', '[]'::jsonb, '', '', '',"
-            " now() - (hashtext(%s || id) & 2147483647) %% 700 * interval '1 day',"
-            " now() - (hashtext(%s || id) & 2147483647) %% 700 * interval '1 day'"
+            " now() - interval '5 minutes'"
+            " - (hashtext(%s || id) & 2147483647) %% 700 * interval '1 day',"
+            " now() - interval '5 minutes'"
+            " - (hashtext(%s || id) & 2147483647) %% 700 * interval '1 day'"
             " FROM members_member WHERE (hashtext(%s || id) & 2147483647) %% 10 = 0",
             [salt, salt, salt + "m"])
     cursor.execute(
@@ -75,6 +76,8 @@ from django.utils import timezone
 from analytics import figures
 from analytics.facts import facts_rebuild, facts_zone
 from analytics.ledger_days import ledger_days_advance
+from analytics.models import LedgerDaysState
+from loyalty.models import LedgerEntry
 from analytics.figures import Period, Sources, cohort_retention, figures_zone
 from campaigns.selectors.figures import analytics_summary
 
@@ -87,6 +90,8 @@ if facts_zone() != str(zone):
 started = time.perf_counter()
 days = ledger_days_advance(zone)  # what the beat's analytics.tasks.ledger_days_advance does
 print(f"  ledger days advanced ({days} days) in {time.perf_counter() - started:.1f} s")
+above = LedgerEntry.objects.filter(pk__gt=LedgerDaysState.objects.get(pk=1).floor).count()
+print(f"  {above} ledger entries above the days' floor (read from the ledger itself)")
 today = timezone.localdate(timezone.now(), zone)
 tomorrow = today + datetime.timedelta(days=1)
 year = Period(tomorrow - datetime.timedelta(days=365), tomorrow)
@@ -120,6 +125,27 @@ TIERS = ["bronze", "silver", "gold"]
 measure("  of which tiers", lambda: figures.tier_figures(year, zone, TIERS), RUNS)
 measure("  of which channels", lambda: figures.channel_mix(year, zone), RUNS)
 measure("cohorts (12 months)", lambda: cohort_retention(months, zone), RUNS)
+
+# The overview page as a marketer gets it: the summary, the chart's series, the page rendered.
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
+
+marketer, _created = get_user_model().objects.get_or_create(
+    email="bench-marketer@tessera.test", defaults={"is_staff": True}
+)
+marketer.groups.add(Group.objects.get(name="marketer"))
+browser = Client(SERVER_NAME="localhost")  # an allowed host; https, as production serves
+browser.force_login(marketer)
+page = f"/analytics/?from={year.start.isoformat()}&to={year.end.isoformat()}"
+
+
+def overview():
+    answer = browser.get(page, headers={"accept-language": "es"}, secure=True)
+    assert answer.status_code == 200, answer.status_code
+
+
+measure("overview page (GET /analytics/, a year)", overview, RUNS)
 print("counted from the purchases (no facts), for comparison:")
 measure("summary (a year and the year before)", lambda: analytics_summary(year, RAW), 3)
 measure("cohorts (12 months)", lambda: cohort_retention(months, zone, RAW), 3)

@@ -35,6 +35,7 @@ from django.views.decorators.http import require_safe
 from analytics.figures import (
     NOT_YET_A_MEMBER,
     Period,
+    Sources,
     channel_mix,
     cohort_retention,
     figures_zone,
@@ -428,11 +429,14 @@ def _step_label(day: datetime.date, step: str, *, short: bool = False) -> str:
     return formats.date_format(day, f"j {_month_short()}" if short else "SHORT_DATE_FORMAT")
 
 
-def _series(period: Period, program: Program) -> tuple[dict, Table, list[dict]]:
+def _series(
+    period: Period, program: Program, sources: Sources | None = None
+) -> tuple[dict, Table, list[dict]]:
     """The purchases and revenue of the period, step by step: the chart's data, the CSV's
-    table and the rows of the table beside the chart."""
+    table and the rows of the table beside the chart. `sources`: where the page's figures
+    were counted (read once per page)."""
     step = step_of(period)
-    steps = purchase_series(period, program.zone, step)
+    steps = purchase_series(period, program.zone, step, sources)
     step_names = {
         DAY: _("Day"),
         WEEK: _("Week starting"),
@@ -505,9 +509,10 @@ def _bar_chart(labels: list[str], label: str, values: list, *, money: bool, curr
 
 
 def _overview(period: Period, program: Program) -> Page:
-    summary = analytics_summary(period)
+    sources = Sources.now(program.zone)
+    summary = analytics_summary(period, sources)
     rows = figure_rows(OVERVIEW, summary, summary["previous"], program.currency)
-    chart_context, series_table, _rows = _series(period, program)
+    chart_context, series_table, _rows = _series(period, program, sources)
     return Page(
         {"rows": rows, **chart_context},
         [figures_table("figures", rows), series_table],
@@ -515,9 +520,10 @@ def _overview(period: Period, program: Program) -> Page:
 
 
 def _activity(period: Period, program: Program) -> Page:
-    current, previous = member_figures_of([period, period.previous()], program.zone)
+    sources = Sources.now(program.zone)
+    current, previous = member_figures_of([period, period.previous()], program.zone, sources)
     rows = figure_rows(ACTIVITY, current, previous, program.currency)
-    chart_context, series_table, _rows = _series(period, program)
+    chart_context, series_table, _rows = _series(period, program, sources)
     return Page({"rows": rows, **chart_context}, [figures_table("figures", rows), series_table])
 
 

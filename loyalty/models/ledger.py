@@ -87,6 +87,10 @@ class LoyaltyAccount(models.Model):
             ),
             models.CheckConstraint(condition=Q(debt__gte=0), name="loyalty_account_debt_gte_0"),
         ]
+        # The few members who owe points (analytics reads outstanding points from them).
+        indexes = [
+            models.Index(fields=["member"], condition=Q(debt__gt=0), name="loyalty_account_owing")
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id}: {self.available} available"
@@ -318,6 +322,10 @@ class PointsLot(models.Model):
                 fields=["expires_at"], condition=Q(remaining__gt=0), name="loyalty_lot_to_expire"
             ),
             models.Index(fields=["member", "is_matured"], name="loyalty_lot_member_matured"),
+            # The few lots that paid a debt: whose members owed points once.
+            models.Index(
+                fields=["member"], condition=Q(debt_paid__gt=0), name="loyalty_lot_paid_a_debt"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(points__gt=0), name="loyalty_lot_points_gt_0"),

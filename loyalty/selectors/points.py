@@ -17,7 +17,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from loyalty.models import LedgerEntry, LoyaltyAccount
+from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot
 from loyalty.models.ledger import LIFETIME_KINDS, EntryKind
 from loyalty.rules.months import months_after
 
@@ -106,10 +106,42 @@ def _outstanding_by_member(end: datetime.datetime) -> QuerySet:
     )
 
 
-def outstanding_points_at(end: datetime.datetime) -> int:
-    """Available + pending points of all members at `end` (see _outstanding_by_member)."""
-    positions = _outstanding_by_member(end)
-    return positions.aggregate(total=Coalesce(Sum("outstanding"), 0))["total"]
+def outstanding_points_at(end: datetime.datetime, *, net_before: int | None = None) -> int:
+    """Available + pending points of all members at `end` (see _outstanding_by_member): now or
+    later, the accounts' balances; before, the ledger's net movement before `end` (`net_before`,
+    if the caller has it summed) plus what the members in debt at `end` owed (shortfall_at).
+    That is the sum of the members' floored positions without grouping the ledger by member:
+    only a member in debt can have a negative one."""
+    if end >= timezone.now():
+        accounts = LoyaltyAccount.objects.aggregate(
+            available=Coalesce(Sum("available"), 0), pending=Coalesce(Sum("pending"), 0)
+        )
+        return accounts["available"] + accounts["pending"]
+    if net_before is None:
+        net_before = LedgerEntry.objects.filter(occurred_at__lt=end).aggregate(
+            net=Coalesce(Sum("points"), 0)
+        )["net"]
+    return net_before + shortfall_at(end)
+
+
+def debtors() -> QuerySet:
+    """The ids of the members who have ever owed points: those who owe now, and those whose
+    debt a later lot paid (its debt_paid). Only they can have had a negative net position."""
+    owing = LoyaltyAccount.objects.filter(debt__gt=0).values("member_id")
+    paid = PointsLot.objects.filter(debt_paid__gt=0).values("member_id")
+    return owing.union(paid)
+
+
+def shortfall_at(end: datetime.datetime) -> int:
+    """What the members whose net position at `end` was negative owed, in all."""
+    positions = (
+        LedgerEntry.objects.filter(occurred_at__lt=end, member_id__in=debtors())
+        .values("member_id")
+        .annotate(net=Sum("points"))
+        .filter(net__lt=0)
+        .order_by()
+    )
+    return -(positions.aggregate(total=Coalesce(Sum("net"), 0))["total"])
 
 
 def outstanding_points_by_member(

@@ -20,14 +20,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from analytics.fact_counts import fact_counts
 from analytics.facts import facts_rebuild, pending_member_ids
-from analytics.figures import Period, cohort_retention, period_summary
+from analytics.figures import (
+    Period,
+    cohort_retention,
+    outstanding_at,
+    period_summary,
+    tier_figures_of,
+)
 from analytics.ledger_days import ledger_days_advance
 from analytics.models import LedgerDaysState, PurchaseFact
 from config.events.services import event_record
 from loyalty.events import PURCHASE_RECORDED
-from loyalty.models import LedgerEntry, TierChange
+from loyalty.models import LedgerEntry, LoyaltyAccount, PointsLot, TierChange
 from loyalty.models.ledger import EntryKind
+from loyalty.selectors.points import outstanding_points_at
 from loyalty.services.program import program_import
 from members.models import Member
 from members.services import member_erase
@@ -93,6 +101,9 @@ def rows():
     entry(ana, EntryKind.REVERSAL, 80, at("2026-11-24T12:00"), reverses=cancelled)
     entry(bruno, EntryKind.ADJUST, 25, at("2026-11-04T12:00"))
     entry(bruno, EntryKind.REFUND, -40, at("2026-11-05T12:00"))  # spent: a debt of 15
+    # ...which the account records, as the ledger's services do (entries = available +
+    # pending - debt): outstanding_points_at reads who owes from there.
+    LoyaltyAccount.objects.update_or_create(member=bruno, defaults={"debt": 15})
     entry(carla, EntryKind.EARN, 80, at("2026-10-15T12:00"))
     entry(carla, EntryKind.EXPIRE, -20, at("2026-10-20T12:00"))
     entry(carla, EntryKind.EXPIRE, -30, at("2026-11-15T12:00"), created_at=timezone.now())
@@ -221,3 +232,51 @@ def test_an_empty_period_has_no_rates(history):
     assert figures["repeat_rate"] is None
     assert figures["retention"] is None
     assert figures["redemption_rate"] is None
+
+
+@pytest.mark.parametrize("days", [False, True], ids=["from the ledger", "from the ledger days"])
+def test_outstanding_points_at_a_past_moment_count_a_debt_as_none_until_paid(days):
+    """gil spends his 20 points, then a refund takes back 30: he owes 30 (none outstanding)
+    until a purchase of 50 on 20 November pays it (20 outstanding); hal just has 5."""
+    program_import(text=ledger_program_text(signup_bonus=False), note="debt")
+    gil, hal = MemberFactory(), MemberFactory()
+    entry(gil, EntryKind.EARN, 20, at("2026-10-01T12:00"))
+    entry(gil, EntryKind.REDEEM, -20, at("2026-10-02T12:00"))
+    entry(gil, EntryKind.REFUND, -30, at("2026-10-03T12:00"))
+    paid_by = entry(gil, EntryKind.EARN, 50, at("2026-11-20T12:00"))
+    PointsLot.objects.create(
+        member=gil,
+        entry=paid_by,
+        points=50,
+        remaining=20,
+        debt_paid=30,
+        available_at=paid_by.occurred_at,
+        is_matured=True,
+        earned_at=paid_by.occurred_at,
+    )
+    entry(hal, EntryKind.EARN, 5, at("2026-09-01T12:00"))
+    if days:
+        assert ledger_days_advance(MADRID) > 0
+
+    def outstanding(day: str) -> int:
+        if days:  # the ledger's net movement from the days
+            return outstanding_at(at(f"{day}T00:00"), MADRID)
+        return outstanding_points_at(at(f"{day}T00:00"))
+
+    assert outstanding("2026-10-02") == 25  # gil 20, hal 5
+    assert outstanding("2026-11-01") == 5  # gil owes 30: none
+    assert outstanding("2026-11-21") == 25  # gil 20 after paying
+
+
+def test_the_counts_without_postgresqls_functions_are_the_same(rows):
+    """SQLite (make run) groups the facts and reads the tier changes without width_bucket and
+    array_agg: the same counts."""
+    facts_rebuild(MADRID)
+    periods = [NOVEMBER, NOVEMBER.previous(), Period(datetime.date(2026, 10, 1), NOVEMBER.end)]
+    facts = PurchaseFact.objects.all()
+    assert fact_counts(facts, periods, native=False) == fact_counts(facts, periods)
+    native = tier_figures_of(periods, MADRID, ["bronze", "silver", "gold"])
+    generic = tier_figures_of(periods, MADRID, ["bronze", "silver", "gold"], native=False)
+    assert generic == native
+    assert native[0]["tier_distribution"] == {"bronze": 3, "silver": 1, "gold": 1}
+    assert native[2]["tier_movements"][""]["silver"] == 1  # carla joined on 5 October

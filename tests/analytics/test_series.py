@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from analytics.figures import Period
+from analytics.facts import facts_rebuild
+from analytics.figures import Period, Sources
+from analytics.models import PurchaseFact
 from analytics.series import DAY, MONTH, WEEK, Step, purchase_series, step_of
 from loyalty.services.program import program_import
 from tests.factories.analytics import buy
@@ -37,7 +39,9 @@ def test_every_day_of_the_period_in_the_programs_zone_in_one_query(
 ):
     with django_assert_num_queries(1):
         steps = purchase_series(
-            Period(datetime.date(2026, 11, 1), datetime.date(2026, 12, 1)), MADRID
+            Period(datetime.date(2026, 11, 1), datetime.date(2026, 12, 1)),
+            MADRID,
+            sources=Sources(pending=None),  # everyone from their purchases
         )
 
     assert len(steps) == 30
@@ -81,3 +85,20 @@ def test_long_periods_are_read_by_week_then_by_month(purchases):
         Decimal("41.25"),
     )
     assert months[11].purchases == 1  # December's 99
+
+
+def test_the_facts_give_the_same_series_with_a_member_behind_counted_from_purchases(purchases):
+    """From the purchase facts, one member's facts missing (their consumer behind): the
+    same days as from the purchases."""
+    period = Period(datetime.date(2026, 10, 1), datetime.date(2026, 12, 31))
+    from_purchases = purchase_series(period, MADRID, DAY, sources=Sources(pending=None))
+    facts_rebuild(MADRID)
+    behind = PurchaseFact.objects.order_by("member_id").values_list("member_id", flat=True)[0]
+    PurchaseFact.objects.filter(member_id=behind).delete()
+
+    assert purchase_series(period, MADRID, DAY, sources=Sources(pending=frozenset())) != (
+        from_purchases
+    )  # the facts alone miss that member...
+    mixed = purchase_series(period, MADRID, DAY, sources=Sources(pending=frozenset({behind})))
+    assert mixed == from_purchases  # ...whom their purchases count
+    assert sum(step.purchases for step in mixed) == 5

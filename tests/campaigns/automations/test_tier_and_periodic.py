@@ -73,7 +73,7 @@ def test_every_periodic_task_run_twice_queues_each_message_once(program, time_ma
             again = task()
             assert again == 0, (task_name, moment, first)
         loyalty_tasks.lots_mature()
-        moment += datetime.timedelta(hours=12)
+        moment += datetime.timedelta(days=1)
     per_member = Counter(Delivery.objects.values_list("automation", flat=True))
     # Over 400 days from 1 March 2027 each member had two birthdays (March 2027 and 2028), two
     # expiry warnings (the sign-up and purchase points of 1 March, then 30 days later the

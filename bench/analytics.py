@@ -29,6 +29,7 @@ DB_NAME = "tessera_bench_analytics"
 EXTRA = r"""
 import django
 django.setup()
+from django.db import connection
 
 with connection.cursor() as cursor:
     # What each purchase earned, when it was made; a clawback when (and as) it was refunded.

@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.admin_read_only import ReadOnlyAdmin
 from console.forms import BlockForm
 from console.permissions import BLOCK, staff_can
 from console.services import member_block, member_unblock
@@ -37,7 +38,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(ImportExportAdminMixin, admin.ModelAdmin):
+class MemberAdmin(ImportExportAdminMixin, ReadOnlyAdmin):
     """Members, read-only here (enrolment and changes go through the services), with the bulk
     import (upload, report, confirm) and the CSV export."""
 
@@ -51,15 +52,6 @@ class MemberAdmin(ImportExportAdminMixin, admin.ModelAdmin):
     importer_class = MemberImporter
     export_lines = staticmethod(members_csv)
     export_name = "members"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     # Blocking goes through console.services (the StaffAction history, the permission);
     # the block action asks for the reason on a page of its own before it runs.
@@ -106,7 +98,7 @@ class MemberAdmin(ImportExportAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StaffAction)
-class StaffActionAdmin(admin.ModelAdmin):
+class StaffActionAdmin(ReadOnlyAdmin):
     """The staff history, read-only: rows are written by console.services and console.marketing,
     never edited."""
 
@@ -116,12 +108,3 @@ class StaffActionAdmin(admin.ModelAdmin):
     list_select_related = ("actor", "member__user")
     date_hierarchy = "at"
     ordering = ("-at", "-pk")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

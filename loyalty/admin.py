@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.admin_read_only import ReadOnlyAdmin
 from config.languages import localized
 from loyalty import config_text as words
 from loyalty import definition as pd
@@ -562,7 +563,7 @@ class EarningRuleAdmin(ConfigHistoryMixin, _PublishingAdmin):
 
 
 @admin.register(ProgramVersion)
-class ProgramVersionAdmin(admin.ModelAdmin):
+class ProgramVersionAdmin(ReadOnlyAdmin):
     list_display = ("number", "created_at", "created_by", "what_changed", "note")
     ordering = ("-number",)
     fields = ("number", "created_at", "created_by", "note", "change_list", "program_file")
@@ -581,15 +582,6 @@ class ProgramVersionAdmin(admin.ModelAdmin):
                 previous_snapshot=Subquery(before.values("snapshot")[:1]),
             )
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("changes"))
     def change_list(self, obj: ProgramVersion) -> str:
@@ -627,21 +619,8 @@ class ProgramVersionAdmin(admin.ModelAdmin):
         return format_html("<pre>{}</pre>", text)
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """The ledger changes only through the services: the admin shows it."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
 @admin.register(Purchase)
-class PurchaseAdmin(ImportExportAdminMixin, _ReadOnlyAdmin):
+class PurchaseAdmin(ImportExportAdminMixin, ReadOnlyAdmin):
     """Purchases, with the bulk import of a shop's history (upload, report, confirm)."""
 
     list_display = ("external_id", "member", "amount_text", "purchased_at", "points")
@@ -669,7 +648,7 @@ class PurchaseAdmin(ImportExportAdminMixin, _ReadOnlyAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ImportExportAdminMixin, _ReadOnlyAdmin):
+class LedgerEntryAdmin(ImportExportAdminMixin, ReadOnlyAdmin):
     """The points ledger, with its CSV export."""
 
     list_display = ("occurred_at", "member", "kind", "points", "reason", "created_at")

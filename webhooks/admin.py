@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.admin_read_only import ReadOnlyAdmin
 from config.domain import DomainError
 from webhooks.addresses import url_target
 from webhooks.catalog import EVENT_CHOICES, EVENT_TYPES
@@ -255,7 +256,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     """The delivery log: read-only, with every attempt. "Replay" queues the same stored body to
     the same endpoint again, as a new delivery."""
 
@@ -291,15 +292,6 @@ class DeliveryAdmin(admin.ModelAdmin):
         "body_text",
     )
     actions = ["replay"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_replay_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("webhooks.change_delivery")

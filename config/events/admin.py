@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from config.admin_read_only import ReadOnlyAdmin
 from config.events.models import Event, EventConsumer
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Events are written by the services and settled by the dispatcher; staff only look."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Event)

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import FirstValue, Lag, TruncDate
 
-from analytics.models import FactsState, PurchaseFact
+from analytics.models import FactsState, PurchaseDay, PurchaseFact
 from config.events.dispatch import settled_before
 from config.events.models import Event, EventConsumer, EventDelivery
 from loyalty.events import HISTORY_IMPORTED, PURCHASE_RECORDED, PURCHASE_REFUNDED
@@ -80,12 +81,44 @@ def _insert(rows: QuerySet) -> None:
 
 
 def facts_rebuild_members(member_ids: Iterable[int], zone: datetime.tzinfo) -> None:
-    """Rewrite the facts of these members from their purchases (idempotent)."""
+    """Rewrite the facts of these members from their purchases (idempotent), and the days
+    they are summed in by the difference."""
     member_ids = sorted(set(member_ids))
     if not member_ids:
         return
-    PurchaseFact.objects.filter(member_id__in=member_ids).delete()
+    facts = PurchaseFact.objects.filter(member_id__in=member_ids)
+    before = _per_day(facts)
+    facts.delete()
     _insert(_rows(zone, member_ids))
+    after = _per_day(facts)
+    changes = []
+    for day in sorted(set(before) | set(after)):
+        purchases, revenue = after.get(day, (0, Decimal(0)))
+        gone_purchases, gone_revenue = before.get(day, (0, Decimal(0)))
+        if (purchases, revenue) != (gone_purchases, gone_revenue):
+            changes.append((day, purchases - gone_purchases, revenue - gone_revenue))
+    _days_add(changes)
+
+
+def _per_day(facts: QuerySet[PurchaseFact]) -> dict[datetime.date, tuple[int, Decimal]]:
+    rows = facts.values("day").annotate(purchases=Count("pk"), revenue=Sum("net")).order_by()
+    return {row["day"]: (row["purchases"], row["revenue"]) for row in rows}
+
+
+def _days_add(changes: list[tuple[datetime.date, int, Decimal]]) -> None:
+    """Add (day, purchases, revenue) to the purchase days, in day order (rows locked in one
+    order), creating the days not there yet."""
+    if not changes:
+        return
+    table = PurchaseDay._meta.db_table
+    values = ", ".join(["(%s, %s, %s)"] * len(changes))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, purchases, revenue) VALUES {values}"  # noqa: S608
+            f" ON CONFLICT (day) DO UPDATE SET purchases = {table}.purchases"
+            f" + excluded.purchases, revenue = {table}.revenue + excluded.revenue",
+            [value for change in changes for value in change],
+        )
 
 
 @transaction.atomic
@@ -103,6 +136,8 @@ def facts_rebuild(zone: datetime.tzinfo) -> None:
     )
     PurchaseFact.objects.all().delete()
     _insert(_rows(zone, None))
+    PurchaseDay.objects.all().delete()
+    days_fill()
     if connection.vendor == "postgresql":
         # The planner's statistics of a table rewritten whole (autovacuum would gather them in
         # a while): without them it expects few facts and plans the figures' pass badly.
@@ -112,6 +147,16 @@ def facts_rebuild(zone: datetime.tzinfo) -> None:
     EventConsumer.objects.get_or_create(name=CONSUMER)
     EventConsumer.objects.filter(name=CONSUMER, floor__lt=covered).update(floor=covered)
     EventDelivery.objects.filter(consumer=CONSUMER, event_id__lte=covered).delete()
+
+
+def days_fill() -> None:
+    """The purchase days summed again from every fact (after a rebuild)."""
+    days, facts = PurchaseDay._meta.db_table, PurchaseFact._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {days} (day, purchases, revenue)"  # noqa: S608 - table names only
+            f" SELECT day, count(*), sum(net) FROM {facts} GROUP BY day"
+        )
 
 
 def facts_zone() -> str:

@@ -7,12 +7,15 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Count, Sum
 
-from analytics.facts import facts_rebuild
+from analytics.facts import facts_rebuild, facts_rebuild_members
 from analytics.figures import Period, Sources
-from analytics.models import PurchaseFact
+from analytics.models import PurchaseDay, PurchaseFact
 from analytics.series import DAY, MONTH, WEEK, Step, purchase_series, step_of
+from loyalty.models import Purchase
 from loyalty.services.program import program_import
+from members.models import Member
 from tests.factories.analytics import buy
 from tests.factories.ledger import MemberFactory, ledger_program_text
 
@@ -87,18 +90,45 @@ def test_long_periods_are_read_by_week_then_by_month(purchases):
     assert months[11].purchases == 1  # December's 99
 
 
-def test_the_facts_give_the_same_series_with_a_member_behind_counted_from_purchases(purchases):
-    """From the purchase facts, one member's facts missing (their consumer behind): the
-    same days as from the purchases."""
+def test_the_facts_days_give_the_same_series_with_a_member_behind_counted_from_purchases(
+    purchases,
+):
+    """From the purchase facts' days, with one member's latest purchase not settled by the
+    facts' consumer yet (their facts behind): the same days as from the purchases."""
     period = Period(datetime.date(2026, 10, 1), datetime.date(2026, 12, 31))
-    from_purchases = purchase_series(period, MADRID, DAY, sources=Sources(pending=None))
     facts_rebuild(MADRID)
-    behind = PurchaseFact.objects.order_by("member_id").values_list("member_id", flat=True)[0]
-    PurchaseFact.objects.filter(member_id=behind).delete()
+    bruno = Member.objects.order_by("pk")[1]
+    buy(bruno, datetime.datetime(2026, 11, 3, 9, 0, tzinfo=MADRID), "7")  # not in his facts
+    from_purchases = purchase_series(period, MADRID, DAY, sources=Sources(pending=None))
 
-    assert purchase_series(period, MADRID, DAY, sources=Sources(pending=frozenset())) != (
-        from_purchases
-    )  # the facts alone miss that member...
-    mixed = purchase_series(period, MADRID, DAY, sources=Sources(pending=frozenset({behind})))
-    assert mixed == from_purchases  # ...whom their purchases count
-    assert sum(step.purchases for step in mixed) == 5
+    facts_only = purchase_series(period, MADRID, DAY, sources=Sources(pending=frozenset()))
+    assert facts_only != from_purchases  # the facts alone miss his new purchase...
+    mixed = purchase_series(period, MADRID, DAY, sources=Sources(pending=frozenset({bruno.pk})))
+    assert mixed == from_purchases  # ...which his purchases count, his facts taken out
+    assert sum(step.purchases for step in mixed) == 6
+
+
+def test_the_days_follow_the_facts_a_member_rewrite_changes(purchases):
+    """Rewriting a member's facts (a refund, a new purchase) moves the days by the difference,
+    in the same transaction: they always equal the facts summed per day."""
+    facts_rebuild(MADRID)
+    ana = Member.objects.order_by("pk")[0]
+    Purchase.objects.filter(member=ana, amount=Decimal("30")).update(
+        refunded_amount=Decimal("30")
+    )  # refunded whole: no longer counted
+    buy(ana, datetime.datetime(2026, 11, 20, 9, 0, tzinfo=MADRID), "12")
+
+    facts_rebuild_members([ana.pk], MADRID)
+
+    summed = {
+        row["day"]: (row["purchases"], row["revenue"])
+        for row in PurchaseFact.objects.values("day")
+        .annotate(purchases=Count("pk"), revenue=Sum("net"))
+        .order_by()
+    }
+    days = {
+        day.day: (day.purchases, day.revenue) for day in PurchaseDay.objects.all() if day.purchases
+    }
+    assert days == summed
+    assert days[datetime.date(2026, 11, 20)] == (1, Decimal("12.00"))
+    assert datetime.date(2026, 11, 3) not in days

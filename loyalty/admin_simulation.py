@@ -10,11 +10,11 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from loyalty.models import ProgramSimulation, SimulationStatus
-from loyalty.selectors.program import program_definition_for_import
+from loyalty.selectors.program import program_definition_for_import, program_version_latest
 from loyalty.services.simulations import (
     simulation_is_inline,
     simulation_request,
@@ -82,13 +82,24 @@ def _change(live, draft, places: int = 0) -> str:
     return f"+{text}" if change > 0 else f"\N{MINUS SIGN}{text}"
 
 
-def _rule_label(code: str) -> str:
+def _tier_names() -> dict[str, str]:
+    """The live program's tiers by code, named in the request's language (a tier only the
+    draft has keeps its code)."""
+    version = program_version_latest()
+    if version is None:
+        return {}
+    language = translation.get_language()
+    return {tier.code: tier.localized_name(language) for tier in version.definition.tiers}
+
+
+def _rule_label(code: str, tiers: dict[str, str]) -> str:
     if code == ROUNDING:
         return _("rounding of each purchase")
     if code == OTHER:
         return _("entries without a breakdown")
     if code.startswith(TIER_PREFIX):
-        return _("%(tier)s tier's multiplier") % {"tier": code.removeprefix(TIER_PREFIX)}
+        tier = code.removeprefix(TIER_PREFIX)
+        return _("%(tier)s tier's multiplier") % {"tier": tiers.get(tier, tier)}
     return code
 
 
@@ -118,14 +129,17 @@ def simulation_table(data: dict[str, Any]) -> dict[str, Any]:
             }
         )
 
+    tiers = _tier_names()
     add(_("Points issued"), live["points_issued"], draft["points_issued"])
-    for code, points in live["points_by_rule"].items():
-        add(_rule_label(code), points, draft["points_by_rule"].get(code, 0), is_part=True)
+    # The live program's rules, then those only the draft has (a new rule earns only there).
+    for code in dict.fromkeys([*live["points_by_rule"], *draft["points_by_rule"]]):
+        found = (live["points_by_rule"].get(code, 0), draft["points_by_rule"].get(code, 0))
+        add(_rule_label(code, tiers), *found, is_part=True)
     rows.append({"label": _("Members per tier at the end"), "is_heading": True})
     codes = dict.fromkeys([*live["members_per_tier"], *draft["members_per_tier"]])
     for code in codes:
         counts = (live["members_per_tier"].get(code, 0), draft["members_per_tier"].get(code, 0))
-        add(code, *counts, is_part=True)
+        add(tiers.get(code, code), *counts, is_part=True)
     add(_("Upgrades"), live["upgrades"], draft["upgrades"])
     add(_("Downgrades"), live["downgrades"], draft["downgrades"])
     add(_("Outstanding points at the end"), live["outstanding_points"], draft["outstanding_points"])

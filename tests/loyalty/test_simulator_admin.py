@@ -20,7 +20,7 @@ from loyalty.services.simulations import simulation_request, simulation_run
 from loyalty.simulation import Period
 from tests.factories.members import StaffUserFactory
 from tests.fixtures_worker import wait_for
-from tests.loyalty.test_simulator import DOUBLE_BASE, history_record
+from tests.loyalty.test_simulator import DOUBLE_BASE, SPRING_PROMO, history_record
 
 TODAY = datetime.datetime(2026, 7, 1, 12, 0, tzinfo=datetime.UTC)
 POINTS_ROW = {
@@ -65,6 +65,26 @@ def test_a_small_history_is_simulated_with_the_preview(admin_client, history):
     assert 'data-testid="program-simulation"' in page
     assert "breakage is not estimable yet" in page
     assert not ProgramSimulation.objects.exists()  # nothing stored for a small history
+
+
+def test_a_rule_only_the_draft_has_and_the_tiers_by_name_in_the_managers_language(
+    admin_client, history
+):
+    """A promotion the live program never had earns only in the draft's column; tiers are
+    named as the program names them, in the page's language."""
+    response = admin_client.post(
+        reverse("admin:loyalty_program_import"),
+        {"text": SPRING_PROMO, "preview": "1"},
+        headers={"accept-language": "es"},
+    )
+
+    rows = {row["label"]: row for row in response.context["simulation"]["rows"]}
+    spring = rows["spring"]
+    assert spring["live"] == "0"
+    assert spring["is_changed"]  # the March purchases, doubled
+    assert spring["draft"] != "0"
+    assert "Plata" in rows
+    assert "silver" not in rows
 
 
 def test_a_large_history_is_left_to_a_task_whose_progress_the_page_polls(

@@ -109,7 +109,7 @@ class ConsumeInput(serializers.Serializer):
     order_ref = serializers.CharField(max_length=100)
 
 
-def _voucher_body(request, voucher: Voucher) -> dict:
+def voucher_body(request, voucher: Voucher) -> dict:
     redemption: Redemption = voucher.redemption
     member = redemption.member
     return {
@@ -231,7 +231,7 @@ class RedemptionCancelView(ApiView):
             "id": redemption.public_id,
             "points_returned": redemption.points_spent,
             "cancelled_at": redemption.cancelled_at,
-            "voucher": _voucher_body(request, voucher),
+            "voucher": voucher_body(request, voucher),
         }
         return Response(CancelOutput(body).data)
 
@@ -253,7 +253,7 @@ class VoucherDetailView(ApiView):
         "may be typed in any case, with or without dashes.",
     )
     def get(self, request, code: str):
-        return Response(VoucherOutput(_voucher_body(request, _voucher_or_404(code))).data)
+        return Response(VoucherOutput(voucher_body(request, _voucher_or_404(code))).data)
 
 
 class VoucherConsumeView(ApiView):
@@ -270,4 +270,4 @@ class VoucherConsumeView(ApiView):
         data = ConsumeInput(data=request.data)
         data.is_valid(raise_exception=True)
         voucher = services.voucher_consume(code=code, order_ref=data.validated_data["order_ref"])
-        return Response(VoucherOutput(_voucher_body(request, voucher)).data)
+        return Response(VoucherOutput(voucher_body(request, voucher)).data)

@@ -27,11 +27,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-# DRF's views before the API modules below: they import config.api.exceptions, which imports
-# DRF's views, whose settings import config.api.parsers, which imports config.api.exceptions.
-# This module is loaded with the apps (the consumer, the admin), before any URLconf has loaded
-# DRF's views: without this, config.api.exceptions would meet itself half-built.
-import rest_framework.views  # noqa: F401
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 from rest_framework import serializers
@@ -43,14 +38,14 @@ from campaigns.models import Campaign
 from config.events.models import Event
 from config.languages import localized
 from loyalty.api.members import EntryOutput, MemberOutput, TierOutput
-from loyalty.api.purchases import PurchaseOutput, RefundOutput, _purchase_body
+from loyalty.api.purchases import PurchaseOutput, RefundOutput, purchase_body
 from loyalty.events import POINTS_EXPIRED, PURCHASE_RECORDED, PURCHASE_REFUNDED, TIER_CHANGED
 from loyalty.models import LedgerEntry, Refund, TierChange
 from loyalty.selectors.ledger import purchase_get
 from loyalty.selectors.program import program_definition_current, program_in_force
 from members.events import MEMBER_ENROLLED, MEMBER_ERASED
 from members.models import Member
-from rewards.api import VoucherOutput, _voucher_body
+from rewards.api import VoucherOutput, voucher_body
 from rewards.events import VOUCHER_CANCELLED, VOUCHER_CONSUMED, VOUCHER_ISSUED
 from rewards.models import Voucher
 
@@ -97,7 +92,7 @@ def _purchase(payload: dict) -> dict | None:
     purchase = purchase_get(external_id=payload["external_id"])
     if purchase is None:
         return None
-    answer = PurchaseOutput(_purchase_body(purchase)).data
+    answer = PurchaseOutput(purchase_body(purchase)).data
     return {**answer, "member_number": purchase.member.member_number}
 
 
@@ -113,7 +108,7 @@ def _refund(payload: dict) -> dict | None:
             "external_id": refund.external_id,
             "amount": refund.amount,
             "points_taken": refund.points_taken,
-            "purchase": _purchase_body(refund.purchase),
+            "purchase": purchase_body(refund.purchase),
         }
     ).data
     return {**answer, "member_number": refund.purchase.member.member_number}
@@ -164,7 +159,7 @@ def _voucher(payload: dict) -> dict | None:
     )
     if voucher is None:
         return None
-    return VoucherOutput(_voucher_body(_SiteRequest(), voucher)).data
+    return VoucherOutput(voucher_body(_SiteRequest(), voucher)).data
 
 
 def _campaign(payload: dict) -> dict | None:

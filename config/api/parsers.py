@@ -19,7 +19,7 @@ from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 from rest_framework.utils import json
 
-from config.api.exceptions import RequestTooLarge, UnstorableInput
+from config.api.error_classes import RequestTooLarge, UnstorableInput
 from config.text import has_unstorable_text
 
 # Built once: json.loads with any keyword builds a new decoder on every call.

@@ -403,7 +403,7 @@ def _items(validated: list[dict]) -> list[dict]:
     return [dict(item) for item in validated]
 
 
-def _purchase_body(purchase) -> dict:
+def purchase_body(purchase) -> dict:
     return {
         "id": purchase.pk,
         "external_id": purchase.external_id,
@@ -447,7 +447,7 @@ class PurchaseCreateView(ApiView):
             items=_items(fields["items"]),
         )
         return Response(
-            _purchase_output.represent(_purchase_body(purchase)),
+            _purchase_output.represent(purchase_body(purchase)),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -527,7 +527,7 @@ class RefundCreateView(ApiView):
             "external_id": refund.external_id,
             "amount": refund.amount,
             "points_taken": refund.points_taken,
-            "purchase": _purchase_body(refund.purchase),
+            "purchase": purchase_body(refund.purchase),
         }
         return Response(
             RefundOutput(body).data,

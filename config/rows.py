@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from django.conf import settings
 from django.db import connection, models
+from django.db.models.sql import Query
 
 _Converters = list[tuple[int, models.expressions.Col, list[Callable]]]
 
@@ -157,10 +158,34 @@ def _insert_statement(
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names are ours
     if conflict_field is not None:
-        column = meta.get_field(conflict_field).column
-        sql += f" ON CONFLICT ({quote(column)}) DO NOTHING"
+        sql += _unless_conflict(model, conflict_field)
     sql += f" RETURNING {quote(meta.pk.column)}"
     return sql, fields
+
+
+@functools.cache
+def _unless_conflict(model: type[models.Model], on: str) -> str:
+    """The ON CONFLICT ... DO NOTHING clause for `on`: a field with a unique index, or the name
+    of one of the model's UniqueConstraints, a partial one (with a condition) included, whose
+    condition is then part of the target so that the database finds its index. The condition's
+    values are written into the statement (an index is matched on literals, not parameters)."""
+    quote = connection.ops.quote_name
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint) and constraint.name == on:
+            columns = ", ".join(
+                quote(model._meta.get_field(name).column) for name in constraint.fields
+            )
+            target = f"({columns})"
+            if constraint.condition is not None:
+                query = Query(model=model, alias_cols=False)
+                where = query.build_where(constraint.condition)
+                compiler = query.get_compiler(connection=connection)
+                condition, params = where.as_sql(compiler, connection)
+                editor = connection.schema_editor()  # for quote_value only: not entered
+                literals = tuple(editor.quote_value(param) for param in params)
+                target += f" WHERE {condition % literals}"
+            return f" ON CONFLICT {target} DO NOTHING"
+    return f" ON CONFLICT ({quote(model._meta.get_field(on).column)}) DO NOTHING"
 
 
 # Text, integer, boolean and key fields holding a str, int, bool or None: preparing those is a
@@ -186,9 +211,10 @@ def _prepared(obj: models.Model, fields: tuple[models.Field, ...], *, add: bool)
 
 def row_insert(obj: models.Model, *, unless_conflict_on: str | None = None) -> bool:
     """INSERT `obj` (its primary key must be automatic) and set its pk. With
-    `unless_conflict_on` (a field with a unique index), a row already holding that value makes
-    this insert nothing and return False, without aborting the transaction: the database decides
-    between simultaneous inserts, no savepoint needed."""
+    `unless_conflict_on` (a field with a unique index, or the name of one of the model's unique
+    constraints), a row already holding that value makes this insert nothing and return False,
+    without aborting the transaction: the database decides between simultaneous inserts, no
+    savepoint needed."""
     sql, fields = _insert_statement(type(obj), unless_conflict_on)
     params = _prepared(obj, fields, add=True)
     with _cursor() as cursor:
@@ -338,8 +364,7 @@ def _chain_statement(
         if index == 0:
             sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608 - ours
             if conflict_field is not None:
-                column = model._meta.get_field(conflict_field).column
-                sql += f" ON CONFLICT ({quote(column)}) DO NOTHING"
+                sql += _unless_conflict(model, conflict_field)
         else:
             # From the first row always: nothing after it is written when it is not.
             sources = ", ".join(f"r{source}" for source in sorted({0, *linked.values()}))
@@ -371,8 +396,9 @@ def rows_insert_chain(
     (data-modifying CTEs: one round trip instead of one per row); elsewhere one each. Sets the
     primary keys and the linking foreign keys.
 
-    With `unless_conflict_on` (a field of the first row with a unique index), a first row
-    already stored makes this write nothing at all, without aborting the transaction.
+    With `unless_conflict_on` (a field of the first row with a unique index, or the name of one
+    of its model's unique constraints), a first row already stored makes this write nothing at
+    all, without aborting the transaction.
     `select` (SQL returning one value, and its parameters) is answered as the database stood
     before these writes, on every database. Returns (written, the value of `select` or None).
     """

@@ -10,7 +10,7 @@ the reason `automation_off`.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from campaigns.channels import Message
 from campaigns.composers.building import message_build, offer_give, offered_voucher_code
-from campaigns.composers.registry import Outdated, composer
+from campaigns.composers.registry import Compose, Outdated, composer
 from campaigns.links import survey_url
 from campaigns.merge_values import merge_values_for
 from campaigns.models import AUTOMATIONS, MAIN, AutomationCode, Delivery, DeliveryPurpose
@@ -159,12 +159,11 @@ def automation_message(
 ) -> Message:
     """`member`'s message of the row's automation: its `message` (the referral's `referrer` or
     `referee`...), the merge values of the moment and `extra` (the automation's own fields)."""
-    automation = automation_get(delivery.automation)
+    automation = automation_of(delivery)
     if not automation.enabled:
         raise AutomationOff(f"automation {automation.code} is off")
-    at = at or timezone.now()
     language = member.language
-    values = dict(merge_values_for(members=[member], at=at)[member.pk])
+    values = member_values(delivery, member, at=at)
     values.update(extra or {})
     subject, body = automation_texts(automation.code, message, language, automation.content)
     appendix = ""
@@ -194,7 +193,7 @@ def automation_message(
 
 
 def automation_offers(delivery: Delivery) -> bool:
-    automation = automation_get(delivery.automation)
+    automation = automation_of(delivery)
     return automation.offer_reward_id is not None or bool(automation.offer_points)
 
 
@@ -202,7 +201,7 @@ def automation_offer_issue(delivery: Delivery, member: Member) -> None:
     """Give the automation's reward with the message recorded sent: its reward as a voucher at
     no points (under the code the message announced) or its points. Once per member and
     occasion, however often this runs for the row."""
-    automation = automation_get(delivery.automation)
+    automation = automation_of(delivery)
     offer_give(
         member,
         key=automation_offer_key(delivery),
@@ -218,20 +217,80 @@ def automation_offer_issue(delivery: Delivery, member: Member) -> None:
 
 def gift_points_of(delivery: Delivery, bonus_key: str) -> int:
     """The bonus points the program gave for the occasion, plus the automation's own points."""
-    automation = automation_get(delivery.automation)
+    automation = automation_of(delivery)
     own = automation.offer_points or 0
     return bonus_points(member_id=delivery.member_id, bonus_key=bonus_key) + own
 
 
-def automation_composer(code: str):
+# What an automation's composer reads for a whole batch at once: rows -> {name: what}.
+Prefetch = Callable[[Sequence[Delivery]], Mapping]
+
+# Where a row of a prepared batch keeps the batch (set by _Batch, read by automation_of and
+# member_values).
+_BATCH = "_automation_batch"
+
+
+class _Batch:
+    """What a batch of an automation's rows shares, read once: the automation (on or off, its
+    content and reward) and every member's merge values, of the batch's start (a batch lasts
+    seconds; an automation turned off meanwhile stops at the next batch, as a paused campaign
+    does). Each row keeps the batch, for its composer, its offer and its `gives`."""
+
+    def __init__(self, rows: Sequence[Delivery], prefetch: Prefetch | None = None) -> None:
+        self.prefetched = prefetch(rows) if prefetch is not None else {}
+        self.automations = {code: automation_get(code) for code in {row.automation for row in rows}}
+        members = list(
+            Member.objects.select_related("user").filter(pk__in={row.member_id for row in rows})
+        )
+        self.values = merge_values_for(members=members, at=timezone.now())
+        for row in rows:
+            setattr(row, _BATCH, self)
+
+
+def prefetched(delivery: Delivery) -> Mapping:
+    """What the composer's `prefetch` read for the row's batch ({} for a row composed alone)."""
+    batch = getattr(delivery, _BATCH, None)
+    return batch.prefetched if batch is not None else {}
+
+
+def automation_of(delivery: Delivery):
+    """The row's automation: its batch's, else read now."""
+    batch = getattr(delivery, _BATCH, None)
+    if batch is not None and delivery.automation in batch.automations:
+        return batch.automations[delivery.automation]
+    return automation_get(delivery.automation)
+
+
+def member_values(
+    delivery: Delivery, member: Member, *, at: datetime.datetime | None = None
+) -> dict[str, str]:
+    """`member`'s merge values for the row (a copy, to add to): its batch's, else read as of
+    `at` (default now)."""
+    batch = getattr(delivery, _BATCH, None)
+    if batch is not None and member.pk in batch.values:
+        return dict(batch.values[member.pk])
+    return dict(merge_values_for(members=[member], at=at or timezone.now())[member.pk])
+
+
+def automation_composer(code: str, *, prefetch: Prefetch | None = None):
     """@composer for an automation: its purpose as declared (a notice, or marketing), its
-    reward given with its message."""
-    return composer(
-        code,
-        purpose=AUTOMATIONS[code].purpose,
-        issue=automation_offer_issue,
-        offers=automation_offers,
-    )
+    reward given with its message, and its batches prepared (_Batch), with what `prefetch(rows)`
+    reads for them all at once (its composer finds it in `prefetched(row)`)."""
+
+    def register(compose: Compose) -> Compose:
+        def prepare(rows: Sequence[Delivery]) -> Compose:
+            _Batch(rows, prefetch)
+            return compose
+
+        return composer(
+            code,
+            purpose=AUTOMATIONS[code].purpose,
+            prepare=prepare,
+            issue=automation_offer_issue,
+            offers=automation_offers,
+        )(compose)
+
+    return register
 
 
 # --- Welcome and birthday ----------------------------------------------------------------------
@@ -290,14 +349,13 @@ def points_expiring(delivery: Delivery, member: Member) -> Message:
     """`warn_days` before points expire (the occasion is the soonest expiry date): how many
     and when, as of sending. Nothing left to expire by then (spent, or a purchase restarted
     the inactivity clock) is no longer worth a message."""
-    if not _expiring_left(member):
+    if not _expiring_left(delivery, member):
         raise Outdated(f"member {member.pk} has no points expiring soon any more")
     return automation_message(delivery, member)
 
 
-def _expiring_left(member: Member) -> bool:
-    values = merge_values_for(members=[member], at=timezone.now())[member.pk]
-    return bool(values.get("expiring_on"))
+def _expiring_left(delivery: Delivery, member: Member) -> bool:
+    return bool(member_values(delivery, member).get("expiring_on"))
 
 
 # --- Win-back and the monthly statement --------------------------------------------------------
@@ -334,7 +392,7 @@ def monthly_statement(delivery: Delivery, member: Member) -> Message:
     program = program_in_force(at=at)
     zone = program.zone if program is not None else datetime.UTC
     start, end = month_bounds(year, month, zone)
-    values = merge_values_for(members=[member], at=at)[member.pk]
+    values = member_values(delivery, member, at=at)
     entries = (
         LedgerEntry.objects.filter(member_id=member.pk, occurred_at__gte=start, occurred_at__lt=end)
         .select_related("purchase", "refund")

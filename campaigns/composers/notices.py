@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils import formats, timezone, translation
 
 from campaigns.channels import Message
-from campaigns.composers.automations import automation_composer, automation_message
+from campaigns.composers.automations import automation_composer, automation_message, prefetched
 from campaigns.composers.registry import Outdated
 from campaigns.models import AutomationCode, Delivery
 from loyalty.models import TierChange
@@ -20,12 +20,21 @@ TIER_CHANGE = AutomationCode.TIER_CHANGE.value
 VOUCHER_EXPIRING = AutomationCode.VOUCHER_EXPIRING.value
 
 
-@automation_composer(TIER_CHANGE)
+def _tier_changes(rows) -> dict:
+    """The batch's tier changes, read at once."""
+    return {"changes": TierChange.objects.in_bulk([int(row.occasion) for row in rows])}
+
+
+@automation_composer(TIER_CHANGE, prefetch=_tier_changes)
 def tier_change(delivery: Delivery, member: Member) -> Message:
     """The upgrade ("You are now Gold") or the review's downgrade: the occasion is the
     TierChange."""
-    change = TierChange.objects.filter(pk=int(delivery.occasion), member_id=member.pk).first()
-    if change is None:
+    changes = prefetched(delivery).get("changes")
+    if changes is None:  # composed alone
+        change = TierChange.objects.filter(pk=int(delivery.occasion)).first()
+    else:
+        change = changes.get(int(delivery.occasion))
+    if change is None or change.member_id != member.pk:
         raise Outdated(f"tier change {delivery.occasion} is gone")
     try:
         program = program_version_at(at=change.at).definition

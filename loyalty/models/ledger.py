@@ -196,6 +196,11 @@ class LedgerEntryQuerySet(models.QuerySet):
     # bulk_create is an insert, and allowed.
 
 
+# The unique index that gives a bonus once per member and key (config.rows can write "unless
+# it conflicts" on it by this name).
+BONUS_ONCE_PER_KEY = "loyalty_entry_bonus_once_per_key"
+
+
 class LedgerEntry(models.Model):
     """One movement of points. Append-only: corrections are new entries (the database refuses an
     UPDATE or DELETE on PostgreSQL too, see loyalty.ledger_sql). `points` is the change of the
@@ -262,7 +267,7 @@ class LedgerEntry(models.Model):
             models.UniqueConstraint(
                 fields=["member", "bonus_key"],
                 condition=~Q(bonus_key=""),
-                name="loyalty_entry_bonus_once_per_key",
+                name=BONUS_ONCE_PER_KEY,
             ),
         ]
 

@@ -32,7 +32,7 @@ from loyalty.models import (
     ProgramVersion,
     Purchase,
 )
-from loyalty.models.ledger import LIFETIME_KINDS
+from loyalty.models.ledger import BONUS_ONCE_PER_KEY, LIFETIME_KINDS
 from loyalty.rules.bonus import EventBonus, event_bonus
 from loyalty.rules.credit import LotCredit, lot_credit, lot_mature
 from loyalty.rules.debit import debit_allocate, debit_apply
@@ -564,8 +564,10 @@ def points_gift(
     if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
         raise InvalidPoints("a gift is a positive whole number of points")
     now = now or timezone.now()
-    # No savepoint of its own (the caller's transaction, or a new one): a gift given already is
-    # the only error it expects, and that one has its savepoint below.
+    # No savepoint (the caller's transaction, or a new one): a gift given already writes
+    # nothing (ON CONFLICT on the once-per-key index) instead of raising, so this also works
+    # with the caller's statements pipelined (campaigns.services.sending), where a failed
+    # statement could not be rolled back to a savepoint.
     with transaction.atomic(savepoint=False):
         try:
             account, _member, version = account_lock_at(member=member, at=now)
@@ -573,28 +575,28 @@ def points_gift(
             return None
         except ProgramNotConfigured:
             account, version = account_lock(member=member), None
-        try:
-            with transaction.atomic():
-                return credit_write(
-                    account=account,
-                    kind=EntryKind.BONUS,
-                    points=points,
-                    reason=reason or f"{event} gift",
-                    earned_at=now,
-                    expires_at=lot_expires_at(program=version.definition, earned_at=now)
-                    if version
-                    else None,
-                    breakdown=[{"part": "event", "event": event, "points": points}],
-                    program_version=version,
-                    bonus_key=bonus_key,
-                    source_type=source_type,
-                    source_id=source_id,
-                    now=now,
-                )
-        except IntegrityError:
-            # Given already: the unique (member, bonus_key) index said so.
+        entry, lot = credit_rows(
+            account=account,
+            kind=EntryKind.BONUS,
+            points=points,
+            reason=reason or f"{event} gift",
+            earned_at=now,
+            expires_at=lot_expires_at(program=version.definition, earned_at=now)
+            if version
+            else None,
+            breakdown=[{"part": "event", "event": event, "points": points}],
+            program_version=version,
+            bonus_key=bonus_key,
+            source_type=source_type,
+            source_id=source_id,
+            now=now,
+        )
+        written, _ = credit_rows_write(account, [entry, lot], unless_conflict_on=BONUS_ONCE_PER_KEY)
+        if not written:
+            # Given already. The account's balances were counted with the gift: read again.
             account.refresh_from_db()
             return None
+        return entry
 
 
 def bonus_take_back(

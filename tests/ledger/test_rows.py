@@ -16,6 +16,7 @@ from config.rows import (
     statements_pipelined,
 )
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, PointsLot, Purchase
+from loyalty.models.ledger import BONUS_ONCE_PER_KEY
 from tests.ledger.conftest import record
 
 FIELDS = (
@@ -82,6 +83,27 @@ def test_row_insert_unless_conflict_inserts_nothing_and_the_transaction_goes_on(
         "till-7",
         "till-8",
     ]
+
+
+def test_unless_conflict_on_a_partial_unique_constraint_by_its_name(member, now):
+    # The once-per-key bonus index holds only where bonus_key is not empty: its condition is
+    # part of the conflict target, and entries without a key never conflict.
+    purchase, _ = record(member)
+
+    def bonus(key):
+        entry = _entry(member, purchase, kind=EntryKind.BONUS, bonus_key=key)
+        entry.purchase = None
+        return entry
+
+    with transaction.atomic():
+        assert row_insert(bonus("gift:1"), unless_conflict_on=BONUS_ONCE_PER_KEY) is True
+        assert row_insert(bonus("gift:1"), unless_conflict_on=BONUS_ONCE_PER_KEY) is False
+        assert row_insert(bonus(""), unless_conflict_on=BONUS_ONCE_PER_KEY) is True
+        assert row_insert(bonus(""), unless_conflict_on=BONUS_ONCE_PER_KEY) is True
+        assert LedgerEntry.objects.filter(kind=EntryKind.BONUS).count() == 3  # still usable
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row_insert(bonus("gift:1"))
 
 
 def test_row_insert_without_conflict_clause_raises_on_a_duplicate(member, now):

@@ -86,3 +86,35 @@ def test_every_periodic_task_run_twice_queues_each_message_once(program, time_ma
         "survey": 6,
         "monthly_statement": 12,
     }
+
+
+def _upgrade_notices_queued(count: int) -> None:
+    members = [
+        MemberFactory(email=f"up{count}-{n}@example.com", language=("es", "fr", "en")[n % 3])
+        for n in range(count)
+    ]
+    for member in members:
+        buy(member, START, "600.00")  # Silver at once
+    consumer_run("tier_notice")
+
+
+@pytest.mark.django_db
+def test_a_batch_of_notices_reads_what_its_messages_share_once(
+    program, time_machine, smtp_outbox, django_assert_max_num_queries
+):
+    # The automation, the members' merge values and the tier changes are read for the batch:
+    # each message more costs only the sender's own statements (its transaction, the member's
+    # lock, the two marks), not a query per value.
+    time_machine.move_to(START, tick=False)
+    queries = {}
+    for count in (2, 8):
+        _upgrade_notices_queued(count)
+        with django_assert_max_num_queries(200) as captured:
+            assert deliveries_send().sent == count
+        queries[count] = len(captured)
+    per_message = (queries[8] - queries[2]) / 6
+    assert per_message <= 6, queries
+    by_language = {"es": "Ahora es Plata", "fr": "Vous êtes maintenant Argent"}
+    for mail in smtp_outbox.mails:
+        member = Member.objects.select_related("user").get(user__email=mail.recipients[0])
+        assert mail.subject == by_language.get(member.language, "You are now Silver")

@@ -154,6 +154,38 @@ def test_a_message_whose_fate_is_unknown_gives_its_offer_once_even_sent_again(
     assert Redemption.objects.filter(member=ana).count() == 1
 
 
+def test_bonus_points_of_a_message_whose_fate_is_unknown_are_given_once_even_sent_again(
+    everyone, members, smtp_outbox
+):
+    # The sender records a sent message and gives its offer with its statements pipelined: a
+    # gift given already must be told apart without an error the pipeline cannot take back.
+    campaign = _campaign(points=100)
+    campaign_schedule(campaign=campaign)
+    campaigns_start_due(at=NOW)
+    ana = members[0]
+    before = LoyaltyAccount.objects.get(member=ana).available
+    row = Delivery.objects.get(member=ana)
+    Delivery.objects.filter(pk=row.pk).update(
+        status=DeliveryStatus.HANDING,
+        claimed_by="dead-worker",
+        claimed_until=NOW - datetime.timedelta(seconds=1),
+        handed_at=NOW - datetime.timedelta(minutes=3),
+        attempts=1,
+    )
+    assert deliveries_abandoned_settle(at=NOW) == 1
+    assert LoyaltyAccount.objects.get(member=ana).available == before + 100
+
+    assert deliveries_send_again(delivery_ids=[row.pk], at=NOW) == 1
+    report = deliveries_send()
+    row.refresh_from_db()
+    assert (row.status, row.error) == (DeliveryStatus.SENT, "")
+    assert report.sent == 3  # ana's again, and the two others
+    assert len(smtp_outbox.mails_to(ana.user.email)) == 1
+    assert LedgerEntry.objects.filter(member=ana, bonus_key="campaign:gift").count() == 1
+    assert LoyaltyAccount.objects.get(member=ana).available == before + 100
+    assert account_recompute(member=ana)["consistent"]
+
+
 def test_a_retry_announces_the_code_chosen_for_the_first_attempt(
     everyone, members, smtp_outbox, time_machine
 ):

@@ -63,6 +63,33 @@ def test_member_events_carry_the_member_as_the_api_shows_it(registered, api, pro
     assert erased["data"]["email"].endswith("@invalid")
 
 
+def test_an_erasure_rewrites_what_the_log_kept_of_the_person(registered, program, now):
+    # The enrolment's delivery, sent already, and one to an endpoint that never asked for the
+    # erasure: neither keeps the email or the name once the member is erased.
+    elsewhere = endpoint_register(url=registered.endpoint.url, events=["member.enrolled"])
+    ana = member_join(email="ana@example.com", first_name="Ana", language="es")
+    webhooks_dispatch()
+    kept = Delivery.objects.filter(event_type="member.enrolled")
+    assert kept.count() == 2
+    assert all(b"ana@example.com" in row.body_bytes for row in kept)
+    ids = {json.loads(row.body_bytes)["id"] for row in kept}
+
+    member_erase(member=ana)
+    webhooks_dispatch()
+
+    for row in Delivery.objects.filter(event_type="member.enrolled"):
+        body = json.loads(row.body_bytes)
+        assert body["id"] in ids  # the same event, told again without the person
+        assert body["data"]["member_number"] == ana.member_number
+        assert body["data"]["email"].endswith("@invalid")
+        assert b"ana@example.com" not in row.body_bytes
+        assert b"Ana" not in row.body_bytes
+    assert {row.endpoint_id for row in Delivery.objects.filter(event_type="member.enrolled")} == {
+        registered.endpoint.pk,
+        elsewhere.endpoint.pk,
+    }
+
+
 def test_purchase_events_carry_the_api_answers_and_the_tier_change(
     registered, api, member, program, now
 ):

@@ -1,5 +1,6 @@
 """Writes of the delivery log: queue an event for the endpoints that want it (the consumer,
-in the dispatcher's transaction), and replay a delivery (staff, from the admin)."""
+in the dispatcher's transaction), replay a delivery (staff, from the admin), and rewrite what
+the log keeps of a member who erased their data."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import datetime
 from django.utils import timezone
 
 from config.events.models import Event
+from members.events import MEMBER_ENROLLED
 from webhooks.bodies import event_body, event_public_id
 from webhooks.models import Delivery, DeliveryState, Endpoint
 from webhooks.tasks import deliveries_kick
@@ -69,3 +71,17 @@ def delivery_replay(*, delivery: Delivery, at: datetime.datetime | None = None) 
     )
     deliveries_kick()
     return replay
+
+
+def member_bodies_renew(*, member_id: int) -> int:
+    """Rewrite the stored bodies of the member's `member.enrolled` deliveries (the only events
+    whose body describes the person) from the member as they are now: after an erasure the log,
+    a retry still due and a replay hold the pseudonym, never the person. Returns how many
+    deliveries were rewritten. An erasure is rare: the events are searched by their payload."""
+    events = Event.objects.filter(kind=MEMBER_ENROLLED, payload__member_id=member_id)
+    renewed = 0
+    for event in events.filter(pk__in=Delivery.objects.values("event_id")):
+        body = event_body(event)
+        if body is not None:
+            renewed += Delivery.objects.filter(event_id=event.pk).update(body=body)
+    return renewed

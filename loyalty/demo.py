@@ -72,6 +72,10 @@ def _history(rng: random.Random, member: Member, *, now) -> None:
     start = member.joined_at
     span = (now - start).total_seconds()
     moments = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(appetite))
+    # A refund is recorded now: after the member's history, so that their tier changes follow
+    # one another in time (a refund's downgrade dated now, then upgrades dated earlier, would
+    # read as a history that ends on the wrong tier).
+    refunds = []
     for n, moment in enumerate(moments):
         amount, items = _basket(rng)
         purchase, _created = purchase_record(
@@ -84,13 +88,14 @@ def _history(rng: random.Random, member: Member, *, now) -> None:
             items=items,
         )
         if rng.random() < 0.06:
-            line = items[0]
-            refund_record(
-                purchase=purchase,
-                external_id=f"{purchase.external_id}-r",
-                amount=Decimal(line["unit_price"]),
-                items=[{**line, "quantity": 1}],
-            )
+            refunds.append((purchase, items[0]))
+    for purchase, line in refunds:
+        refund_record(
+            purchase=purchase,
+            external_id=f"{purchase.external_id}-r",
+            amount=Decimal(line["unit_price"]),
+            items=[{**line, "quantity": 1}],
+        )
 
 
 def _member(rng: random.Random, n: int, *, now, user=None) -> Member:

@@ -28,3 +28,19 @@ def test_the_demo_load_is_quiet_and_ends_with_the_logins(tmp_path):
     assert "automations:" in last
     assert "Demo logins:" in out
     assert "marketer@tessera.test" in out
+
+    # Each member's tier history, read in time order as the analytics read it, ends on the tier
+    # their account holds.
+    checked = run_manage(
+        "shell",
+        "-c",
+        "from loyalty.models import LoyaltyAccount, TierChange\n"
+        "ends = {c.member_id: c.to_code for c in TierChange.objects.order_by('at', 'id')}\n"
+        "wrong = [a.member_id for a in LoyaltyAccount.objects.all()"
+        " if a.member_id in ends and ends[a.member_id] != a.tier_code]\n"
+        "print('changes', len(ends), 'wrong', wrong)",
+        env=env,
+    )
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    assert "wrong []" in checked.stdout, checked.stdout
+    assert "changes 0 " not in checked.stdout

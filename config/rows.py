@@ -26,9 +26,11 @@ import contextlib
 import functools
 from collections.abc import Callable, Iterator, Sequence
 
+import psycopg
 from django.conf import settings
-from django.db import connection, models
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models.sql import Query
+from psycopg.pq import PipelineStatus
 
 _Converters = list[tuple[int, models.expressions.Col, list[Callable]]]
 
@@ -322,6 +324,31 @@ def statements_pipelined() -> Iterator[None]:
     connection.ensure_connection()
     with connection.connection.pipeline():
         yield
+
+
+@contextlib.contextmanager
+def savepoint_pipelined() -> Iterator[None]:
+    """`transaction.atomic()` around a part that may fail and be rolled back alone, under
+    `statements_pipelined` too. There a failed statement aborts the pipeline: every statement
+    after it, the rollback to the savepoint included, fails with "pipeline aborted". So on a
+    database error the pipeline is synced first (the error has been raised already), which
+    leaves the transaction failed but able to roll back to the savepoint."""
+    with transaction.atomic():
+        try:
+            yield
+        except DatabaseError:
+            _pipeline_recover()
+            raise
+
+
+def _pipeline_recover() -> None:
+    raw = connection.connection
+    if connection.vendor != "postgresql" or raw is None:
+        return
+    if raw.info.pipeline_status != PipelineStatus.ABORTED:
+        return
+    with contextlib.suppress(psycopg.Error):
+        raw._pipeline.sync()
 
 
 def _link_sources(rows: Sequence[models.Model]) -> tuple[tuple[tuple[models.Field, int], ...], ...]:

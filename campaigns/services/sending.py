@@ -51,7 +51,7 @@ from campaigns.models import (
     DeliveryStatus,
     SkipReason,
 )
-from config.rows import rows_get, rows_update_where, statements_pipelined
+from config.rows import rows_get, rows_update_where, savepoint_pipelined, statements_pipelined
 from loyalty.definition import Communications, ProgramDefinition
 from loyalty.selectors.members import member_time_zone
 from loyalty.selectors.program import program_in_force
@@ -235,7 +235,7 @@ def _issue(row: Delivery, member: Member) -> str:
     if not _gives(row):
         return ""
     try:
-        with transaction.atomic():
+        with savepoint_pipelined():
             composer_get(row.source).issue(row, member)
     except Exception as error:
         logger.exception("delivery %s: what its message offers could not be given", row.pk)

@@ -8,12 +8,12 @@ import smtplib
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from campaigns.channels import PermanentSendError, TransientSendError
 from campaigns.channels.email import _sorted
-from campaigns.composers import Composer, composer_register, composer_unregister
+from campaigns.composers import CAMPAIGN, Composer, composer_register, composer_unregister
 from campaigns.models import Campaign, Delivery, DeliveryPurpose
 from campaigns.services import sending
 from campaigns.services.deliveries import deliveries_queue, deliveries_send_again, delivery_new
@@ -350,3 +350,50 @@ def test_two_senders_at_once_send_each_message_once(program, smtp):
 )
 def test_mail_errors_are_sorted_into_transient_and_permanent(error, expected):
     assert type(_sorted(error)) is expected
+
+
+def _raise_in_python(delivery, member):
+    raise RuntimeError("the reward is gone")
+
+
+def _raise_in_the_database(delivery, member):
+    # What a constraint or a lock timeout does: the statement fails in PostgreSQL, inside the
+    # sender's pipelined transaction.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 / 0")
+        cursor.fetchone()
+
+
+@pytest.mark.parametrize("issue", [_raise_in_python, _raise_in_the_database])
+def test_an_offer_that_cannot_be_given_never_undoes_the_record_of_the_mail(
+    program, smtp, now, issue
+):
+    # The mail went out: it stays `sent`, with the failure on the row, and the batch goes on.
+    composer_register(
+        Composer(
+            source=CAMPAIGN,
+            purpose=DeliveryPurpose.MARKETING,
+            compose=compose_news,
+            issue=issue,
+        )
+    )
+    try:
+        campaign = Campaign.objects.create(code="gift", name="Gift", state="sending")
+        members = [
+            MemberFactory(
+                email=f"g{n}@example.com", first_name=f"G{n}", marketing_email_opt_in=True
+            )
+            for n in range(3)
+        ]
+        for member in members:
+            queue(member, campaign=campaign)
+
+        report = deliveries_send()
+    finally:
+        composer_unregister(CAMPAIGN)
+
+    assert report.sent == 3
+    for delivery in Delivery.objects.filter(campaign=campaign):
+        assert delivery.status == "sent"
+        assert delivery.error.startswith("offer not given: ")
+    assert len(smtp.mails) == 3

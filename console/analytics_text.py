@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
+from config.numbers import number_text as rounded_text
 from loyalty.money import money_text
 
 COUNT = "count"
@@ -24,7 +24,7 @@ MINUS = "\N{MINUS SIGN}"
 
 
 def number_text(value, places: int = 0) -> str:
-    return formats.number_format(value, places, force_grouping=True)
+    return rounded_text(value, places)
 
 
 def percent_text(fraction, places: int = 1) -> str:

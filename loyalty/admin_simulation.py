@@ -10,9 +10,10 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from config.numbers import number_text
 from loyalty.models import ProgramSimulation, SimulationStatus
 from loyalty.selectors.program import program_definition_for_import, program_version_latest
 from loyalty.services.simulations import (
@@ -71,14 +72,14 @@ def simulation_view(model_admin, request, key) -> TemplateResponse:
 
 
 def _points(value: int) -> str:
-    return formats.number_format(value, 0, force_grouping=True)
+    return number_text(value)
 
 
 def _change(live, draft, places: int = 0) -> str:
     change = draft - live
     if not change:
         return "0"
-    text = formats.number_format(abs(change), places, force_grouping=True)
+    text = number_text(abs(change), places)
     return f"+{text}" if change > 0 else f"\N{MINUS SIGN}{text}"
 
 
@@ -112,9 +113,7 @@ def simulation_table(data: dict[str, Any]) -> dict[str, Any]:
     def add(label: str, left, right, *, is_part: bool = False, money: bool = False) -> None:
         if money:
             left, right = Decimal(left), Decimal(right)
-            shown = [
-                formats.number_format(value, 2, force_grouping=True) for value in (left, right)
-            ]
+            shown = [number_text(value, 2) for value in (left, right)]
             difference = _change(left, right, 2)
         else:
             shown, difference = [_points(left), _points(right)], _change(left, right)
@@ -170,4 +169,4 @@ def simulation_table(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _percent(value) -> str:
-    return formats.number_format(Decimal(value) * 100, 2) + "\N{NO-BREAK SPACE}%"
+    return number_text(Decimal(value) * 100, 2, grouping=False) + "\N{NO-BREAK SPACE}%"

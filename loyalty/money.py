@@ -7,8 +7,9 @@ import functools
 import re
 from decimal import Decimal
 
-from django.utils import formats
 from django.utils.translation import get_language
+
+from config.numbers import number_text
 
 # Active ISO 4217 currencies with their minor units (ISO 4217 amendment list, 2024). Precious
 # metals, fund and testing codes (XAU, XDR, XTS, XXX...) are left out: a loyalty program is priced
@@ -87,7 +88,7 @@ def decimal_text(value: Decimal) -> str:
 
 def money_text(amount, currency: str) -> str:
     """An amount in the language's format: €12.50 in English, 12,50 € in Spanish and French."""
-    number = formats.number_format(Decimal(str(amount)), 2, force_grouping=True)
+    number = number_text(amount, 2)
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
     if (get_language() or "en").startswith("en") and len(symbol) == 1:
         return f"{symbol}{number}"

@@ -121,6 +121,18 @@ def test_nobody_whose_message_was_not_sent_gets_the_offer(everyone, members, smt
     assert given == {members[2].pk}
 
 
+def _left_by_a_dead_worker(row, **fields) -> None:
+    """What a worker killed while handing the mail over leaves: `handing`, its lease run out."""
+    Delivery.objects.filter(pk=row.pk).update(
+        status=DeliveryStatus.HANDING,
+        claimed_by="dead-worker",
+        claimed_until=NOW - datetime.timedelta(seconds=1),
+        handed_at=NOW - datetime.timedelta(minutes=3),
+        attempts=1,
+        **fields,
+    )
+
+
 def test_a_message_whose_fate_is_unknown_gives_its_offer_once_even_sent_again(
     everyone, members, smtp_outbox
 ):
@@ -129,16 +141,7 @@ def test_a_message_whose_fate_is_unknown_gives_its_offer_once_even_sent_again(
     campaigns_start_due(at=NOW)
     ana = members[0]
     row = Delivery.objects.get(member=ana)
-    # What a worker killed while handing the mail over leaves: `handing`, its lease run out, the
-    # code it announced chosen.
-    Delivery.objects.filter(pk=row.pk).update(
-        status=DeliveryStatus.HANDING,
-        claimed_by="dead-worker",
-        claimed_until=NOW - datetime.timedelta(seconds=1),
-        handed_at=NOW - datetime.timedelta(minutes=3),
-        attempts=1,
-        voucher_code="ABCD-EFGH-JKMN-PQ",
-    )
+    _left_by_a_dead_worker(row, voucher_code="ABCD-EFGH-JKMN-PQ")  # the code it announced
     assert deliveries_abandoned_settle(at=NOW) == 1
     row.refresh_from_db()
     assert row.status == DeliveryStatus.UNKNOWN
@@ -165,13 +168,7 @@ def test_bonus_points_of_a_message_whose_fate_is_unknown_are_given_once_even_sen
     ana = members[0]
     before = LoyaltyAccount.objects.get(member=ana).available
     row = Delivery.objects.get(member=ana)
-    Delivery.objects.filter(pk=row.pk).update(
-        status=DeliveryStatus.HANDING,
-        claimed_by="dead-worker",
-        claimed_until=NOW - datetime.timedelta(seconds=1),
-        handed_at=NOW - datetime.timedelta(minutes=3),
-        attempts=1,
-    )
+    _left_by_a_dead_worker(row)
     assert deliveries_abandoned_settle(at=NOW) == 1
     assert LoyaltyAccount.objects.get(member=ana).available == before + 100
 

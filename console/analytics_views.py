@@ -29,7 +29,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from analytics.figures import (
@@ -107,7 +107,7 @@ FIGURES: dict[str, tuple[Any, str]] = {
     "detractors": (gettext_lazy("Detractors (0–6)"), COUNT),  # noqa: RUF001
     "sign_ups": (gettext_lazy("Sign-ups with a code"), COUNT),
     "first_purchases": (gettext_lazy("Friends with a first purchase"), COUNT),
-    "rewarded": (gettext_lazy("Rewarded"), COUNT),
+    "rewarded": (pgettext_lazy("referrals", "Rewarded"), COUNT),
     "held": (gettext_lazy("Held for review"), COUNT),
     "rejected": (gettext_lazy("Rejected"), COUNT),
 }
@@ -539,7 +539,7 @@ def _points(period: Period, program: Program) -> Page:
         ("opening_outstanding", _("Outstanding at the start"), opening, ""),
         ("issued", _("Issued"), issued, "+"),
         ("redeemed", _("Redeemed"), -redeemed, MINUS),
-        ("expired", _("Expired"), -expired, MINUS),
+        ("expired", pgettext("points", "Expired"), -expired, MINUS),
         ("other_movements", _("Other movements (adjustments and debts)"), other, "±"),
         ("closing_outstanding", _("Outstanding at the end"), closing, "="),
     ]
@@ -611,11 +611,19 @@ def _heat(share) -> int:
 def _cohorts(period: Period, program: Program) -> Page:
     cohorts = cohort_retention(period, program.zone)
     width = max((len(row["retention"]) for row in cohorts), default=0)
+    # The period's last month is cut short when the period ends before that month does, or
+    # the month is not over yet: its shares (each row's last cell) count only some of its days.
+    today = timezone.localdate(timezone=program.zone)
+    last_day = period.end - datetime.timedelta(days=1)
+    partial = period.end.day != 1 or last_day > today
+    counted_to = min(last_day, today)
     rows = []
     for row in cohorts:
         first = datetime.date.fromisoformat(row["month"] + "-01")
+        last = len(row["retention"]) - 1
         cells = [
-            {"text": percent_text(share, 0), "heat": _heat(share)} for share in row["retention"]
+            {"text": percent_text(share, 0), "heat": _heat(share), "partial": partial and k == last}
+            for k, share in enumerate(row["retention"])
         ]
         rows.append(
             {
@@ -638,7 +646,19 @@ def _cohorts(period: Period, program: Program) -> Page:
             for row in cohorts
         ],
     )
-    return Page({"cohort_rows": rows, "months_after": range(width)}, [table])
+    partial_note = ""
+    if partial and rows:
+        partial_note = _(
+            "%(month)s is not over in this period: its shares, in the last cell of each row, "
+            "count the purchases up to %(day)s only."
+        ) % {
+            "month": formats.date_format(last_day, "YEAR_MONTH_FORMAT"),
+            "day": formats.date_format(counted_to, "DATE_FORMAT"),
+        }
+    return Page(
+        {"cohort_rows": rows, "months_after": range(width), "partial_note": partial_note},
+        [table],
+    )
 
 
 def _channels(period: Period, program: Program) -> Page:

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaigns.models.segments import Segment
 from loyalty.definition import CODE_MAX_LENGTH
@@ -29,9 +30,10 @@ class CampaignState(models.TextChoices):
     DRAFT = "draft", _("draft")
     SCHEDULED = "scheduled", _("scheduled")
     SENDING = "sending", _("sending")
-    SENT = "sent", _("sent")
+    # A campaign's own words: "campaign" is feminine in Spanish and French, a message is not.
+    SENT = "sent", pgettext_lazy("campaign state", "sent")
     PAUSED = "paused", _("paused")
-    CANCELLED = "cancelled", _("cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("campaign state", "cancelled")
 
 
 class Campaign(models.Model):

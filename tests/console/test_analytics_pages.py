@@ -367,6 +367,25 @@ def test_cohorts_are_a_heatmap_shaded_by_class(client, shop):
     assert "style=" not in html
 
 
+def test_a_month_the_period_cuts_short_is_marked_in_each_cohort(client, shop):
+    signed_in(client, MARKETER)
+
+    whole = page(client, "cohorts", **{"from": "2026-10-01", "to": "2026-12-01"})
+    cut = page(client, "cohorts", **{"from": "2026-10-01", "to": "2026-11-16"})
+
+    assert "heat--partial" not in whole
+    assert 'data-testid="cohorts-partial"' not in whole
+    table = re.search(r'data-testid="cohorts">(.*?)</table>', cut, re.S)[1]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)[2:]  # after the two header rows
+    for row in rows:  # October's row and November's: only the last cell of each, November's
+        cells = re.findall(r'<td class="([^"]*heat[^"]*)"', row)
+        assert ["heat--partial" in cell for cell in cells] == [False] * (len(cells) - 1) + [True]
+    assert "(month not over)" in table  # read out by screen readers
+    note = re.search(r'data-testid="cohorts-partial">(.*?)</p>', cut, re.S)[1]
+    assert "November 2026 is not over in this period" in note
+    assert "up to 15 November 2026 only" in note
+
+
 def test_channels(client, shop):
     signed_in(client, MARKETER)
 

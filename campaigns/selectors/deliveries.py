@@ -3,7 +3,7 @@ rows whose fate is unknown (what "send these again" offers), and whether it is d
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from campaigns.models import Campaign, Delivery, DeliveryStatus
 
@@ -48,11 +48,12 @@ def campaign_delivery_counts_of(*, campaigns) -> dict[int, dict[str, int]]:
 def delivery_list_for_campaign(
     *, campaign: Campaign, status: str | None = None
 ) -> QuerySet[Delivery]:
-    """The campaign's log, newest first, with each row's member (and user)."""
+    """The campaign's log, the latest handed over first (those not handed over yet last, in the
+    order they were queued), with each row's member (and user)."""
     rows = Delivery.objects.filter(campaign=campaign).select_related("member__user")
     if status:
         rows = rows.filter(status=status)
-    return rows.order_by("-created_at", "-pk")
+    return rows.order_by(F("handed_at").desc(nulls_last=True), "pk")
 
 
 def deliveries_unknown_for_campaign(*, campaign: Campaign) -> QuerySet[Delivery]:

@@ -10,6 +10,7 @@ from campaigns.selectors.deliveries import (
     campaign_delivery_counts,
     campaign_is_settled,
     deliveries_unknown_for_campaign,
+    delivery_list_for_campaign,
 )
 from campaigns.services.sending import deliveries_send
 from tests.campaigns.delivery.conftest import queue
@@ -51,4 +52,20 @@ def test_the_counts_follow_the_log(program, campaign, smtp):
     assert campaign_is_settled(campaign=campaign)
     assert [row.member_id for row in deliveries_unknown_for_campaign(campaign=campaign)] == [
         lost.pk
+    ]
+
+
+def test_the_log_reads_the_latest_handed_over_first_then_the_rest_as_queued(program, campaign):
+    members = [MemberFactory(marketing_email_opt_in=True) for _ in range(4)]
+    for member in members:
+        queue(member, campaign=campaign)
+    moment = timezone.now()
+    for minutes, member in ((5, members[2]), (9, members[0])):
+        at = moment + datetime.timedelta(minutes=minutes)
+        Delivery.objects.filter(member=member).update(status="sent", handed_at=at, sent_at=at)
+
+    log = delivery_list_for_campaign(campaign=campaign)
+
+    assert [row.member_id for row in log] == [
+        m.pk for m in (members[0], members[2], members[1], members[3])
     ]

@@ -315,7 +315,8 @@ class CampaignDeliveriesView(ApiGenericView):
             )
         ],
         responses=DeliveryOutput(many=True),
-        description="The campaign's delivery log, newest first.",
+        description="The campaign's delivery log: the latest handed over first, then what is "
+        "still to go, in the order it was queued.",
     )
     def get(self, request, code: str):
         campaign = campaign_or_404(code)

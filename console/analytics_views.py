@@ -123,6 +123,9 @@ OVERVIEW = [
     "points_redeemed",
     "outstanding_points",
     "liability",
+    # Beside the liability it is counted after: outstanding points may rise while the liability
+    # falls, when breakage becomes estimable or grows.
+    "breakage",
     "nps",
 ]
 ACTIVITY = [

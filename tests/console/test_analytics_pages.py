@@ -250,6 +250,8 @@ def test_the_overview_shows_each_headline_figure_beside_the_previous_period(clie
     assert cell(html, "retention") == ["50.0%", "—", "—"]
     assert cell(html, "points_issued") == ["150", "80", "+87.5%"]
     assert cell(html, "nps") == ["100", "—", "—"]
+    # The liability is after breakage: the overview shows the breakage it was counted with.
+    assert cell(html, "breakage") == ["20.0%", "not estimable yet", "—"]
     assert "1 November 2026 to 30 November 2026 (30 days)" in html
     assert "Compared with the previous period, from 2 October 2026 to 31 October 2026." in html
     # The chart's data and its table.

@@ -30,7 +30,7 @@ def test_the_demo_load_is_quiet_and_ends_with_the_logins(tmp_path):
     assert "marketer@tessera.test" in out
 
     # Each member's tier history, read in time order as the analytics read it, ends on the tier
-    # their account holds.
+    # their account holds; the forecast is fitted.
     checked = run_manage(
         "shell",
         "-c",
@@ -38,9 +38,12 @@ def test_the_demo_load_is_quiet_and_ends_with_the_logins(tmp_path):
         "ends = {c.member_id: c.to_code for c in TierChange.objects.order_by('at', 'id')}\n"
         "wrong = [a.member_id for a in LoyaltyAccount.objects.all()"
         " if a.member_id in ends and ends[a.member_id] != a.tier_code]\n"
-        "print('changes', len(ends), 'wrong', wrong)",
+        "print('changes', len(ends), 'wrong', wrong)\n"
+        "from analytics.models import ForecastRun\n"
+        "print('forecasts', ForecastRun.objects.count())",
         env=env,
     )
     assert checked.returncode == 0, checked.stderr[-2000:]
     assert "wrong []" in checked.stdout, checked.stdout
     assert "changes 0 " not in checked.stdout
+    assert "forecasts 1" in checked.stdout  # the forecast page has a fit to show

@@ -6,7 +6,13 @@ from django.db import transaction
 
 # Each app that has demo data exposes `<app>.demo.load()` returning (role, email, password)
 # lines; they run in this order because later ones build on earlier ones.
-DEMO_MODULES = ["members.demo", "loyalty.demo", "rewards.demo", "campaigns.demo"]
+DEMO_MODULES = [
+    "members.demo",
+    "loyalty.demo",
+    "rewards.demo",
+    "campaigns.demo",
+    "analytics.demo",
+]
 
 
 class Command(BaseCommand):

@@ -111,6 +111,9 @@ FIGURES: dict[str, tuple[Any, str]] = {
     "held": (gettext_lazy("Held for review"), COUNT),
     "rejected": (gettext_lazy("Rejected"), COUNT),
 }
+# Below it, a campaign's difference from its holdout is read as unlikely to be chance.
+SIGNIFICANCE = 0.05
+
 OVERVIEW = [
     "revenue",
     "purchases",
@@ -822,6 +825,8 @@ def result(request: HttpRequest, code: str) -> HttpResponse:
         else DASH,
         "incremental_revenue": figure_text(found["incremental_revenue"], MONEY, currency),
         "p_value": number_text(found["p_value"], 4) if found["p_value"] is not None else DASH,
+        # What the p-value says, in words: None when there is none to read.
+        "chance": None if found["p_value"] is None else found["p_value"] >= SIGNIFICANCE,
     }
     tables = [
         Table(

@@ -426,6 +426,7 @@ def test_the_campaigns_with_results_and_one_without_a_holdout(client, campaign):
     assert 'data-testid="no-holdout"' in html
     assert "results show what followed the message, not what the message caused" in html
     assert 'data-testid="comparison"' not in html
+    assert 'data-testid="chance"' not in html  # no p-value to read
     # ana bought 20.00 on 20 November, within 14 days of the send; bruno 60.00 on the 25th.
     groups = re.search(r'data-testid="groups">(.*?)</table>', html, re.S)[1]
     assert "Recipients" in groups
@@ -450,6 +451,10 @@ def test_a_campaign_with_a_holdout_shows_the_uplift(client, campaign, shop):
     comparison = re.search(r'data-testid="comparison">(.*?)</dl>', html, re.S)[1]
     assert "+100.0 pp" in comparison  # 2 of 2 recipients bought, 0 of 1 held out
     assert "€80.00" in comparison
+    # Three members: p = 0.0833, which the page says could well be chance.
+    assert "0.0833" in comparison
+    chance = re.search(r'data-testid="chance">(.*?)</p>', html, re.S)[1]
+    assert chance.startswith("This difference could well be chance")
 
 
 def test_an_unknown_campaign_is_a_404(client, shop):

@@ -156,12 +156,16 @@ def test_page_loads_no_asset_from_another_origin(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("tag", "attribute", "marker"),
-    [("script", "src", b"htmx"), ("link", "href", b"--color-primary")],
+    ("tag", "attribute", "only", "marker"),
+    [
+        ("script", "src", {}, b"htmx"),
+        ("link", "href", {"rel": "stylesheet"}, b"--color-primary"),
+        ("link", "href", {"rel": "icon"}, b"<svg"),
+    ],
 )
-def test_assets_the_page_links_to_are_served_by_whitenoise(client, tag, attribute, marker):
+def test_assets_the_page_links_to_are_served_by_whitenoise(client, tag, attribute, only, marker):
     page = Tags(client.get("/").content.decode())
-    url = next(found[attribute] for found in page.all(tag) if attribute in found)
+    url = next(found[attribute] for found in page.all(tag, **only) if attribute in found)
 
     response = client.get(url)
 

@@ -194,7 +194,12 @@ class Findings:
             raw += [word for word in words if word in codes]
             if raw:
                 self._fail(where, f"raw code {', '.join(dict.fromkeys(raw))}", segment)
-            familiar = FAMILIAR[self.language].findall(text)
+            # A word in capitals is a code's part ("K6JA-GE8M-M5RD-TE"), not "te".
+            familiar = [
+                word
+                for word in FAMILIAR[self.language].findall(text)
+                if not (word.isupper() and word.isalpha())
+            ]
             if familiar:
                 self._fail(where, f"familiar {', '.join(dict.fromkeys(familiar))}", segment)
             if PERCENT_UNSPACED.search(text):

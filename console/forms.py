@@ -75,6 +75,13 @@ class PlainDecimalField(forms.DecimalField):
 ABOVE_ZERO = _("Enter an amount above zero.")
 
 
+def decimal_input() -> forms.TextInput:
+    """A text box that opens the phone's decimal keypad. Not `type="number"`: a browser whose
+    language writes a decimal point drops a typed comma there, so "23,50" reached the server as
+    2350, a sale a hundred times too large; as text the comma arrives and is read."""
+    return forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+
 def _amount_field(label, *, above_zero=ABOVE_ZERO) -> forms.DecimalField:
     return PlainDecimalField(
         label=label,
@@ -83,7 +90,7 @@ def _amount_field(label, *, above_zero=ABOVE_ZERO) -> forms.DecimalField:
         max_digits=12,
         decimal_places=2,
         error_messages={"min_value": above_zero},
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0.01"}),
+        widget=decimal_input(),
     )
 
 
@@ -109,7 +116,7 @@ class PurchaseLineForm(forms.Form):
         max_digits=10,
         decimal_places=3,
         required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
+        widget=decimal_input(),
     )
     unit_price = PlainDecimalField(
         label=_("Unit price"),
@@ -117,7 +124,7 @@ class PurchaseLineForm(forms.Form):
         max_digits=12,
         decimal_places=2,
         required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+        widget=decimal_input(),
     )
 
     def clean(self):

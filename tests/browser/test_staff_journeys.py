@@ -96,6 +96,26 @@ def test_cashier_finds_a_member_records_a_purchase_and_consumes_a_voucher(
     screenshot("5-consumed")
 
 
+def test_an_amount_typed_with_a_decimal_comma_is_recorded_as_typed(page: Page, live_server, shop):
+    # A till in Spain types "23,50" whatever language the browser speaks; in a number box a
+    # browser that writes a decimal point drops the comma, and 2350 would have been recorded.
+    alice = shop
+    staff_login(page, live_server, "cashier")
+    page.goto(live_server.url + reverse("staff:purchase", args=[alice.member_number]))
+    page.get_by_label("Amount paid").press_sequentially("23,50", delay=20)
+    expect(page.get_by_label("Amount paid")).to_have_value("23,50")
+    page.get_by_test_id("record-purchase").click()
+    expect(page.locator(".message--success")).to_be_visible()
+    assert Purchase.objects.get(member=alice).amount == Decimal("23.50")
+
+    # Three decimals is not a price: refused at the field, nothing recorded.
+    page.goto(live_server.url + reverse("staff:purchase", args=[alice.member_number]))
+    page.get_by_label("Amount paid").press_sequentially("12,345", delay=20)
+    page.get_by_test_id("record-purchase").click()
+    expect(page.locator("#id_amount_error, .field__error").first).to_be_visible()
+    assert Purchase.objects.filter(member=alice).count() == 1
+
+
 def test_scanning_a_card_opens_the_member(page: Page, live_server, shop):
     alice = shop
     staff_login(page, live_server, "cashier")

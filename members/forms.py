@@ -5,6 +5,7 @@ enrolment."""
 import calendar
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,9 @@ class BirthdayMixin:
                 self.add_error("birth_day", _("That month has no day %(day)s.") % {"day": day})
         if year is not None and day is None:
             self.add_error("birth_year", _("Give the day and month too, or leave the year empty."))
+        elif year is not None and year > timezone.localdate().year:
+            # As the API and the imports read a birth date: not after this year.
+            self.add_error("birth_year", _("A birth year cannot be after this year."))
         return cleaned
 
     def birthday(self) -> Birthday | None:

@@ -226,6 +226,27 @@ def test_profile_refuses_a_bad_phone_at_the_field(client, alice):
     assert alice.phone == ""
 
 
+def test_profile_refuses_a_birth_year_after_this_year_at_the_field(client, alice):
+    next_year = timezone.localdate().year + 1
+    response = login(client, alice).post(
+        reverse("members:profile"),
+        {
+            "first_name": "Alice",
+            "birth_day": "2",
+            "birth_month": "12",
+            "birth_year": str(next_year),
+            "language": "en",
+        },
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="id_birth_year_error"' in page
+    assert "A birth year cannot be after this year." in page
+    alice.refresh_from_db()
+    assert alice.birth_year is None
+
+
 def test_export_is_a_json_file_of_profile_consents_and_ledger(client, alice):
     response = login(client, alice).get(reverse("members:data_export"))
 

@@ -53,7 +53,7 @@ from console.services import (
     voucher_consume_by_staff,
 )
 from loyalty.channels import channel_name
-from loyalty.explanations import money_text
+from loyalty.explanations import money_text, points_text
 from loyalty.selectors.program import ProgramNotConfigured, program_zone
 from loyalty.services.ledger import LedgerError
 from loyalty.services.purchases import AmountAboveLimit, InvalidPurchase, ItemsExceedAmount
@@ -233,7 +233,7 @@ def purchase(request: HttpRequest, member_number: str) -> HttpResponse:
                         _("Purchase of %(amount)s recorded: %(points)s points.")
                         % {
                             "amount": money_text(recorded.amount, recorded.currency),
-                            "points": recorded.points,
+                            "points": points_text(recorded.points),
                         },
                     )
                 else:
@@ -310,7 +310,7 @@ def refund(request: HttpRequest, member_number: str) -> HttpResponse:
                     _("Refund of %(amount)s recorded: %(points)s points taken back.")
                     % {
                         "amount": money_text(done.amount, chosen.currency),
-                        "points": done.points_taken,
+                        "points": points_text(done.points_taken),
                     },
                 )
                 return redirect(_member_url(member))
@@ -339,8 +339,11 @@ def adjust(request: HttpRequest, member_number: str) -> HttpResponse:
         except (LedgerError, MemberBlocked) as error:
             _refused(form, error, field="points")
         else:
+            sign = "+" if entry.points > 0 else "\N{MINUS SIGN}"
             messages.success(
-                request, _("Points adjusted by %(points)s.") % {"points": f"{entry.points:+d}"}
+                request,
+                _("Points adjusted by %(points)s.")
+                % {"points": sign + points_text(abs(entry.points))},
             )
             return redirect(_member_url(member))
     context = {

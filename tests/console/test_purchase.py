@@ -137,3 +137,15 @@ def test_a_line_without_sku_or_category_is_refused_at_the_field(client, cashier,
     assert response.status_code == 200
     assert response.context["lines"].forms[0].errors["sku"]
     assert not Purchase.objects.exists()
+
+
+def test_the_success_message_writes_points_as_the_page_does(client, cashier, alice):
+    client.force_login(cashier)
+    token = client.get(_url("staff:purchase", alice)).context["form"].initial["token"]
+    body = {"token": str(token), "amount": "1234.50", "channel": "store", **NO_LINES}
+
+    saved = client.post(_url("staff:purchase", alice), body, follow=True)
+
+    points = Purchase.objects.get().points
+    assert points >= 1000
+    assert f"Purchase of €1,234.50 recorded: {points:,} points." in saved.content.decode()

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from members.models import ConsentChange, Member, StaffAction
 from rewards.models import Voucher, VoucherStatus
@@ -55,6 +56,35 @@ def test_voucher_is_consumed_once(client, cashier, alice, alice_voucher):
     assert "This voucher has already been used." in second.content.decode()
     assert state() == before
     assert StaffAction.objects.filter(kind="voucher_consume").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        (VoucherStatus.CONSUMED, "Do not accept it: this voucher was already used on"),
+        (VoucherStatus.CANCELLED, "Do not accept it: this voucher was cancelled."),
+    ],
+)
+def test_a_voucher_that_cannot_be_used_is_said_first_and_loud(
+    client, cashier, alice_voucher, status, said
+):
+    Voucher.objects.filter(pk=alice_voucher.pk).update(
+        status=status, consumed_at=timezone.now() if status == VoucherStatus.CONSUMED else None
+    )
+    client.force_login(cashier)
+
+    html = client.get(reverse("staff:voucher"), {"code": alice_voucher.code}).content.decode()
+
+    warning = html.index('data-testid="voucher-unusable"')
+    assert html.index("<h2>") < warning < html.index('data-testid="voucher-status"')
+    assert 'role="alert" data-testid="voucher-unusable">' + said in html
+    assert "Consume voucher" not in html
+
+
+def test_a_usable_voucher_has_no_warning(client, cashier, alice_voucher):
+    client.force_login(cashier)
+    html = client.get(reverse("staff:voucher"), {"code": alice_voucher.code}).content.decode()
+    assert 'data-testid="voucher-unusable"' not in html
 
 
 def test_walk_in_customer_is_enrolled_and_lands_on_their_page(client, cashier, program):

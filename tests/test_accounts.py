@@ -10,7 +10,9 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.urls import reverse
 
+from loyalty.services.program import program_import
 from tests.conftest import PASSWORD
+from tests.factories.loyalty import example_program_text
 from tests.factories.members import UserFactory
 
 NEW_PASSWORD = "a-much-longer-passphrase-42"
@@ -206,3 +208,17 @@ def test_sign_up_form_labels_every_field_and_shows_errors_at_the_field(client):
     assert 'id="id_password2_error"' in page
     assert re.search(r'<input[^>]*aria-invalid="true"[^>]*id="id_password2"', page)
     assert not get_user_model().objects.filter(email="mia@example.com").exists()
+
+
+def test_the_sign_up_page_promises_the_bonus_the_program_gives_and_only_then(client):
+    # No program yet: nothing to promise.
+    page = client.get(reverse("account_signup")).content.decode()
+    assert "<p>It is free.</p>" in page
+    assert 'data-testid="signup-bonus"' not in page
+
+    program_import(text=example_program_text(), note="example")  # welcome: 100 points
+    page = client.get(reverse("account_signup")).content.decode()
+    assert (
+        '<p data-testid="signup-bonus">It is free, and joining gives you 100 points: confirm '
+        "your email to sign in and see them.</p>"
+    ) in page

@@ -52,8 +52,10 @@ CHANNELS = ["store"] * 5 + ["online"] * 3 + ["app"] * 2
 
 
 def demo_program_text() -> str:
-    """PROGRAM.md's example with the demo's category names."""
+    """PROGRAM.md's example with the demo's category names and its largest purchase (a till's
+    slip of the keypad is refused, as PROGRAM.md's example shows)."""
     text = EXAMPLE_PROGRAM.read_text(encoding="utf-8")
+    text = text.replace("\n  expiry:", '\n  max_purchase_amount: "2000.00"\n  expiry:', 1)
     return text.replace("\ntiers:", f"\n{DEMO_CATEGORIES}\ntiers:", 1)
 
 

@@ -273,9 +273,10 @@ def refund(request: HttpRequest, member_number: str) -> HttpResponse:
     zone = program_zone()
 
     def label(purchase) -> str:
-        """What the cashier recognises on the receipt: when, where and how much (never the
-        POS's internal id), in the language of the page."""
-        return _("%(date)s · %(channel)s · %(amount)s left of %(total)s") % {
+        """What the cashier recognises on the receipt: how much is left, when, where (never the
+        POS's internal id), in the language of the page; what is left first, as a phone's
+        closed list shows only the beginning."""
+        return _("%(amount)s left of %(total)s · %(date)s · %(channel)s") % {
             "date": formats.date_format(
                 timezone.localtime(purchase.purchased_at, zone), "SHORT_DATETIME_FORMAT"
             ),

@@ -194,3 +194,5 @@ def test_refund_lists_purchases_by_date_channel_and_amount_in_the_pages_language
     assert "tienda" in label
     assert "40,00" in label
     assert "/" in label  # the Spanish short date, not 2026-12-01
+    # What is left comes first: a phone's closed list shows only the beginning.
+    assert label.startswith("quedan 40,00\N{NO-BREAK SPACE}€ de 40,00\N{NO-BREAK SPACE}€ · ")

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from config.numbers import number_text as rounded_text
+from config.numbers import number_text
 from loyalty.money import money_text
 
 COUNT = "count"
@@ -21,10 +21,6 @@ RATIO = "ratio"
 SCORE = "score"
 DASH = "—"
 MINUS = "\N{MINUS SIGN}"
-
-
-def number_text(value, places: int = 0) -> str:
-    return rounded_text(value, places)
 
 
 def percent_text(fraction, places: int = 1) -> str:

@@ -39,9 +39,14 @@ def birth_date_parse(text: str, *, today: datetime.date) -> Birthday:
         datetime.date(year or 2000, month, day)  # 2000 is a leap year: --02-29 is a birthday
     except ValueError:
         raise BirthDateInvalid(text, "date") from None
-    if year is not None and not EARLIEST_YEAR <= year <= today.year:
+    if year is not None and not birth_year_allowed(year, today=today):
         raise BirthDateInvalid(text, "year")
     return Birthday(day=day, month=month, year=year)
+
+
+def birth_year_allowed(year: int, *, today: datetime.date) -> bool:
+    """A birth year from 1900 to this year: what the API, the imports and the forms take."""
+    return EARLIEST_YEAR <= year <= today.year
 
 
 def birth_date_pattern(this_year: int) -> str:

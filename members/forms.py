@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from members.birthdays import birth_year_allowed
 from members.models import Language
 from members.selectors import referral_code_is_known
 from members.services import Birthday
@@ -61,8 +62,8 @@ class BirthdayMixin:
                 self.add_error("birth_day", _("That month has no day %(day)s.") % {"day": day})
         if year is not None and day is None:
             self.add_error("birth_year", _("Give the day and month too, or leave the year empty."))
-        elif year is not None and year > timezone.localdate().year:
-            # As the API and the imports read a birth date: not after this year.
+        elif year is not None and not birth_year_allowed(year, today=timezone.localdate()):
+            # The field refuses years before 1900 itself; here, one after this year.
             self.add_error("birth_year", _("A birth year cannot be after this year."))
         return cleaned
 

@@ -527,22 +527,23 @@ def event_bonus_award(
             member_active_require(member=member)
         except MemberBlocked:
             return None
-        # "Once per member and key" is the unique (member, bonus_key) index, not a lookup first.
-        try:
-            with transaction.atomic():
-                entry, lot = event_bonus_rows(
-                    account=account,
-                    bonus=bonus,
-                    version=version,
-                    reason=reason,
-                    source_type=source_type,
-                    source_id=source_id,
-                )
-                credit_rows_write(account, [entry, lot])
-                return entry
-        except IntegrityError:
-            account.refresh_from_db()
+        # "Once per member and key" is the unique (member, bonus_key) index, not a lookup first:
+        # a bonus given already writes nothing (as points_gift).
+        entry, lot = event_bonus_rows(
+            account=account,
+            bonus=bonus,
+            version=version,
+            reason=reason,
+            source_type=source_type,
+            source_id=source_id,
+        )
+        written, _selected = credit_rows_write(
+            account, [entry, lot], unless_conflict_on=BONUS_ONCE_PER_KEY
+        )
+        if not written:
+            account.refresh_from_db()  # its balances were counted with the bonus
             return None
+        return entry
 
 
 def points_gift(
@@ -591,7 +592,9 @@ def points_gift(
             source_id=source_id,
             now=now,
         )
-        written, _ = credit_rows_write(account, [entry, lot], unless_conflict_on=BONUS_ONCE_PER_KEY)
+        written, _selected = credit_rows_write(
+            account, [entry, lot], unless_conflict_on=BONUS_ONCE_PER_KEY
+        )
         if not written:
             # Given already. The account's balances were counted with the gift: read again.
             account.refresh_from_db()
